@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm test`: every test of the project. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+echo "== typecheck and lint"
+npx tsc --noEmit
+npx eslint .
+echo "== build"
+npm run --silent build
+echo "== tests"
+npx vitest run "$@"

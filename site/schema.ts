@@ -1,0 +1,169 @@
+// The shape of site.yaml. Field checks brand the values (see fields.ts);
+// checks that relate fields to each other live in crosscheck.ts. Every field
+// has a description: docs/site-reference.md is generated from them.
+import { z } from 'zod';
+import {
+  asn, community, dnsName, duration, fsPath, httpPath, intIn, ip, ipv4, ipv6, port, token,
+} from './fields.js';
+
+const obj = z.strictObject;
+
+export const ROLES = ['router', 'reflector', 'l4', 'l7', 'backend', 'dns'] as const;
+export const SPEAKERS = ['gobgp', 'bird'] as const;
+export const MH_FLAGS = ['mh-port', 'mh-fallback'] as const;
+export const BALANCES = ['roundrobin', 'leastconn', 'source', 'first', 'static-rr', 'uri'] as const;
+export const DNS_POLICIES = ['multifo', 'first-up'] as const;
+
+const listen = obj({
+  address: ip('address to listen on'),
+  port: port('port to listen on'),
+});
+
+const agentSettings = obj({
+  listen: listen.meta({ description: 'status and metrics endpoint of the agent (HTTP)' }).optional(),
+  agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check from its agent-check file').optional(),
+  runDir: fsPath('folder for sockets and pid files').optional(),
+  stateDir: fsPath('folder for state the daemons keep across restarts').optional(),
+  configDir: fsPath('folder where rendered daemon configs are installed').optional(),
+  disableFile: fsPath('maintenance file; its presence withdraws an L4 node').optional(),
+  agentCheckFile: fsPath('maintenance file read as up/drain/down/maint/weight').optional(),
+});
+
+const nodeSchema = obj({
+  name: token('node name'),
+  role: z.enum(ROLES).meta({ description: 'what the node does; decides which daemons its agent runs' }),
+  addresses: obj({
+    ipv4: ipv4('the node\'s IPv4 address (BGP, tunnels, health checks)').optional(),
+    ipv6: ipv6('the node\'s IPv6 address').optional(),
+  }).meta({ description: 'at least one of ipv4, ipv6' }),
+  asn: asn('AS number of this node; default bgp.asn').optional(),
+  routerId: ipv4('BGP router ID; default the node\'s IPv4 address').optional(),
+  peers: z.array(token('node name')).optional()
+    .meta({ description: 'BGP sessions from this node (router, reflector or l4) to these nodes; sessions are symmetric, list each once on either side' }),
+  agent: agentSettings.optional().meta({ description: 'per-node overrides of the top-level agent settings' }),
+});
+
+const bgpSchema = obj({
+  asn: asn('default AS number of every BGP node'),
+  speaker: z.enum(SPEAKERS).default('gobgp').meta({ description: 'BGP daemon on L4 nodes' }),
+  holdTime: duration('BGP hold time').prefault('3s'),
+  keepalive: duration('BGP keepalive interval').prefault('1s'),
+  connectRetry: duration('BGP connect retry interval').prefault('1s'),
+  drainTime: duration('how long a withdrawing L4 node announces with the graceful-shutdown community before it withdraws').prefault('5s'),
+  bfd: obj({
+    enabled: z.boolean().default(true).meta({ description: 'run BFD on sessions where both ends are BIRD' }),
+    interval: duration('BFD transmit and receive interval').prefault('100ms'),
+    multiplier: intIn(2, 255, 'missed BFD packets before the session is declared down').default(3),
+  }).prefault({}),
+  communities: obj({
+    gracefulShutdown: community('RFC 8326 graceful-shutdown community').prefault('65535:0'),
+    vip: z.array(community('community')).default([]).meta({ description: 'communities added to every VIP announcement' }),
+  }).prefault({}),
+});
+
+const checkSchema = obj({
+  path: httpPath('path of the HTTP health check').prefault('/'),
+  expectStatus: intIn(100, 599, 'HTTP status a healthy server answers').default(200),
+  interval: duration('time between checks').prefault('2s'),
+  timeout: duration('time a check may take').prefault('1s'),
+  rise: intIn(1, 100, 'consecutive successes that mark a server up').default(2),
+  fall: intIn(1, 100, 'consecutive failures that mark a server down').default(3),
+});
+
+const serviceSchema = obj({
+  name: token('service name'),
+  vips: z.array(ip('VIP')).min(1).meta({ description: 'virtual IPs, IPv4 and IPv6, announced by L4 nodes' }),
+  ports: z.array(port('service port')).min(1).meta({ description: 'ports served on every VIP' }),
+  protocol: z.enum(['tcp', 'udp']).default('tcp').meta({ description: 'transport protocol; HAProxy terminates tcp only' }),
+  pool: token('name of the pool of backend servers'),
+  l4: obj({
+    scheduler: z.literal('mh').default('mh').meta({ description: 'IPVS scheduler; Maglev consistent hashing keeps flows on the same L7 node across L4 nodes' }),
+    flags: z.array(z.enum(MH_FLAGS)).default([]).meta({ description: 'mh scheduler flags: mh-port hashes the source port too, mh-fallback skips destinations with weight 0' }),
+    forwarding: z.literal('tunnel').default('tunnel').meta({ description: 'IPVS forwarding method' }),
+    quorum: intIn(1, 1000, 'healthy L7 nodes needed to announce the VIPs').default(1),
+    depoolThreshold: z.number().min(0).max(1).default(0.5).meta({ description: 'share of L7 nodes kept in the table even when checks fail' }),
+  }).prefault({}),
+  l7: obj({
+    mode: z.enum(['http', 'tcp']).default('http').meta({ description: 'HAProxy mode' }),
+    balance: z.enum(BALANCES).default('roundrobin').meta({ description: 'HAProxy balance algorithm' }),
+    check: checkSchema.prefault({}).meta({ description: 'health check of the backend servers (HTTP in mode http, TCP connect in mode tcp)' }),
+    timeouts: obj({
+      connect: duration('timeout connect').prefault('5s'),
+      client: duration('timeout client').prefault('60s'),
+      server: duration('timeout server').prefault('60s'),
+    }).prefault({}),
+    nodes: z.array(token('l7 node name')).optional().meta({ description: 'L7 nodes serving the service; default every l7 node' }),
+  }).prefault({}),
+  dns: z.array(obj({
+    name: dnsName('name that resolves to the VIPs'),
+    ttl: intIn(1, 86400, 'TTL of the answers, seconds').default(30),
+    policy: z.enum(DNS_POLICIES).default('multifo').meta({ description: 'multifo: every VIP that is up; first-up: the first VIP in list order that is up' }),
+  })).default([]),
+});
+
+const serverSchema = obj({
+  name: token('server name'),
+  address: ip('server address'),
+  port: port('server port'),
+  weight: intIn(0, 256, 'HAProxy weight').default(100),
+  node: token('backend node that runs the agent for this server').optional(),
+});
+
+const poolSchema = obj({
+  name: token('pool name'),
+  agentCheck: obj({
+    enabled: z.boolean().default(true).meta({ description: 'let each server\'s agent-check file steer HAProxy' }),
+    port: port('agent-check port; default agent.agentCheckPort').optional(),
+    interval: duration('agent-check interval').prefault('1s'),
+  }).prefault({}),
+  servers: z.array(serverSchema).min(1),
+});
+
+const zoneSchema = obj({
+  name: dnsName('zone origin'),
+  ttl: intIn(1, 604800, 'default TTL of the zone').default(300),
+  soa: obj({
+    mname: dnsName('primary name server'),
+    rname: dnsName('mailbox of the responsible person, as a DNS name'),
+    serial: intIn(1, 4294967295, 'zone serial').default(1),
+    refresh: intIn(1, 2147483647, 'refresh, seconds').default(3600),
+    retry: intIn(1, 2147483647, 'retry, seconds').default(600),
+    expire: intIn(1, 2147483647, 'expire, seconds').default(604800),
+    minimum: intIn(0, 86400, 'negative-caching TTL, seconds').default(60),
+  }),
+  ns: z.array(dnsName('name server')).min(1),
+  records: z.array(obj({
+    name: z.string().regex(/^(@|[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i, 'expected "@" or a relative DNS name').meta({ description: 'owner name relative to the zone, or @' }),
+    type: z.enum(['A', 'AAAA']),
+    address: ip('record address'),
+    ttl: intIn(1, 604800, 'TTL, seconds').optional(),
+  })).default([]).meta({ description: 'static A/AAAA records (name servers, hosts)' }),
+});
+
+export const siteSchema = obj({
+  site: token('site name'),
+  agent: obj({
+    listen: listen.prefault({ address: '127.0.0.1', port: 9400 }).meta({ description: 'status and metrics endpoint of the agent (HTTP)' }),
+    agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check').prefault(9300),
+    runDir: fsPath('folder for sockets and pid files').prefault('/run/tierlb'),
+    stateDir: fsPath('folder for daemon state').prefault('/var/lib/tierlb'),
+    configDir: fsPath('folder where rendered daemon configs are installed').prefault('/etc/tierlb'),
+    disableFile: fsPath('maintenance file; its presence withdraws an L4 node').prefault('/etc/lb/disable'),
+    agentCheckFile: fsPath('maintenance file read as up/drain/down/maint/weight').prefault('/etc/lb/agent-check'),
+  }).prefault({}),
+  l7: obj({
+    monitorPort: port('port of the HAProxy monitor frontend on each L7 node\'s own address').prefault(9100),
+    monitorPath: httpPath('monitor URI; /<path>/<service> per service').prefault('/tierlb/health'),
+    statsPort: port('port of the HAProxy stats page and Prometheus exporter').prefault(9101),
+  }).prefault({}),
+  bgp: bgpSchema,
+  services: z.array(serviceSchema).min(1),
+  pools: z.array(poolSchema).min(1),
+  nodes: z.array(nodeSchema).min(1),
+  dns: obj({
+    zones: z.array(zoneSchema).default([]),
+  }).prefault({}),
+});
+
+export type RawSiteInput = z.input<typeof siteSchema>;
+export type ParsedSite = z.output<typeof siteSchema>;
