@@ -7,6 +7,7 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**', 'test/daemons/**', 'test/integration/**'] } },
       { test: { name: 'daemons', include: ['test/daemons/**/*.test.ts'], testTimeout: 60000, hookTimeout: 60000, fileParallelism: false } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60000, hookTimeout: 60000, fileParallelism: false } },
     ],
   },
 });

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// tierlb command line: wiring only; each command lives in its own file.
+import { Command, CommanderError } from 'commander';
+import { CliError } from './errors.js';
+import { renderCommand } from './render.js';
+import { validateCommand } from './validate.js';
+
+function program(): Command {
+  const cmd = new Command('tierlb')
+    .description('three-tier edge load balancer: BGP/ECMP -> IPVS Maglev -> HAProxy, plus gdnsd')
+    .exitOverride()
+    .showHelpAfterError();
+  cmd
+    .command('validate')
+    .argument('<file>', 'site file (YAML)')
+    .description('check a site file as a whole; list every error with its field path and line')
+    .action(async (file: string) => {
+      await validateCommand(file, (l) => process.stdout.write(`${l}\n`));
+    });
+  cmd
+    .command('render')
+    .argument('<file>', 'site file (YAML)')
+    .requiredOption('--node <name>', 'node whose files to render')
+    .option('--out <dir>', 'write the files under this folder instead of printing them')
+    .description('print (or write) every file and kernel operation the node\'s agent would install')
+    .action(async (file: string, opts: { node: string; out?: string }) => {
+      await renderCommand(file, opts, (t) => process.stdout.write(t));
+    });
+  return cmd;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CliError) {
+      process.stderr.write(`tierlb: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`tierlb: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);
