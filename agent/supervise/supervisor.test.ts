@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO } from '../../test/helpers/site.js';
+import { systemClock } from '../ports/clock.js';
+import { nextDelay } from './backoff.js';
+import { Supervisor, type DaemonEvent, type DaemonSpec } from './supervisor.js';
+
+const FAKE = join(REPO, 'test', 'fixtures', 'fake-daemon.mjs');
+const spec = (name: string, ...args: string[]): DaemonSpec => ({ name, command: process.execPath, args: [FAKE, ...args], stopTimeoutMs: 500 });
+
+function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+async function waitFor<T>(what: string, get: () => T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('Supervisor', () => {
+  const events: DaemonEvent[] = [];
+  let sup = new Supervisor(systemClock, (e) => events.push(e), { initialMs: 50, maxMs: 200, resetAfterMs: 10000 });
+  afterEach(async () => {
+    await sup.stopAll();
+    events.length = 0;
+    sup = new Supervisor(systemClock, (e) => events.push(e), { initialMs: 50, maxMs: 200, resetAfterMs: 10000 });
+  });
+
+  it('restarts a daemon that was killed', async () => {
+    sup.start(spec('d', 'run'));
+    const first = await waitFor('first pid', () => sup.pid('d'));
+    process.kill(first, 'SIGKILL');
+    const second = await waitFor('a new pid', () => { const p = sup.pid('d'); return p !== first ? p : undefined; });
+    expect(second).not.toBe(first);
+    expect(sup.restarts('d')).toBe(1);
+    expect(events.some((e) => e.kind === 'exited' && e.signal === 'SIGKILL')).toBe(true);
+  });
+
+  it('backs off between restarts of a daemon that keeps exiting', async () => {
+    sup.start(spec('crash', 'exit', '3'));
+    await waitFor('three exits', () => (events.filter((e) => e.kind === 'exited').length >= 3 ? true : undefined));
+    const delays = events.flatMap((e) => (e.kind === 'exited' ? [e.restartInMs] : []));
+    expect(delays.slice(0, 3)).toEqual([50, 100, 200]);
+  });
+
+  it('forwards the daemon output line by line', async () => {
+    sup.start(spec('talk', 'run'));
+    await waitFor('ready line', () => events.find((e) => e.kind === 'output' && e.line.startsWith('ready')));
+  });
+
+  it('kills with SIGKILL a daemon that ignores SIGTERM, leaving no orphan', async () => {
+    sup.start(spec('stubborn', 'ignore-term'));
+    await waitFor('ready', () => events.find((e) => e.kind === 'output' && e.line.startsWith('ready')));
+    const pid = sup.pid('stubborn') as number;
+    await sup.stop('stubborn');
+    expect(isAlive(pid)).toBe(false);
+    expect(events.at(-1)).toEqual({ kind: 'stopped', name: 'stubborn' });
+  });
+
+  it('stops daemons in the reverse order of their start', async () => {
+    sup.start(spec('first', 'run'));
+    sup.start(spec('second', 'run'));
+    await waitFor('both', () => (sup.pid('first') && sup.pid('second') ? true : undefined));
+    await sup.stopAll();
+    expect(events.filter((e) => e.kind === 'stopped').map((e) => e.name)).toEqual(['second', 'first']);
+  });
+});
+
+describe('nextDelay', () => {
+  const rule = { initialMs: 100, maxMs: 1000, resetAfterMs: 5000 };
+  it('starts at the initial delay', () => expect(nextDelay(undefined, 0, rule)).toBe(100));
+  it('doubles up to the maximum', () => expect(nextDelay(800, 10, rule)).toBe(1000));
+  it('resets after a run longer than resetAfter', () => expect(nextDelay(1000, 6000, rule)).toBe(100));
+});

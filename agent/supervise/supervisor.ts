@@ -1,0 +1,113 @@
+// Starts a role's daemons, restarts one that dies (with backoff), and stops
+// them in reverse order. Every child is started in the foreground (no
+// daemonising) so the supervisor owns it, and every child gets SIGTERM then
+// SIGKILL on stop, so the agent never leaves orphans.
+import { execa, type ResultPromise } from 'execa';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Clock } from '../ports/clock.js';
+import { DEFAULT_BACKOFF, nextDelay, type BackoffRule } from './backoff.js';
+
+export interface DaemonSpec {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Grace between SIGTERM and SIGKILL on stop. */
+  readonly stopTimeoutMs?: number;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export type DaemonEvent =
+  | { readonly kind: 'started'; readonly name: string; readonly pid: number }
+  | { readonly kind: 'exited'; readonly name: string; readonly code: number | null; readonly signal: string | null; readonly restartInMs: number | null }
+  | { readonly kind: 'stopped'; readonly name: string }
+  | { readonly kind: 'output'; readonly name: string; readonly stream: 'stdout' | 'stderr'; readonly line: string };
+
+interface Running {
+  readonly spec: DaemonSpec;
+  child?: ResultPromise;
+  startedAt: number;
+  delay?: number;
+  stopping: boolean;
+  restarts: number;
+  readonly wake: AbortController;
+  loop?: Promise<void>;
+}
+
+export class Supervisor {
+  private readonly daemons = new Map<string, Running>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onEvent: (e: DaemonEvent) => void,
+    private readonly backoff: BackoffRule = DEFAULT_BACKOFF,
+  ) {}
+
+  /** Starts the daemon and keeps it running until stop(). Starting a running name is a no-op. */
+  start(spec: DaemonSpec): void {
+    if (this.daemons.has(spec.name)) return;
+    const run: Running = { spec, startedAt: 0, stopping: false, restarts: 0, wake: new AbortController() };
+    this.daemons.set(spec.name, run);
+    run.loop = this.keepRunning(run);
+  }
+
+  pid(name: string): number | undefined {
+    return this.daemons.get(name)?.child?.pid;
+  }
+
+  restarts(name: string): number {
+    return this.daemons.get(name)?.restarts ?? 0;
+  }
+
+  /** Sends a signal to a running daemon (SIGHUP, SIGUSR2 for reloads). */
+  signal(name: string, signal: NodeJS.Signals): boolean {
+    const child = this.daemons.get(name)?.child;
+    return child?.pid !== undefined && child.kill(signal);
+  }
+
+  async stop(name: string): Promise<void> {
+    const run = this.daemons.get(name);
+    if (!run) return;
+    run.stopping = true;
+    run.wake.abort();
+    const child = run.child;
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), run.spec.stopTimeoutMs ?? 5000);
+      await child.catch(() => undefined);
+      clearTimeout(killer);
+    }
+    await run.loop;
+    this.daemons.delete(name);
+    this.onEvent({ kind: 'stopped', name });
+  }
+
+  /** Stops every daemon, the last started first. */
+  async stopAll(): Promise<void> {
+    for (const name of [...this.daemons.keys()].reverse()) await this.stop(name);
+  }
+
+  private forwardOutput(name: string, stream: 'stdout' | 'stderr', from: Readable | null): void {
+    if (from) createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => this.onEvent({ kind: 'output', name, stream, line }));
+  }
+
+  private async keepRunning(run: Running): Promise<void> {
+    while (!run.stopping) {
+      run.startedAt = this.clock.now();
+      const child = execa(run.spec.command, [...run.spec.args], {
+        reject: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false,
+        env: run.spec.env ? { ...run.spec.env } : undefined, cleanup: true,
+      });
+      run.child = child;
+      this.forwardOutput(run.spec.name, 'stdout', child.stdout);
+      this.forwardOutput(run.spec.name, 'stderr', child.stderr);
+      if (child.pid !== undefined) this.onEvent({ kind: 'started', name: run.spec.name, pid: child.pid });
+      const result = await child;
+      if (run.stopping) return;
+      run.delay = nextDelay(run.delay, this.clock.now() - run.startedAt, this.backoff);
+      run.restarts++;
+      this.onEvent({ kind: 'exited', name: run.spec.name, code: result.exitCode ?? null, signal: result.signal ?? null, restartInMs: run.delay });
+      await this.clock.sleep(run.delay, run.wake.signal);
+    }
+  }
+}
