@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { OneWriter, type TurnOutcome } from './one-writer.js';
+
+/** A fake data plane that records applies and fails if two run at once. */
+function harness(opts: { failFirst?: boolean } = {}) {
+  let input = 1;
+  let inFlight = 0;
+  let fail = opts.failFirst ?? false;
+  const applied: number[] = [];
+  const outcomes: TurnOutcome[] = [];
+  let release: (() => void) | undefined;
+  const gate = { hold: false };
+  const writer = new OneWriter<number>(
+    {
+      plan: () => input,
+      same: (a, b) => a === b,
+      apply: async (p) => {
+        inFlight++;
+        if (inFlight > 1) throw new Error('two applies ran at once');
+        if (gate.hold) await new Promise<void>((r) => { release = r; });
+        inFlight--;
+        if (fail) { fail = false; return false; }
+        applied.push(p);
+        return true;
+      },
+    },
+    (o) => outcomes.push(o),
+  );
+  return { writer, applied, outcomes, gate, set: (v: number) => { input = v; }, release: () => release?.() };
+}
+
+describe('OneWriter', () => {
+  it('applies the first plan', async () => {
+    const h = harness();
+    await h.writer.kick('start');
+    expect(h.applied).toEqual([1]);
+  });
+
+  it('skips a plan equal to the last applied one', async () => {
+    const h = harness();
+    await h.writer.kick('start');
+    await h.writer.kick('file touched, nothing changed');
+    expect(h.applied).toEqual([1]);
+    expect(h.outcomes).toEqual(['applied', 'unchanged']);
+  });
+
+  it('coalesces a burst of kicks during a turn into one more turn with the newest input', async () => {
+    const h = harness();
+    h.gate.hold = true;
+    const first = h.writer.kick('a');
+    for (let v = 2; v <= 10; v++) { h.set(v); void h.writer.kick(`burst ${v}`); }
+    h.gate.hold = false;
+    h.release();
+    await first;
+    expect(h.applied).toEqual([1, 10]);
+  });
+
+  it('retries a partly failed plan on the next kick even if the plan is the same', async () => {
+    const h = harness({ failFirst: true });
+    await h.writer.kick('start');
+    await h.writer.kick('retry');
+    expect(h.outcomes).toEqual(['partial', 'applied']);
+    expect(h.applied).toEqual([1]);
+  });
+
+  it('applies an equal plan again after invalidate, to repair drift', async () => {
+    const h = harness();
+    await h.writer.kick('start');
+    h.writer.invalidate();
+    await h.writer.kick('drift');
+    expect(h.applied).toEqual([1, 1]);
+  });
+
+  it('reports a throwing planner as an error turn and keeps working', async () => {
+    let boom = true;
+    const outcomes: TurnOutcome[] = [];
+    const w = new OneWriter<number>({ plan: () => { if (boom) throw new Error('bad'); return 1; }, same: (a, b) => a === b, apply: async () => true }, (o) => outcomes.push(o));
+    await w.kick('one');
+    boom = false;
+    await w.kick('two');
+    expect(outcomes).toEqual(['error', 'applied']);
+  });
+});
