@@ -1,0 +1,25 @@
+// Every metric of the agent, declared once, on a registry passed in (tests
+// make their own). Names follow tierlb_<tier>_<thing>_<unit>.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(registry: Registry = new Registry(), withDefaults = false) {
+  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'tierlb_agent_' });
+  const r = [registry];
+  return {
+    registry,
+    announced: new Gauge({ name: 'tierlb_ecmp_vip_announced', help: '1 when this node announces the VIP, 0.5 with the graceful-shutdown community, 0 withdrawn', labelNames: ['service', 'vip'], registers: r }),
+    realServerWeight: new Gauge({ name: 'tierlb_l4_realserver_weight', help: 'IPVS weight of a real server (L7 node), desired by the plan or read from the kernel', labelNames: ['service', 'vip_port', 'real_server', 'source'], registers: r }),
+    realServerHealthy: new Gauge({ name: 'tierlb_l4_realserver_healthy', help: '1 when the real server passes its monitor-URI check', labelNames: ['service', 'real_server'], registers: r }),
+    depoolBlocked: new Gauge({ name: 'tierlb_l4_depool_blocked_realservers', help: 'real servers kept in the table by the depool threshold despite failing checks', labelNames: ['service'], registers: r }),
+    ipvsDrift: new Counter({ name: 'tierlb_l4_ipvs_drift_total', help: 'differences found between the kernel IPVS table and the plan', labelNames: ['service'], registers: r }),
+    reloads: new Counter({ name: 'tierlb_agent_daemon_reloads_total', help: 'configuration installs and reloads by daemon and result', labelNames: ['daemon', 'result'], registers: r }),
+    restarts: new Counter({ name: 'tierlb_agent_daemon_restarts_total', help: 'restarts of a supervised daemon after it exited', labelNames: ['daemon'], registers: r }),
+    maintenance: new Gauge({ name: 'tierlb_agent_maintenance_state', help: '1 for the current state of each maintenance file', labelNames: ['file', 'state'], registers: r }),
+    turns: new Counter({ name: 'tierlb_agent_turns_total', help: 'plan/apply turns by outcome', labelNames: ['outcome'], registers: r }),
+    planSeconds: new Histogram({ name: 'tierlb_agent_plan_duration_seconds', help: 'time to compute a plan', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1], registers: r }),
+    applySeconds: new Histogram({ name: 'tierlb_agent_apply_duration_seconds', help: 'time to apply a plan', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
+    configRejected: new Counter({ name: 'tierlb_agent_config_rejected_total', help: 'site files refused by validation or by a daemon checker; the running state stayed', labelNames: ['stage'], registers: r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,37 @@
+// What `tierlb status` shows: desired versus actual, per service and per real
+// server. The agent fills it from its last plan and its observations; the CLI
+// reads it over HTTP and prints it with formatStatus.
+export interface VipStatus {
+  readonly vip: string;
+  readonly announce: 'yes' | 'graceful-shutdown' | 'no' | 'n/a';
+  readonly reason: string;
+}
+
+export interface RealServerStatus {
+  readonly name: string;
+  readonly address: string;
+  readonly health: string;
+  readonly desiredWeight: number | null;
+  readonly kernelWeight: number | null;
+  readonly activeConns: number | null;
+  readonly inactiveConns: number | null;
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly vips: readonly VipStatus[];
+  readonly realServers: readonly RealServerStatus[];
+  /** Digest of the desired Maglev order and weights; equal on every L4 node that agrees. */
+  readonly digest?: string;
+  readonly drift?: readonly string[];
+}
+
+export interface StatusReport {
+  readonly node: string;
+  readonly role: string;
+  readonly site: string;
+  readonly maintenance: readonly { readonly file: string; readonly state: string; readonly reason?: string }[];
+  readonly lastTurn?: { readonly outcome: string; readonly at: string; readonly reasons: readonly string[] };
+  readonly daemons: readonly { readonly name: string; readonly pid: number | null; readonly restarts: number }[];
+  readonly services: readonly ServiceStatus[];
+}
