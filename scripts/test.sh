@@ -9,4 +9,6 @@ npx eslint .
 echo "== build"
 npm run --silent build
 echo "== tests"
-npx vitest run "$@"
+if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
+npx vitest run --project unit
+npx vitest run --project daemons --project integration --no-file-parallelism

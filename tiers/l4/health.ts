@@ -1,0 +1,106 @@
+// Rise/fall health of one checked target: an L7 node's monitor URI for a
+// service, as seen from this L4 node. Pure: the check itself is an effect that
+// happens elsewhere, and the time of the outcome is passed in.
+
+/** What one check of a monitor URI came back with. */
+export type CheckOutcome =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'fail'; readonly reason: string }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'timeout' };
+
+/**
+ * `unknown` until the target has been learned: an L4 node that just started
+ * must learn before announcing, so `unknown` is never treated as up.
+ */
+export type HealthState = 'unknown' | 'up' | 'down';
+
+export interface TargetHealth {
+  readonly state: HealthState;
+  readonly consecutiveOk: number;
+  readonly consecutiveFail: number;
+  /** Why the last failed check failed; dropped once the target is up again. */
+  readonly lastReason?: string;
+  /** When `state` last changed (the `now` passed to stepHealth). */
+  readonly since?: number;
+}
+
+export interface RiseFall {
+  /** Consecutive successes that bring a target up. */
+  readonly rise: number;
+  /** Consecutive failures (timeouts, bad statuses) that bring it down. */
+  readonly fall: number;
+}
+
+export const INITIAL_HEALTH: TargetHealth = { state: 'unknown', consecutiveOk: 0, consecutiveFail: 0 };
+
+export function isUp(h: TargetHealth): boolean {
+  return h.state === 'up';
+}
+
+/** The words a status line or a weight reason shows for a failed check. */
+export function describeOutcome(outcome: CheckOutcome): string {
+  switch (outcome.kind) {
+    case 'ok':
+      return 'ok';
+    case 'fail':
+      return outcome.reason;
+    case 'refused':
+      return 'connection refused';
+    case 'reset':
+      return 'connection reset';
+    case 'timeout':
+      return 'timeout';
+  }
+}
+
+/**
+ * A refused or reset connection means nothing listens on the monitor port any
+ * more: HAProxy on that L7 node is gone (stopped, crashed, node rebooting).
+ * Waiting for `fall` more failures would only keep sending it new flows that
+ * will get a RST for fall × interval; another check cannot change the answer.
+ * A timeout or a bad status may be a passing hiccup (a slow reply, a lost
+ * packet), so those count toward `fall` like every other check failure.
+ */
+function isImmediateDown(outcome: CheckOutcome): boolean {
+  return outcome.kind === 'refused' || outcome.kind === 'reset';
+}
+
+// Optional fields are left out rather than set to undefined, so a logged or
+// compared health carries only what is known.
+function moveTo(prev: TargetHealth, next: Omit<TargetHealth, 'since'>, now: number): TargetHealth {
+  const since = next.state === prev.state ? prev.since : now;
+  const { lastReason, ...counts } = next;
+  return {
+    ...counts,
+    ...(lastReason === undefined ? {} : { lastReason }),
+    ...(since === undefined ? {} : { since }),
+  };
+}
+
+/** The health after one more check outcome observed at `now`. */
+export function stepHealth(prev: TargetHealth, outcome: CheckOutcome, rule: RiseFall, now: number): TargetHealth {
+  if (outcome.kind === 'ok') {
+    const consecutiveOk = prev.consecutiveOk + 1;
+    const state = prev.state === 'up' || consecutiveOk >= rule.rise ? 'up' : prev.state;
+    const lastReason = state === 'up' ? undefined : prev.lastReason;
+    return moveTo(prev, { state, consecutiveOk, consecutiveFail: 0, lastReason }, now);
+  }
+  const consecutiveFail = prev.consecutiveFail + 1;
+  const lastReason = describeOutcome(outcome);
+  const down = isImmediateDown(outcome) || prev.state === 'down' || consecutiveFail >= rule.fall;
+  const state = down ? 'down' : prev.state;
+  return moveTo(prev, { state, consecutiveOk: 0, consecutiveFail, lastReason }, now);
+}
+
+/** Folds a sequence of outcomes, one per `interval` ms starting at `start`; handy for tests and replay. */
+export function replayHealth(
+  outcomes: readonly CheckOutcome[],
+  rule: RiseFall,
+  start = 0,
+  interval = 1,
+  from: TargetHealth = INITIAL_HEALTH,
+): TargetHealth {
+  return outcomes.reduce((h, o, i) => stepHealth(h, o, rule, start + i * interval), from);
+}
