@@ -1,0 +1,47 @@
+// Kernel state an L4 node needs besides the IPVS table, as NetOps. The
+// net.ipv4.vs.* keys exist only once the ip_vs module is loaded, and they
+// apply to IPv6 services too (IPVS has one set per network namespace); see
+// Documentation/networking/ipvs-sysctl.rst.
+//
+// Not here on purpose: net.ipv4.ip_forward / net.ipv6.conf.all.forwarding.
+// A VIP packet is delivered locally (LOCAL_IN, thanks to the dummy device)
+// and IPVS sends the encapsulated copy as a locally generated packet from
+// this node's own address, so nothing is forwarded in the routing sense.
+import { allVips, familyOf, type Site } from '../../site/index.js';
+import type { NetOp } from '../common/files.js';
+
+/** The local device that holds the VIPs, so IPVS sees their packets in LOCAL_IN. */
+export const VIP_DEVICE = 'tierlb0';
+
+type Sysctl = Extract<NetOp, { kind: 'sysctl' }>;
+const sysctl = (key: string, value: string, why: string): Sysctl => ({ kind: 'sysctl', key, value, why });
+
+export const IPVS_SYSCTLS: readonly Sysctl[] = [
+  sysctl('net.ipv4.vs.sloppy_tcp', '1',
+    'ECMP may move a flow to this L4 node mid-connection: create the connection entry from a non-SYN packet instead of passing it to the local stack, which would reset it'),
+  sysctl('net.ipv4.vs.pmtu_disc', '1',
+    'answer too-big DF packets with ICMP fragmentation-needed so the client lowers its path MTU, rather than fragmenting the IPIP packet the L7 node must reassemble; the kernel default, pinned'),
+  sysctl('net.ipv4.vs.expire_nodest_conn', '0',
+    'a destination removed by a config change keeps its connection entries: their packets are dropped quietly instead of the flows being expired, and they resume if it is added back; draining uses weight 0, never removal'),
+  sysctl('net.ipv4.vs.expire_quiescent_template', '0',
+    'weight 0 means quiescent: no new flows, existing ones continue; mh services are not persistent, so this is pinned to the default for the drain contract only'),
+  sysctl('net.ipv4.vs.conn_reuse_mode', '2',
+    'a SYN that reuses the port of a finished flow goes through the Maglev table like on every other L4 node; mode 2 adds FIN_WAIT, the last state a tunnel-mode director sees; the 1 s SYN-drop delay of reuse only occurs with vs.conntrack=1, left at 0 here'),
+];
+
+/** The dummy device, every VIP on it as a /32 or /128, then the IPVS sysctls. */
+export function planNetOps(site: Site): NetOp[] {
+  const addresses = allVips(site).map((vip): NetOp => ({
+    kind: 'address',
+    device: VIP_DEVICE,
+    address: vip,
+    prefixLength: familyOf(vip) === 'ipv4' ? 32 : 128,
+    why: 'local VIP: IPVS schedules packets delivered to this host',
+  }));
+  return [
+    { kind: 'link', name: VIP_DEVICE, type: 'dummy', why: 'a device of its own for the VIPs: they are added and removed without touching the uplink' },
+    { kind: 'up', name: VIP_DEVICE },
+    ...addresses,
+    ...IPVS_SYSCTLS,
+  ];
+}
