@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { loadSite } from '../../test/helpers/site.js';
+import { nodeNamed, type SiteNode } from '../../site/index.js';
+import { diffIpvs } from './diff.js';
+import { parseIpvsList, type KernelService } from './kernel.js';
+import { ipvsOpsText } from './ops-text.js';
+import { planIpvs } from './plan.js';
+import type { IpvsState } from './model.js';
+
+const site = loadSite();
+const l4 = nodeNamed(site, 'l4-1') as SiteNode;
+const plan = (weights?: Map<string, number>): IpvsState => planIpvs(site, l4, weights);
+
+/** The kernel as it would be after applying `state` from scratch. */
+function kernelOf(state: IpvsState): KernelService[] {
+  return state.services.map((s) => ({
+    protocol: 'tcp', vip: s.vip, port: s.port, scheduler: 'mh', flags: [...s.flags],
+    destinations: s.destinations.map((d) => ({ address: d.address, port: d.port, forwarding: 'tunnel' as const, weight: d.weight, activeConns: 0, inactiveConns: 0 })),
+  }));
+}
+
+describe('diffIpvs', () => {
+  it('adds every service and its destinations in Maglev order to an empty kernel', () => {
+    const d = diffIpvs(plan(), []);
+    const first = ipvsOpsText(d.ops).split('\n').slice(0, 5);
+    expect(first).toEqual([
+      '-A -t 198.51.100.1:80 -s mh',
+      '-a -t 198.51.100.1:80 -r 10.0.1.31:80 -i -w 100',
+      '-a -t 198.51.100.1:80 -r 10.0.1.32:80 -i -w 100',
+      '-a -t 198.51.100.1:80 -r 10.0.1.33:80 -i -w 100',
+      '-a -t 198.51.100.1:80 -r 10.0.1.34:80 -i -w 100',
+    ]);
+  });
+
+  it('finds nothing to do when the kernel equals the plan', () => {
+    expect(diffIpvs(plan(), kernelOf(plan()))).toEqual({ ops: [], orderDrift: [] });
+  });
+
+  it('drains an L7 node with a weight edit, never a delete', () => {
+    const d = diffIpvs(plan(new Map([['l7-2', 0]])), kernelOf(plan()));
+    expect(d.ops.every((o) => o.op === 'edit-destination')).toBe(true);
+    expect(ipvsOpsText(d.ops)).toContain('-e -t 198.51.100.1:80 -r 10.0.1.32:80 -i -w 0');
+    expect(d.ops).toHaveLength(plan().services.length);
+  });
+
+  it('restores a destination deleted by hand by appending it, and reports the order it leaves', () => {
+    const kernel = kernelOf(plan()).map((s, i) => (i === 0 ? { ...s, destinations: s.destinations.filter((x) => x.address !== '10.0.1.32') } : s));
+    const d = diffIpvs(plan(), kernel);
+    expect(ipvsOpsText(d.ops)).toBe('-a -t 198.51.100.1:80 -r 10.0.1.32:80 -i -w 100\n');
+    expect(d.orderDrift).toHaveLength(1);
+    expect(d.orderDrift[0]?.detail).toMatch(/10\.0\.1\.31, 10\.0\.1\.33, 10\.0\.1\.34, 10\.0\.1\.32 differs from the Maglev order 10\.0\.1\.31, 10\.0\.1\.32/);
+  });
+
+  it('reports no drift when the missing destination belongs at the end', () => {
+    const kernel = kernelOf(plan()).map((s) => ({ ...s, destinations: s.destinations.slice(0, 3) }));
+    expect(diffIpvs(plan(), kernel).orderDrift).toEqual([]);
+  });
+
+  it('deletes services and destinations the plan no longer has, after every add and edit', () => {
+    const kernel = [
+      ...kernelOf(plan()).map((s, i) => (i === 0 ? { ...s, destinations: [...s.destinations, { address: '10.0.1.99', port: 80, forwarding: 'tunnel' as const, weight: 100, activeConns: 0, inactiveConns: 0 }] } : s)),
+      { protocol: 'tcp' as const, vip: '192.0.2.9', port: 443, scheduler: 'rr', flags: [], destinations: [] },
+    ].filter((_s, i) => i !== 1);
+    const text = ipvsOpsText(diffIpvs(plan(), kernel).ops).trim().split('\n');
+    expect(text[0]).toBe('-A -t 198.51.100.2:80 -s mh');
+    expect(text.slice(-2)).toEqual(['-d -t 198.51.100.1:80 -r 10.0.1.99:80', '-D -t 192.0.2.9:443']);
+  });
+
+  it('edits a service whose scheduler flags differ', () => {
+    const kernel = kernelOf(plan()).map((s) => ({ ...s, flags: [] }));
+    const text = ipvsOpsText(diffIpvs(plan(), kernel).ops);
+    expect(text).toContain('-E -t 198.51.100.3:80 -s mh -b mh-port');
+    expect(text).not.toContain('-E -t 198.51.100.1:80');
+  });
+
+  it('applying the diff to its kernel is idempotent: the second diff is empty', () => {
+    const after = kernelOf(plan(new Map([['l7-3', 0]])));
+    expect(diffIpvs(plan(new Map([['l7-3', 0]])), after).ops).toEqual([]);
+  });
+});
+
+describe('parseIpvsList', () => {
+  const LISTING = `IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  198.51.100.3:8443 mh (mh-port)
+  -> 10.0.1.34:8443               Tunnel  100    0          0
+  -> 10.0.1.33:8443               Tunnel  0      7          2
+TCP  [2001:db8::c633:6401]:80 mh
+  -> [fd00:1::31]:80              Tunnel  100    1          0
+`;
+  it('reads services, flags, counters, and turns the newest-first list into added order', () => {
+    expect(parseIpvsList(LISTING)).toEqual([
+      { protocol: 'tcp', vip: '198.51.100.3', port: 8443, scheduler: 'mh', flags: ['mh-port'], destinations: [
+        { address: '10.0.1.33', port: 8443, forwarding: 'tunnel', weight: 0, activeConns: 7, inactiveConns: 2 },
+        { address: '10.0.1.34', port: 8443, forwarding: 'tunnel', weight: 100, activeConns: 0, inactiveConns: 0 },
+      ] },
+      { protocol: 'tcp', vip: '2001:db8::c633:6401', port: 80, scheduler: 'mh', flags: [], destinations: [
+        { address: 'fd00:1::31', port: 80, forwarding: 'tunnel', weight: 100, activeConns: 1, inactiveConns: 0 },
+      ] },
+    ]);
+  });
+});

@@ -1,0 +1,59 @@
+// The kernel's IPVS table as read back, and the parser of `ipvsadm -Ln
+// --nosort`, which is the one listing that keeps the kernel's destination
+// order (newest first) and carries the connection counters. Pure.
+export interface KernelDestination {
+  readonly address: string;
+  readonly port: number;
+  readonly forwarding: 'tunnel' | 'route' | 'masq' | 'other';
+  readonly weight: number;
+  readonly activeConns: number;
+  readonly inactiveConns: number;
+}
+
+export interface KernelService {
+  readonly protocol: 'tcp' | 'udp' | 'sctp';
+  readonly vip: string;
+  readonly port: number;
+  readonly scheduler: string;
+  readonly flags: readonly string[];
+  /** Oldest first: the order they were added in (the kernel lists newest first). */
+  readonly destinations: readonly KernelDestination[];
+}
+
+const SERVICE_RE = /^(TCP|UDP|SCTP)\s+(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)\s+(\S+)(?:\s+\(([^)]*)\))?/;
+const DEST_RE = /^\s+->\s+(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)/;
+const FORWARDING: Record<string, KernelDestination['forwarding']> = { Tunnel: 'tunnel', Route: 'route', Masq: 'masq' };
+
+export function parseIpvsList(text: string): KernelService[] {
+  const services: { head: Omit<KernelService, 'destinations'>; newestFirst: KernelDestination[] }[] = [];
+  for (const line of text.split('\n')) {
+    const s = SERVICE_RE.exec(line);
+    if (s) {
+      services.push({
+        head: {
+          protocol: (s[1] ?? 'TCP').toLowerCase() as KernelService['protocol'],
+          vip: unbracket(s[2] ?? ''), port: Number(s[3]), scheduler: s[4] ?? '',
+          flags: (s[5] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''),
+        },
+        newestFirst: [],
+      });
+      continue;
+    }
+    const d = DEST_RE.exec(line);
+    const current = services[services.length - 1];
+    if (d && current) {
+      current.newestFirst.push({
+        address: unbracket(d[1] ?? ''), port: Number(d[2]), forwarding: FORWARDING[d[3] ?? ''] ?? 'other',
+        weight: Number(d[4]), activeConns: Number(d[5]), inactiveConns: Number(d[6]),
+      });
+    }
+  }
+  return services.map((s) => ({ ...s.head, destinations: [...s.newestFirst].reverse() }));
+}
+
+const unbracket = (host: string): string => host.replace(/^\[|\]$/g, '');
+
+/** `host:port` for addresses read from the kernel (IPv6 in brackets, as ipvsadm prints). */
+export function kernelEndpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
