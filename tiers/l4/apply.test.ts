@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { nodeNamed, type SiteNode } from '../../site/index.js';
+import { loadSite } from '../../test/helpers/site.js';
+import { applyIpvs } from './apply.js';
+import { FakeIpvs } from './fake-ipvs.js';
+import { planIpvs } from './plan.js';
+
+const site = loadSite();
+const l4 = nodeNamed(site, 'l4-1') as SiteNode;
+
+describe('applyIpvs', () => {
+  it('builds the whole table in one change set and verifies it', async () => {
+    const k = new FakeIpvs();
+    const r = await applyIpvs(k, planIpvs(site, l4));
+    expect(r.kind).toBe('verified');
+    expect(k.batches).toHaveLength(1);
+    expect(k.services.map((s) => s.destinations.map((d) => d.address).join(' '))[0]).toBe('10.0.1.31 10.0.1.32 10.0.1.33 10.0.1.34');
+  });
+
+  it('changes nothing when applied twice', async () => {
+    const k = new FakeIpvs();
+    await applyIpvs(k, planIpvs(site, l4));
+    const r = await applyIpvs(k, planIpvs(site, l4));
+    expect(r.kind === 'verified' && r.applied).toEqual([]);
+    expect(k.batches).toHaveLength(2);
+    expect(k.batches[1]).toEqual([]);
+  });
+
+  it('drains an L7 node with live flows without deleting it', async () => {
+    const k = new FakeIpvs();
+    await applyIpvs(k, planIpvs(site, l4));
+    for (const s of k.services) for (const d of s.destinations) Object.assign(d, { activeConns: 5 });
+    const r = await applyIpvs(k, planIpvs(site, l4, new Map([['l7-1', 0]])));
+    expect(r.kind).toBe('verified');
+    expect(k.services.every((s) => s.destinations.find((d) => d.address.endsWith('31'))?.weight === 0)).toBe(true);
+  });
+
+  it('reports a failed change set with the operations still to do', async () => {
+    const k = new FakeIpvs();
+    k.failNext = 'ipvsadm -R exited 2: Memory allocation problem';
+    const r = await applyIpvs(k, planIpvs(site, l4));
+    expect(r.kind).toBe('failed');
+    expect(r.kind === 'failed' && r.remaining.length).toBeGreaterThan(0);
+    expect(r.kind === 'failed' && r.error).toMatch(/Memory allocation/);
+  });
+
+  it('restores a destination deleted by hand', async () => {
+    const k = new FakeIpvs();
+    await applyIpvs(k, planIpvs(site, l4));
+    const first = k.services[0];
+    if (first) Object.assign(first, { destinations: first.destinations.slice(0, 3) });
+    const r = await applyIpvs(k, planIpvs(site, l4));
+    expect(r.kind === 'verified' && r.applied.map((o) => o.op)).toEqual(['add-destination']);
+  });
+});
