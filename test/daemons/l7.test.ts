@@ -1,0 +1,167 @@
+// haproxy.cfg of every L7 node through `haproxy -c`, and one node's config
+// run for real in a network namespace to prove the monitor contract the L4
+// nodes rely on. `haproxy -c` parses and resolves but does not bind, so the
+// VIPs need not be local for the check; the live run puts them on the
+// namespace's lo, as the node's kernel operations do.
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodesWithRole, type Site } from '../../site/index.js';
+import { renderL7 } from '../../tiers/l7/index.js';
+import { runChecker, writeTree } from '../helpers/checker.js';
+import { changedSite } from '../../tiers/l7/test-site.js';
+import { loadSite } from '../helpers/site.js';
+
+/** The example with its agent folders in `dir`, so the state file can exist. */
+function siteIn(dir: string): Site {
+  return changedSite((v) => { v.agent = { runDir: dir, stateDir: dir }; });
+}
+
+const cfgOf = (site: Site, name: string): string => {
+  const node = nodesWithRole(site, 'l7').find((n) => n.name === name);
+  if (!node) throw new Error(`no l7 node ${name}`);
+  return renderL7(site, node).files[0]?.content ?? '';
+};
+
+const checkCfg = (content: string) => runChecker('haproxy', ['-c', '-f', join(writeTree({ 'haproxy.cfg': content }), 'haproxy.cfg')]);
+
+describe('haproxy -c', () => {
+  const example = loadSite();
+  for (const node of nodesWithRole(example, 'l7')) {
+    it(`accepts the haproxy.cfg of ${node.name}`, async () => {
+      const r = await checkCfg(cfgOf(example, node.name));
+      expect(r.output).not.toContain('[ALERT]');
+      expect(r.ok, r.output).toBe(true);
+    });
+
+    it(`finds nothing to warn about in the haproxy.cfg of ${node.name} once its state file exists`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tierlb-l7-state-'));
+      writeFileSync(join(dir, 'haproxy.state'), '1\n');
+      const r = await checkCfg(cfgOf(siteIn(dir), node.name));
+      expect(r.output).not.toContain('[WARNING]');
+      expect(r.ok, r.output).toBe(true);
+    });
+  }
+
+  it('rejects a config with an unknown keyword', async () => {
+    const broken = cfgOf(example, 'l7-1').replace('balance roundrobin', 'balancee roundrobin');
+    const r = await checkCfg(broken);
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain("unknown keyword 'balancee'");
+  });
+});
+
+// A stand-in for the agents: answers each agent-check with the current
+// content of a file, one listener per `address,port,file` argument.
+const FAKE_AGENT = `
+import net from 'node:net'; import fs from 'node:fs';
+for (const spec of process.argv.slice(1)) {
+  const [host, port, file] = spec.split(',');
+  net.createServer((s) => { s.on('error', () => {}); s.end(fs.readFileSync(file, 'utf8')); }).listen(Number(port), host);
+}`;
+const FAKE_BACKEND = `
+import http from 'node:http';
+http.createServer((q, r) => r.end('served by ' + process.argv[1])).listen(8080, process.argv[1]);`;
+
+const NS = `tierlb-l7-${process.pid}`;
+/** The node's own addresses and one backend's; the VIPs come from the node's kernel operations. */
+const ADDRESSES = ['10.0.1.31/32', 'fd00:1::31/128', '10.0.2.41/32'];
+
+describe('haproxy running the l7-1 config in a namespace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tierlb-l7-live-'));
+  const nodeFile = join(dir, 'node-agent-check');
+  const backendFile = join(dir, 'backend-agent-check');
+  const children: ResultPromise[] = [];
+  const inNs = (cmd: string, args: string[]) => execa('ip', ['netns', 'exec', NS, cmd, ...args]);
+  const spawnInNs = (cmd: string, args: string[]) => {
+    const child = execa('ip', ['netns', 'exec', NS, cmd, ...args], { reject: false, all: true });
+    children.push(child);
+  };
+  const status = async (url: string): Promise<string> =>
+    (await inNs('curl', ['-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', url]).catch(() => ({ stdout: 'error' }))).stdout;
+  const eventually = async (url: string, want: string): Promise<string> => {
+    let got = '';
+    for (let i = 0; i < 40 && got !== want; i++) {
+      got = await status(url);
+      if (got !== want) await new Promise((r) => setTimeout(r, 250));
+    }
+    return got;
+  };
+  const monitor = (path: string) => `http://10.0.1.31:9100${path}`;
+
+  beforeAll(async () => {
+    await execa('ip', ['netns', 'add', NS]);
+    await inNs('ip', ['link', 'set', 'lo', 'up']);
+    for (const a of ADDRESSES) await inNs('ip', ['address', 'add', a, 'dev', 'lo']);
+    const site = siteIn(dir);
+    const node = nodesWithRole(site, 'l7').find((n) => n.name === 'l7-1');
+    if (!node) throw new Error('no l7-1');
+    // Only the addresses: this kernel has no ipip module for tunl0 and its sysctls.
+    for (const op of renderL7(site, node).netOps) {
+      if (op.kind === 'address') await inNs('ip', ['address', 'add', `${op.address}/${op.prefixLength}`, 'dev', op.device]);
+    }
+    writeFileSync(nodeFile, 'ready up 100%\n');
+    writeFileSync(backendFile, 'ready up 100%\n');
+    writeFileSync(join(dir, 'haproxy.state'), '1\n');
+    writeFileSync(join(dir, 'haproxy.cfg'), cfgOf(site, 'l7-1'));
+    spawnInNs('node', ['--input-type=module', '-e', FAKE_AGENT, `127.0.0.1,9300,${nodeFile}`, `10.0.2.41,9300,${backendFile}`]);
+    spawnInNs('node', ['--input-type=module', '-e', FAKE_BACKEND, '10.0.2.41']);
+    spawnInNs('haproxy', ['-W', '-S', join(dir, 'haproxy-master.sock'), '-f', join(dir, 'haproxy.cfg')]);
+  });
+
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children);
+    await execa('ip', ['netns', 'delete', NS], { reject: false });
+  });
+
+  it('answers 200 on the node monitor URI while the node agent says up', async () => {
+    expect(await eventually(monitor('/tierlb/health'), '200')).toBe('200');
+  });
+
+  it('answers 200 on a service monitor URI while its backend has a usable server', async () => {
+    expect(await eventually(monitor('/tierlb/health/web'), '200')).toBe('200');
+  });
+
+  it('answers 503 on a service monitor URI when no server of its backend is up', async () => {
+    expect(await eventually(monitor('/tierlb/health/api'), '503')).toBe('503');
+  });
+
+  it('serves a user request on a VIP from the backend', async () => {
+    await eventually(monitor('/tierlb/health/web'), '200');
+    const r = await inNs('curl', ['-s', '-m', '2', 'http://198.51.100.1/']);
+    expect(r.stdout).toBe('served by 10.0.2.41');
+  });
+
+  /** From a node in service, the operator writes `word` to the node's agent-check file. */
+  const fromReadyTo = async (word: string): Promise<void> => {
+    writeFileSync(nodeFile, 'ready up 100%\n');
+    await eventually(monitor('/tierlb/health'), '200');
+    writeFileSync(nodeFile, `${word}\n`);
+  };
+
+  for (const word of ['drain', 'maint', 'down']) {
+    it(`fails the node monitor URI when the node agent says ${word}`, async () => {
+      await fromReadyTo(word);
+      expect(await eventually(monitor('/tierlb/health'), '503')).toBe('503');
+    });
+
+    it(`fails a service monitor URI when the node agent says ${word}`, async () => {
+      await fromReadyTo(word);
+      expect(await eventually(monitor('/tierlb/health/web'), '503')).toBe('503');
+    });
+  }
+
+  it('passes the node monitor URI again once the node agent says ready up', async () => {
+    await fromReadyTo('drain');
+    await eventually(monitor('/tierlb/health'), '503');
+    writeFileSync(nodeFile, 'ready up 100%\n');
+    expect(await eventually(monitor('/tierlb/health'), '200')).toBe('200');
+  });
+
+  it('answers 404 on any other path of the monitor', async () => {
+    expect(await status(monitor('/elsewhere'))).toBe('404');
+  });
+});
