@@ -1,38 +1,39 @@
 // BGP cross-checks: who may peer with whom, timers the daemons accept, and
 // that every L4 node can announce to somebody.
-import type { Report } from './crosscheck.js';
 import type { ParsedSite } from './schema.js';
+import { reportDuplicates, type Report } from './crosscheck-report.js';
 
 const BGP_ROLES = new Set(['router', 'reflector', 'l4']);
 
-export function checkBgp(site: ParsedSite, report: Report): void {
-  const { holdTime, keepalive } = site.bgp;
+export function checkBgpTimers(site: Pick<ParsedSite, 'bgp'>, report: Report): void {
+  const { holdTime, keepalive, connectRetry, communities } = site.bgp;
   if (holdTime.ms % 1000 !== 0 || holdTime.ms < 3000) {
     report(['bgp', 'holdTime'], `expected whole seconds, at least 3s (RFC 4271), got ${holdTime}`);
   }
   if (keepalive.ms % 1000 !== 0 || keepalive.ms < 1000 || keepalive.ms * 3 > holdTime.ms) {
     report(['bgp', 'keepalive'], `expected whole seconds, at least 1s and at most a third of holdTime (${holdTime}), got ${keepalive}`);
   }
-  if (site.bgp.connectRetry.ms % 1000 !== 0 || site.bgp.connectRetry.ms < 1000) {
-    report(['bgp', 'connectRetry'], `expected whole seconds, at least 1s, got ${site.bgp.connectRetry}`);
+  if (connectRetry.ms % 1000 !== 0 || connectRetry.ms < 1000) {
+    report(['bgp', 'connectRetry'], `expected whole seconds, at least 1s, got ${connectRetry}`);
   }
-  if (site.bgp.communities.vip.includes(site.bgp.communities.gracefulShutdown)) {
-    report(['bgp', 'communities', 'vip'], `expected communities other than the graceful-shutdown community ${site.bgp.communities.gracefulShutdown}`);
+  if (communities.vip.includes(communities.gracefulShutdown)) {
+    report(['bgp', 'communities', 'vip'], `expected communities other than the graceful-shutdown community ${communities.gracefulShutdown}`);
   }
-  checkPeers(site, report);
+  reportDuplicates(communities.vip, (c) => c, (i) => ['bgp', 'communities', 'vip', i], 'community', report);
 }
 
-function checkPeers(site: ParsedSite, report: Report): void {
+export function checkPeers(site: Pick<ParsedSite, 'nodes'>, report: Report): void {
   const byName = new Map(site.nodes.map((n) => [n.name as string, n]));
   const peered = new Set<string>();
   site.nodes.forEach((node, i) => {
     if (node.peers && !BGP_ROLES.has(node.role)) {
-      report(['nodes', i, 'peers'], `expected no peers on a ${node.role} node: only router, reflector and l4 nodes speak BGP`);
+      report(['nodes', i, 'peers'], `expected no peers on a node with role "${node.role}": only router, reflector and l4 nodes speak BGP`);
       return;
     }
     if (BGP_ROLES.has(node.role) && !node.routerId && !node.addresses.ipv4) {
       report(['nodes', i, 'routerId'], 'expected a routerId: a BGP node without an IPv4 address needs one');
     }
+    reportDuplicates(node.peers ?? [], (p) => p, (p) => ['nodes', i, 'peers', p], 'peer', report);
     node.peers?.forEach((peerName, p) => {
       const at = ['nodes', i, 'peers', p];
       const peer = byName.get(peerName);

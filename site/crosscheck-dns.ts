@@ -1,8 +1,8 @@
 // DNS cross-checks: every service name falls in a zone the site serves, a DNS
 // node exists to serve it, and no name is claimed twice.
-import type { Report } from './crosscheck.js';
-import { reportDuplicates } from './crosscheck.js';
+import { familyOf } from './brand.js';
 import type { ParsedSite } from './schema.js';
+import { reportDuplicates, type Report } from './crosscheck-report.js';
 
 /** The longest zone that contains the name, if any. */
 export function zoneOf(name: string, zones: readonly string[]): string | undefined {
@@ -11,25 +11,29 @@ export function zoneOf(name: string, zones: readonly string[]): string | undefin
     .sort((a, b) => b.length - a.length)[0];
 }
 
-export function checkDns(site: ParsedSite, report: Report): void {
-  const zones = site.dns.zones.map((z) => z.name as string);
+/** Checks that read the zones alone. */
+export function checkZones(site: Pick<ParsedSite, 'dns'>, report: Report): void {
   reportDuplicates(site.dns.zones, (z) => z.name, (i) => ['dns', 'zones', i, 'name'], 'zone', report);
+  site.dns.zones.forEach((zone, z) => {
+    zone.records.forEach((rec, r) => {
+      if ((rec.type === 'AAAA') !== (familyOf(rec.address) === 'ipv6')) {
+        report(['dns', 'zones', z, 'records', r, 'address'], `expected an ${rec.type === 'A' ? 'IPv4' : 'IPv6'} address for an ${rec.type} record, got ${rec.address}`);
+      }
+    });
+  });
+}
+
+export function checkDnsNames(site: Pick<ParsedSite, 'services' | 'nodes' | 'dns'>, report: Report): void {
+  const zones = site.dns.zones.map((z) => z.name as string);
   const answers = site.services.flatMap((svc, s) => svc.dns.map((d, i) => ({ name: d.name as string, path: ['services', s, 'dns', i, 'name'] })));
   reportDuplicates(answers, (a) => a.name, (i) => answers[i]?.path ?? [], 'DNS name', report);
   for (const a of answers) {
     if (!zoneOf(a.name, zones)) report(a.path, `expected a name inside one of the zones in dns.zones (${zones.join(', ') || 'none'}), got "${a.name}"`);
   }
-  const hasDnsNode = site.nodes.some((n) => n.role === 'dns');
-  if ((answers.length > 0 || zones.length > 0) && !hasDnsNode) {
+  if ((answers.length > 0 || zones.length > 0) && !site.nodes.some((n) => n.role === 'dns')) {
     report(['nodes'], 'expected a node with role "dns" to serve dns.zones');
   }
   site.dns.zones.forEach((zone, z) => {
-    zone.records.forEach((rec, r) => {
-      const isV6 = rec.address.includes(':');
-      if ((rec.type === 'AAAA') !== isV6) {
-        report(['dns', 'zones', z, 'records', r, 'address'], `expected an ${rec.type === 'A' ? 'IPv4' : 'IPv6'} address for a ${rec.type} record, got ${rec.address}`);
-      }
-    });
     const owned = new Set(answers.filter((a) => zoneOf(a.name, zones) === zone.name).map((a) => a.name));
     zone.records.forEach((rec, r) => {
       const fqdn = rec.name === '@' ? zone.name : `${rec.name.toLowerCase()}.${zone.name}`;

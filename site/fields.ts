@@ -8,7 +8,9 @@ import {
 } from './brand.js';
 import { toDuration } from './duration.js';
 
-function branded<T>(base: z.ZodType<string>, to: (s: string) => Checked<T>, description: string) {
+// `format` is a JSON Schema annotation: docs/site-reference.md names the
+// value's kind from it, since the schema's input type is only string/number.
+function branded<T>(base: z.ZodType<string>, to: (s: string) => Checked<T>, description: string, format: string) {
   return base
     .transform((s, ctx) => {
       const r = to(s);
@@ -16,10 +18,10 @@ function branded<T>(base: z.ZodType<string>, to: (s: string) => Checked<T>, desc
       ctx.addIssue({ code: 'custom', message: r.reason, input: s });
       return z.NEVER;
     })
-    .meta({ description });
+    .meta({ description, format });
 }
 
-function brandedInt<T>(to: (n: number) => Checked<T>, description: string) {
+function brandedInt<T>(to: (n: number) => Checked<T>, description: string, format: string) {
   return z
     .number()
     .transform((n, ctx) => {
@@ -28,23 +30,20 @@ function brandedInt<T>(to: (n: number) => Checked<T>, description: string) {
       ctx.addIssue({ code: 'custom', message: r.reason, input: n });
       return z.NEVER;
     })
-    .meta({ description });
+    .meta({ description, format });
 }
 
-export const token = (what: string) =>
-  branded(z.string(), toToken, `${what}: letters, digits, '.', '_', '-'; 1-63 characters`);
-export const ipv4 = (what: string) => branded(z.string(), toIpv4, `${what}: an IPv4 address`);
-export const ipv6 = (what: string) => branded(z.string(), toIpv6, `${what}: an IPv6 address`);
-export const ip = (what: string) => branded(z.string(), toIp, `${what}: an IPv4 or IPv6 address`);
-export const fsPath = (what: string) => branded(z.string(), toFsPath, `${what}: an absolute path`);
-export const httpPath = (what: string) => branded(z.string(), toHttpPath, `${what}: an HTTP path starting with /`);
-export const dnsName = (what: string) => branded(z.string(), toDnsName, `${what}: a DNS name`);
-export const community = (what: string) =>
-  branded(z.string(), toCommunity, `${what}: a BGP community "ASN:VALUE"`);
-export const duration = (what: string) =>
-  branded(z.string(), toDuration, `${what}: a duration such as "500ms", "3s", "2m"`);
-export const port = (what: string) => brandedInt(toPort, `${what}: a port from 1 to 65535`);
-export const asn = (what: string) => brandedInt(toAsn, `${what}: an AS number`);
+export const token = (what: string) => branded(z.string(), toToken, what, 'name');
+export const ipv4 = (what: string) => branded(z.string(), toIpv4, what, 'ipv4');
+export const ipv6 = (what: string) => branded(z.string(), toIpv6, what, 'ipv6');
+export const ip = (what: string) => branded(z.string(), toIp, what, 'ip');
+export const fsPath = (what: string) => branded(z.string(), toFsPath, what, 'fs-path');
+export const httpPath = (what: string) => branded(z.string(), toHttpPath, what, 'http-path');
+export const dnsName = (what: string) => branded(z.string(), toDnsName, what, 'dns-name');
+export const community = (what: string) => branded(z.string(), toCommunity, what, 'community');
+export const duration = (what: string) => branded(z.string(), toDuration, what, 'duration');
+export const port = (what: string) => brandedInt(toPort, what, 'port');
+export const asn = (what: string) => brandedInt(toAsn, what, 'asn');
 
 export const intIn = (min: number, max: number, description: string) =>
   z.number().int().min(min).max(max).meta({ description });

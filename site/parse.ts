@@ -3,6 +3,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { crossCheck } from './crosscheck.js';
+import type { Sections } from './crosscheck-report.js';
 import type { FieldPath, SiteIssue } from './errors.js';
 import type { Site } from './model.js';
 import { resolveSite } from './resolve.js';
@@ -16,7 +17,7 @@ export function parseSiteText(text: string): SiteResult {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({ path: [], message: `YAML: ${e.message.split('\n')[0]}`, line: lines.linePos(e.pos[0]).line })),
+      issues: sortIssues(doc.errors.map((e) => ({ path: [], message: `YAML: ${e.message.split('\n')[0]}`, line: lines.linePos(e.pos[0]).line }))),
     };
   }
   return parseSiteValue(doc.toJS({ maxAliasCount: 100 }), (path) => lineOf(doc, lines, path));
@@ -25,12 +26,47 @@ export function parseSiteText(text: string): SiteResult {
 /** Parses an already-decoded value (tests, etcd later); `lineOf` maps a path to its line. */
 export function parseSiteValue(value: unknown, lineOf: (path: FieldPath) => number | undefined = () => undefined): SiteResult {
   const parsed = siteSchema.safeParse(value, { reportInput: true });
-  const withLines = (issues: { path: FieldPath; message: string }[]): SiteIssue[] =>
-    issues.map((i) => ({ ...i, line: lineOf(i.path) }));
-  if (!parsed.success) return { ok: false, issues: withLines(parsed.error.issues.flatMap(describeZodIssue)) };
+  const fail = (issues: { path: FieldPath; message: string }[]): SiteResult =>
+    ({ ok: false, issues: sortIssues(issues.map((i) => ({ ...i, line: lineOf(i.path) }))) });
+  if (!parsed.success) {
+    // Beside the field errors, the cross-checks of every section that parsed
+    // on its own: one run shows the operator everything it can.
+    return fail([...parsed.error.issues.flatMap(describeZodIssue), ...crossCheck(parsedSections(value))]);
+  }
   const problems = crossCheck(parsed.data);
-  if (problems.length > 0) return { ok: false, issues: withLines(problems) };
+  if (problems.length > 0) return fail(problems);
   return { ok: true, site: resolveSite(parsed.data) };
+}
+
+/** Each top-level section parsed alone; the schema has no rule across sections, so this agrees with the whole parse. */
+function parsedSections(value: unknown): Sections {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const raw = value as Record<string, unknown>;
+  const sections: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(siteSchema.shape)) {
+    const r = schema.safeParse(raw[key]);
+    if (r.success) sections[key] = r.data;
+  }
+  return sections as Sections;
+}
+
+/** By line, then path, then message: the same file always prints the same list. */
+export function sortIssues(issues: readonly SiteIssue[]): SiteIssue[] {
+  const lineKey = (i: SiteIssue): number => i.line ?? Number.MAX_SAFE_INTEGER;
+  return [...issues].sort((a, b) =>
+    lineKey(a) - lineKey(b) || comparePaths(a.path, b.path) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+function comparePaths(a: FieldPath, b: FieldPath): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] as string | number;
+    const y = b[i] as string | number;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    if (typeof x !== typeof y) return typeof x === 'number' ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
 }
 
 function describeZodIssue(issue: z.core.$ZodIssue): { path: FieldPath; message: string }[] {
@@ -46,6 +82,8 @@ function describeZodIssue(issue: z.core.$ZodIssue): { path: FieldPath; message: 
       return [{ path, message: issue.origin === 'array' ? `expected at least ${String(issue.minimum)} item(s)` : `expected at least ${String(issue.minimum)}, got ${show(issue.input)}` }];
     case 'too_big':
       return [{ path, message: issue.origin === 'array' ? `expected at most ${String(issue.maximum)} item(s)` : `expected at most ${String(issue.maximum)}, got ${show(issue.input)}` }];
+    case 'invalid_format':
+      return [{ path, message: `${issue.message}, got ${show(issue.input)}` }];
     default:
       return [{ path, message: issue.message }];
   }

@@ -54,11 +54,11 @@ const bgpSchema = obj({
     enabled: z.boolean().default(true).meta({ description: 'run BFD on sessions where both ends are BIRD' }),
     interval: duration('BFD transmit and receive interval').prefault('100ms'),
     multiplier: intIn(2, 255, 'missed BFD packets before the session is declared down').default(3),
-  }).prefault({}),
+  }).prefault({}).meta({ description: 'BFD on BGP sessions' }),
   communities: obj({
     gracefulShutdown: community('RFC 8326 graceful-shutdown community').prefault('65535:0'),
-    vip: z.array(community('community')).default([]).meta({ description: 'communities added to every VIP announcement' }),
-  }).prefault({}),
+    vip: z.array(community('community')).prefault([]).meta({ description: 'communities added to every VIP announcement' }),
+  }).prefault({}).meta({ description: 'BGP communities the L4 nodes attach' }),
 });
 
 const checkSchema = obj({
@@ -82,7 +82,7 @@ const serviceSchema = obj({
     forwarding: z.literal('tunnel').default('tunnel').meta({ description: 'IPVS forwarding method' }),
     quorum: intIn(1, 1000, 'healthy L7 nodes needed to announce the VIPs').default(1),
     depoolThreshold: z.number().min(0).max(1).default(0.5).meta({ description: 'share of L7 nodes kept in the table even when checks fail' }),
-  }).prefault({}),
+  }).prefault({}).meta({ description: 'the IPVS service on every L4 node' }),
   l7: obj({
     mode: z.enum(['http', 'tcp']).default('http').meta({ description: 'HAProxy mode' }),
     balance: z.enum(BALANCES).default('roundrobin').meta({ description: 'HAProxy balance algorithm' }),
@@ -91,14 +91,14 @@ const serviceSchema = obj({
       connect: duration('timeout connect').prefault('5s'),
       client: duration('timeout client').prefault('60s'),
       server: duration('timeout server').prefault('60s'),
-    }).prefault({}),
+    }).prefault({}).meta({ description: 'HAProxy timeouts of the service' }),
     nodes: z.array(token('l7 node name')).optional().meta({ description: 'L7 nodes serving the service; default every l7 node' }),
-  }).prefault({}),
+  }).prefault({}).meta({ description: 'the HAProxy frontend and backend on every L7 node serving the service' }),
   dns: z.array(obj({
     name: dnsName('name that resolves to the VIPs'),
     ttl: intIn(1, 86400, 'TTL of the answers, seconds').default(30),
     policy: z.enum(DNS_POLICIES).default('multifo').meta({ description: 'multifo: every VIP that is up; first-up: the first VIP in list order that is up' }),
-  })).default([]),
+  })).prefault([]).meta({ description: 'DNS names gdnsd answers with the VIPs that are up' }),
 });
 
 const serverSchema = obj({
@@ -115,8 +115,8 @@ const poolSchema = obj({
     enabled: z.boolean().default(true).meta({ description: 'let each server\'s agent-check file steer HAProxy' }),
     port: port('agent-check port; default agent.agentCheckPort').optional(),
     interval: duration('agent-check interval').prefault('1s'),
-  }).prefault({}),
-  servers: z.array(serverSchema).min(1),
+  }).prefault({}).meta({ description: 'HAProxy agent-check of the servers' }),
+  servers: z.array(serverSchema).min(1).meta({ description: 'backend servers of the pool' }),
 });
 
 const zoneSchema = obj({
@@ -130,14 +130,14 @@ const zoneSchema = obj({
     retry: intIn(1, 2147483647, 'retry, seconds').default(600),
     expire: intIn(1, 2147483647, 'expire, seconds').default(604800),
     minimum: intIn(0, 86400, 'negative-caching TTL, seconds').default(60),
-  }),
-  ns: z.array(dnsName('name server')).min(1),
+  }).meta({ description: 'start of authority of the zone' }),
+  ns: z.array(dnsName('name server')).min(1).meta({ description: 'name servers of the zone (NS records)' }),
   records: z.array(obj({
-    name: z.string().regex(/^(@|[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i, 'expected "@" or a relative DNS name').meta({ description: 'owner name relative to the zone, or @' }),
-    type: z.enum(['A', 'AAAA']),
+    name: z.string().max(253).regex(/^(@|(\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/i, 'expected "@" or a relative DNS name (a wildcard "*" only as a whole first label)').meta({ description: 'owner name relative to the zone, or @' }),
+    type: z.enum(['A', 'AAAA']).meta({ description: 'record type' }),
     address: ip('record address'),
     ttl: intIn(1, 604800, 'TTL, seconds').optional(),
-  })).default([]).meta({ description: 'static A/AAAA records (name servers, hosts)' }),
+  })).prefault([]).meta({ description: 'static A/AAAA records (name servers, hosts)' }),
 });
 
 export const siteSchema = obj({
@@ -150,19 +150,19 @@ export const siteSchema = obj({
     configDir: fsPath('folder where rendered daemon configs are installed').prefault('/etc/tierlb'),
     disableFile: fsPath('maintenance file; its presence withdraws an L4 node').prefault('/etc/lb/disable'),
     agentCheckFile: fsPath('maintenance file read as up/drain/down/maint/weight').prefault('/etc/lb/agent-check'),
-  }).prefault({}),
+  }).prefault({}).meta({ description: 'settings of the agent on every node; a node\'s own agent key overrides them' }),
   l7: obj({
     monitorPort: port('port of the HAProxy monitor frontend on each L7 node\'s own address').prefault(9100),
     monitorPath: httpPath('monitor URI; /<path>/<service> per service').prefault('/tierlb/health'),
     statsPort: port('port of the HAProxy stats page and Prometheus exporter').prefault(9101),
-  }).prefault({}),
-  bgp: bgpSchema,
-  services: z.array(serviceSchema).min(1),
-  pools: z.array(poolSchema).min(1),
-  nodes: z.array(nodeSchema).min(1),
+  }).prefault({}).meta({ description: 'site-wide HAProxy settings of the L7 nodes' }),
+  bgp: bgpSchema.meta({ description: 'BGP between routers, route reflectors and L4 nodes' }),
+  services: z.array(serviceSchema).min(1).meta({ description: 'what the site serves: VIPs and ports, and how each tier handles them' }),
+  pools: z.array(poolSchema).min(1).meta({ description: 'groups of backend servers that services send to' }),
+  nodes: z.array(nodeSchema).min(1).meta({ description: 'every machine of the site, one role each; the order of l7 nodes is their Maglev order' }),
   dns: obj({
-    zones: z.array(zoneSchema).default([]),
-  }).prefault({}),
+    zones: z.array(zoneSchema).prefault([]).meta({ description: 'zones gdnsd serves' }),
+  }).prefault({}).meta({ description: 'DNS tier' }),
 });
 
 export type RawSiteInput = z.input<typeof siteSchema>;
