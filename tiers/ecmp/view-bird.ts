@@ -1,0 +1,99 @@
+// View-models of BIRD 2 configs: the router's bird.conf (learns the VIP host
+// routes from every L4 node, installs them as one multipath kernel route),
+// the L4 speaker's bird.conf, and the speaker's bird-vips.conf (the announced
+// set and the graceful-shutdown switch, rewritten by the agent at run time).
+import { allVips, familyOf, type Family, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
+import {
+  communityOf, familiesOf, hostPrefix, routerIdOf, sessionsOf, timersOf, vipPrefixes,
+  type CommunityView, type SessionView, type TimersView,
+} from './view.js';
+
+export interface BirdSessionView extends SessionView {
+  readonly bfd: boolean;
+  /** Router: accept only VIP host routes; absent = `import none`. */
+  readonly importFilter?: string;
+  /** Speaker: announce the static VIP routes; absent = `export none`. */
+  readonly exportFilter?: string;
+}
+
+/** Named after its family (`VIPS_ipv4`, filter `vip_in_ipv4`); only for families with VIPs. */
+export interface PrefixSetView {
+  readonly family: Family;
+  readonly prefixes: readonly string[];
+}
+
+export interface BirdConfView {
+  readonly node: string;
+  readonly role: 'router' | 'l4';
+  readonly routerId: string;
+  readonly timers: TimersView;
+  readonly sessions: readonly BirdSessionView[];
+  /** Families with at least one session: one kernel (router) or static (speaker) protocol each. */
+  readonly families: readonly Family[];
+  readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
+  readonly gracefulShutdown: CommunityView;
+  /** Router only: the VIP host prefixes it accepts, per family with sessions. */
+  readonly vipSets: readonly PrefixSetView[];
+  /** Speaker only: communities added to every announced VIP. */
+  readonly vipCommunities: readonly CommunityView[];
+}
+
+export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4' }): BirdConfView {
+  const plain = sessionsOf(site, node);
+  const families = familiesOf(plain);
+  const vipSets = node.role === 'router' ? vipSetsOf(site, families) : [];
+  const sessions = plain.map((s) => birdSession(site, node.role, s, vipSets));
+  const anyBfd = sessions.some((s) => s.bfd);
+  return {
+    node: node.name,
+    role: node.role,
+    routerId: routerIdOf(node),
+    timers: timersOf(site),
+    sessions,
+    families,
+    ...(anyBfd ? { bfd: { intervalMs: site.bgp.bfd.interval.ms, multiplier: site.bgp.bfd.multiplier } } : {}),
+    gracefulShutdown: communityOf(site.bgp.communities.gracefulShutdown),
+    vipSets,
+    vipCommunities: site.bgp.communities.vip.map(communityOf),
+  };
+}
+
+function birdSession(site: Site, role: 'router' | 'l4', s: SessionView, vipSets: readonly PrefixSetView[]): BirdSessionView {
+  // gobgp has no BFD: asking for it towards a reflector would only keep the session down.
+  const bfd = site.bgp.bfd.enabled && s.peerSpeaksBird;
+  if (role === 'l4') return { ...s, bfd, exportFilter: 'vip_out' };
+  // BIRD refuses an empty prefix set: a family without VIPs imports nothing.
+  const hasSet = vipSets.some((v) => v.family === s.family);
+  return { ...s, bfd, ...(hasSet ? { importFilter: `vip_in_${s.family}` } : {}) };
+}
+
+function vipSetsOf(site: Site, families: readonly Family[]): PrefixSetView[] {
+  return families
+    .map((family) => ({ family, prefixes: vipPrefixes(site, family) }))
+    .filter((set) => set.prefixes.length > 0);
+}
+
+export interface BirdVipsView {
+  readonly node: string;
+  readonly gracefulShutdown: boolean;
+  readonly statics: readonly { readonly family: Family; readonly prefixes: readonly string[] }[];
+}
+
+/**
+ * The announced set, in the site's VIP order whatever order the caller gives,
+ * so that the same set always renders the same bytes (and an unchanged file
+ * needs no `birdc configure`). A VIP of a family the node has no session in
+ * cannot be announced and is left out.
+ */
+export function birdVipsView(site: Site, node: SiteNode, vips: readonly IpAddress[], gracefulShutdown: boolean): BirdVipsView {
+  const known = allVips(site);
+  const stray = vips.find((v) => !known.includes(v));
+  if (stray) throw new Error(`node ${node.name}: ${stray} is not a VIP of site ${site.name}`);
+  const wanted = new Set<string>(vips);
+  const families = familiesOf(sessionsOf(site, node));
+  const statics = families.map((family) => ({
+    family,
+    prefixes: known.filter((v) => wanted.has(v) && familyOf(v) === family).map(hostPrefix),
+  }));
+  return { node: node.name, gracefulShutdown, statics };
+}

@@ -1,0 +1,90 @@
+// View-model of gobgpd.toml, for the route reflectors and for L4 nodes whose
+// speaker is gobgp, and the `gobgp` CLI arguments the L4 agent runs to
+// announce and withdraw a VIP (gobgpd's file holds no route: the agent adds
+// and deletes them at run time through the daemon's API).
+import { familyOf, nodesWithRole, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
+import { FAMILIES, hostPrefix, routerIdOf, sessionsOf, timersOf, type SessionView, type TimersView } from './view.js';
+
+export interface GobgpNeighborView extends SessionView {
+  readonly afiSafi: 'ipv4-unicast' | 'ipv6-unicast';
+  /** Reflector, iBGP peer: reflect to it and from it. */
+  readonly routeReflectorClient: boolean;
+  /** Reflector towards routers: how many paths per prefix to send (add-paths). */
+  readonly addPathsSendMax?: number;
+  /** Reflector towards L4 nodes: accept add-paths from them. */
+  readonly addPathsReceive: boolean;
+}
+
+export interface GobgpView {
+  readonly node: string;
+  readonly role: 'reflector' | 'l4';
+  readonly asn: number;
+  readonly routerId: string;
+  readonly listenAddresses: readonly IpAddress[];
+  /** Reflector only. gobgp's default written out: each reflector is its own cluster, named by its router id. */
+  readonly clusterId?: string;
+  readonly timers: TimersView;
+  readonly neighbors: readonly GobgpNeighborView[];
+}
+
+export function gobgpView(site: Site, node: SiteNode & { role: 'reflector' | 'l4' }): GobgpView {
+  const routerId = routerIdOf(node);
+  const reflector = node.role === 'reflector';
+  // A router must hear every L4 node's path to spread traffic over all of them.
+  const sendMax = Math.max(1, nodesWithRole(site, 'l4').length);
+  const neighbors = sessionsOf(site, node).map((s): GobgpNeighborView => {
+    const client = reflector && s.ibgp;
+    return {
+      ...s,
+      afiSafi: s.family === 'ipv4' ? 'ipv4-unicast' : 'ipv6-unicast',
+      routeReflectorClient: client,
+      ...(client && s.peerRole === 'router' ? { addPathsSendMax: sendMax } : {}),
+      addPathsReceive: client && s.peerRole === 'l4',
+    };
+  });
+  const listenAddresses = FAMILIES.flatMap((f) => (node.addresses[f] ? [node.addresses[f]] : []));
+  return {
+    node: node.name,
+    role: node.role,
+    asn: node.asn,
+    routerId,
+    listenAddresses,
+    ...(reflector ? { clusterId: routerId } : {}),
+    timers: timersOf(site),
+    neighbors,
+  };
+}
+
+export interface AnnounceOptions {
+  /** Add the RFC 8326 graceful-shutdown community: peers depreference the path before it is withdrawn. */
+  readonly gracefulShutdown: boolean;
+}
+
+/**
+ * `gobgp` arguments announcing `vip` from `node` with the site's VIP
+ * communities; announcing again with other options replaces the path. The
+ * next hop is the node's own address of the VIP's family; undefined when the
+ * node has none (it cannot announce that VIP). API host and port are the
+ * caller's to prepend.
+ */
+export function gobgpAnnounceArgs(site: Site, node: SiteNode, vip: IpAddress, options: AnnounceOptions): readonly string[] | undefined {
+  const family = familyOf(vip);
+  const nextHop = node.addresses[family];
+  if (!nextHop) return undefined;
+  const { vip: vipCommunities, gracefulShutdown } = site.bgp.communities;
+  const communities = options.gracefulShutdown ? [...vipCommunities, gracefulShutdown] : [...vipCommunities];
+  const tail = communities.length > 0 ? ['community', communities.join(',')] : [];
+  // Origin IGP as BIRD's static routes have: a router merges only paths of
+  // equal origin, and gobgp's default (incomplete) would keep a gobgp and a
+  // BIRD speaker of one site (a migration) out of the same multipath route.
+  return ['global', 'rib', '-a', family, 'add', hostPrefix(vip), 'origin', 'igp', 'nexthop', nextHop, ...tail];
+}
+
+/** The announcement of `vip` with the graceful-shutdown community: the first step of a withdraw. */
+export function gobgpGracefulShutdownArgs(site: Site, node: SiteNode, vip: IpAddress): readonly string[] | undefined {
+  return gobgpAnnounceArgs(site, node, vip, { gracefulShutdown: true });
+}
+
+export function gobgpWithdrawArgs(vip: IpAddress): readonly string[] {
+  return ['global', 'rib', '-a', familyOf(vip), 'del', hostPrefix(vip)];
+}
