@@ -1,0 +1,1 @@
+export { readMaintenanceFile } from './read.js';
