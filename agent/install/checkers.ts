@@ -1,0 +1,36 @@
+// The daemons' own config checkers, by daemon, as commands over a staged
+// folder laid out like the node's config folder. The agent runs them before
+// installing; the tests run the same ones on every rendered node.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import type { Daemon } from '../../tiers/common/files.js';
+import type { CheckVerdict, Checker } from './install.js';
+
+/** The checker command for a daemon's files in `dir`, or undefined when the daemon has none. */
+export function checkerCommand(daemon: Daemon, dir: string): [string, string[]] | undefined {
+  switch (daemon) {
+    case 'haproxy':
+      return ['haproxy', ['-c', '-q', '-f', join(dir, 'haproxy.cfg')]];
+    case 'bird':
+      return ['bird', ['-p', '-c', join(dir, 'bird.conf')]];
+    case 'gobgpd':
+      return ['gobgpd', ['-d', '-f', join(dir, 'gobgpd.toml')]];
+    case 'gdnsd':
+      return ['gdnsd', ['-c', join(dir, 'gdnsd'), 'checkconf']];
+    case 'ipvs':
+    case 'kernel':
+      // ipvs.rules comes from a typed plan and is applied as a diff; sysctl
+      // and link operations are checked by the kernel when applied.
+      return undefined;
+  }
+}
+
+export function daemonChecker(daemon: Daemon): Checker | undefined {
+  return async (dir: string): Promise<CheckVerdict> => {
+    const cmd = checkerCommand(daemon, dir);
+    if (!cmd) return { ok: true, output: '' };
+    const r = await execa(cmd[0], cmd[1], { reject: false, all: true, timeout: 30000 });
+    if (r.exitCode === undefined) return { ok: false, output: `${cmd[0]} could not run: ${r.shortMessage}` };
+    return { ok: r.exitCode === 0, output: r.all ?? '' };
+  };
+}
