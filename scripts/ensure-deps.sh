@@ -27,5 +27,8 @@ fi
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "tierlb: installing npm dependencies"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # npm install, not npm ci: the lockfile npm writes here lists only this
+  # platform's optional packages, which npm ci refuses; install keeps the
+  # locked versions all the same.
+  npm install --no-audit --no-fund
 fi
