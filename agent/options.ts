@@ -13,8 +13,10 @@ export interface AgentOptions {
   readonly listen?: string;
 }
 
+export type EffectivePaths = Omit<AgentSettings, 'listen' | 'agentCheckPort'> & { readonly listenHost: string; readonly listenPort: number };
+
 /** The node's effective paths: command line over site file over defaults. */
-export function effectivePaths(node: SiteNode, o: AgentOptions): Omit<AgentSettings, 'listen' | 'agentCheckPort'> & { listenHost: string; listenPort: number } {
+export function effectivePaths(node: SiteNode, o: AgentOptions): EffectivePaths {
   const a = node.agent;
   const [host, port] = splitListen(o.listen) ?? [a.listen.address, a.listen.port];
   return {

@@ -4,7 +4,8 @@
 // from the last one applied in full; a partly failed apply is retried on the
 // next kick because it is not recorded as applied.
 export interface TurnSteps<P> {
-  plan(): P;
+  /** Reads the inputs (files, health, daemon state) and plans; the planning itself is pure. */
+  plan(): P | Promise<P>;
   same(a: P, b: P): boolean;
   /** Returns true when every operation of the plan succeeded. */
   apply(plan: P): Promise<boolean>;
@@ -50,7 +51,7 @@ export class OneWriter<P> {
 
   private async turn(reasons: readonly string[]): Promise<void> {
     try {
-      const plan = this.steps.plan();
+      const plan = await this.steps.plan();
       if (this.lastApplied !== undefined && this.steps.same(plan, this.lastApplied)) {
         this.onTurn('unchanged', reasons);
         return;

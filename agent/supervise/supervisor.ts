@@ -55,6 +55,11 @@ export class Supervisor {
     return this.daemons.get(name)?.child?.pid;
   }
 
+  /** Every supervised daemon, in start order, for the status report. */
+  list(): { name: string; pid: number | null; restarts: number }[] {
+    return [...this.daemons.values()].map((r) => ({ name: r.spec.name, pid: r.child?.exitCode === null ? r.child.pid ?? null : null, restarts: r.restarts }));
+  }
+
   restarts(name: string): number {
     return this.daemons.get(name)?.restarts ?? 0;
   }

@@ -1,0 +1,37 @@
+// What a role (router, reflector, l4, l7, backend, dns) gives the agent's
+// runtime. The runtime owns the loop, the files it watches, the status
+// endpoint and the stop sequence; a role owns its daemons and its plan.
+import type { Site, SiteNode } from '../site/index.js';
+import type { StatusReport } from './observe/status.js';
+import type { Logger } from './observe/log.js';
+import type { Metrics } from './observe/metrics.js';
+import type { EffectivePaths } from './options.js';
+import type { Clock } from './ports/clock.js';
+import type { Supervisor } from './supervise/supervisor.js';
+
+export interface RoleDeps {
+  readonly node: SiteNode;
+  readonly paths: EffectivePaths;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly supervisor: Supervisor;
+  /** Asks the runtime for a new plan/apply turn (health changed, a timer fired). */
+  readonly kick: (reason: string) => void;
+}
+
+export type RoleStatus = Pick<StatusReport, 'maintenance' | 'services'>;
+
+export interface Role<P> {
+  /** Files whose change should start a turn (maintenance files). */
+  readonly watched: readonly string[];
+  /** Starts the role's daemons and servers with the first site. */
+  start(site: Site): Promise<void>;
+  /** Reads the role's inputs and returns the desired state; the decisions are pure functions of tiers/. */
+  plan(site: Site): Promise<P>;
+  /** Makes reality match the plan; true when every operation succeeded. */
+  apply(site: Site, plan: P): Promise<boolean>;
+  status(site: Site): RoleStatus;
+  /** Planned stop: drain, withdraw, stop daemons in reverse order. */
+  stop(site: Site): Promise<void>;
+}
