@@ -47,6 +47,8 @@ const VALUES: Case[] = [
   { name: 'a fractional duration', edit: set(['services', 0, 'l7', 'check', 'interval'], '1.5s'), path: 'services[0].l7.check.interval', reason: 'got "1.5s"' },
   { name: 'a negative duration', edit: set(['pools', 1, 'agentCheck', 'interval'], '-1s'), path: 'pools[1].agentCheck.interval', reason: 'got "-1s"' },
   { name: 'a duration above a day', edit: set(['services', 1, 'l7', 'timeouts'], { client: '25h' }), path: 'services[1].l7.timeouts.client', reason: 'expected a duration of at most 24h, got "25h"' },
+  { name: 'balance uri in mode tcp', edit: set(['services', 1, 'l7', 'balance'], 'uri'), path: 'services[1].l7.balance', reason: '"uri" needs mode http' },
+  { name: 'a zero check interval', edit: (site) => { setIn(site, ['services', 0, 'l7', 'check', 'interval'], '0s'); setIn(site, ['services', 0, 'l7', 'check', 'timeout'], '0s'); }, path: 'services[0].l7.check.interval', reason: 'expected a duration above 0, got 0s', count: 2 },
 ];
 
 const UNIQUE: Case[] = [
