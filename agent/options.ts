@@ -1,6 +1,6 @@
-// Agent command-line options over the node's settings from the site file:
-// the lab runs many agents on one machine, each with its own folders.
-import type { AgentSettings, SiteNode } from '../site/index.js';
+// Agent command-line options. Path and listen overrides are applied to the
+// model (site/override.ts) so renderers and the agent agree on them.
+import type { NodeOverrides } from '../site/index.js';
 
 export interface AgentOptions {
   readonly config: string;
@@ -13,20 +13,15 @@ export interface AgentOptions {
   readonly listen?: string;
 }
 
-export type EffectivePaths = Omit<AgentSettings, 'listen' | 'agentCheckPort'> & { readonly listenHost: string; readonly listenPort: number };
-
-/** The node's effective paths: command line over site file over defaults. */
-export function effectivePaths(node: SiteNode, o: AgentOptions): EffectivePaths {
-  const a = node.agent;
-  const [host, port] = splitListen(o.listen) ?? [a.listen.address, a.listen.port];
+export function overridesOf(o: AgentOptions): NodeOverrides {
+  const listen = splitListen(o.listen);
   return {
-    disableFile: (o.disableFile ?? a.disableFile) as AgentSettings['disableFile'],
-    agentCheckFile: (o.agentCheckFile ?? a.agentCheckFile) as AgentSettings['agentCheckFile'],
-    runDir: (o.runDir ?? a.runDir) as AgentSettings['runDir'],
-    stateDir: (o.stateDir ?? a.stateDir) as AgentSettings['stateDir'],
-    configDir: (o.configDir ?? a.configDir) as AgentSettings['configDir'],
-    listenHost: host,
-    listenPort: port,
+    ...(o.disableFile !== undefined ? { disableFile: o.disableFile } : {}),
+    ...(o.agentCheckFile !== undefined ? { agentCheckFile: o.agentCheckFile } : {}),
+    ...(o.runDir !== undefined ? { runDir: o.runDir } : {}),
+    ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
+    ...(o.configDir !== undefined ? { configDir: o.configDir } : {}),
+    ...(listen ? { listen: { address: listen[0], port: listen[1] } } : {}),
   };
 }
 

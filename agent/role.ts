@@ -5,13 +5,12 @@ import type { Site, SiteNode } from '../site/index.js';
 import type { StatusReport } from './observe/status.js';
 import type { Logger } from './observe/log.js';
 import type { Metrics } from './observe/metrics.js';
-import type { EffectivePaths } from './options.js';
 import type { Clock } from './ports/clock.js';
 import type { Supervisor } from './supervise/supervisor.js';
 
 export interface RoleDeps {
+  /** This node, with the agent's command-line overrides applied: node.agent holds its paths. */
   readonly node: SiteNode;
-  readonly paths: EffectivePaths;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly clock: Clock;

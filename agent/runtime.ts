@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './observe/log.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { startStatusServer, type StatusEndpoint } from './observe/status-server.js';
 import type { StatusReport } from './observe/status.js';
-import { effectivePaths, type AgentOptions } from './options.js';
+import { overridesOf, type AgentOptions } from './options.js';
 import { systemClock } from './ports/clock.js';
 import type { Role } from './role.js';
 import { createRole } from './roles/index.js';
@@ -30,13 +30,12 @@ export class AgentStartError extends Error {
 }
 
 export async function startAgent(opts: AgentOptions, log?: Logger): Promise<RunningAgent> {
-  const source = new SiteSource(opts.config, opts.node);
+  const source = new SiteSource(opts.config, opts.node, overridesOf(opts));
   const first = await source.reload();
   if (first.kind === 'refused') throw new AgentStartError(`cannot start: ${first.issues.join('\n  ')}`);
   const site = (): Site => source.site as Site;
   const node = nodeNamed(site(), opts.node);
   if (!node) throw new AgentStartError(`node "${opts.node}" is not in ${opts.config}`);
-  const paths = effectivePaths(node, opts);
   const logger = log ?? createLogger(node.name);
   const metrics: Metrics = createMetrics(new Registry(), true);
   const supervisor = new Supervisor(systemClock, (e) => {
@@ -47,7 +46,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   let lastTurn: StatusReport['lastTurn'];
   const kickRef: { kick: (reason: string) => void } = { kick: () => undefined };
   const role: Role<unknown> = createRole(node.role, {
-    node, paths, log: logger.child({ role: node.role }), metrics, clock: systemClock, supervisor,
+    node, log: logger.child({ role: node.role }), metrics, clock: systemClock, supervisor,
     kick: (reason) => kickRef.kick(reason),
   });
   const writer = new OneWriter<unknown>(
@@ -80,9 +79,9 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     node: node.name, role: node.role, site: site().name, ...role.status(site()), lastTurn,
     daemons: supervisor.list(),
   });
-  const endpoint: StatusEndpoint = await startStatusServer(paths.listenHost, paths.listenPort, status, metrics.registry);
+  const endpoint: StatusEndpoint = await startStatusServer(node.agent.listen.address, node.agent.listen.port, status, metrics.registry);
   await writer.kick('start');
-  logger.info({ role: node.role, status: `${paths.listenHost}:${endpoint.port}` }, 'agent started');
+  logger.info({ role: node.role, status: `${node.agent.listen.address}:${endpoint.port}` }, 'agent started');
 
   return {
     statusPort: endpoint.port,

@@ -2,7 +2,7 @@
 // file that parses and validates as a whole. A bad edit is refused with
 // every issue listed, and the agent keeps running on what it had.
 import { readFile } from 'node:fs/promises';
-import { formatIssue, nodeNamed, parseSiteText, type Site, type SiteIssue } from '../../site/index.js';
+import { formatIssue, nodeNamed, overrideNode, parseSiteText, type NodeOverrides, type Site, type SiteIssue } from '../../site/index.js';
 
 export type SiteLoad =
   | { readonly kind: 'loaded'; readonly site: Site }
@@ -13,7 +13,7 @@ export class SiteSource {
   private current: Site | undefined;
   private lastText: string | undefined;
 
-  constructor(private readonly file: string, private readonly nodeName: string) {}
+  constructor(private readonly file: string, private readonly nodeName: string, private readonly overrides: NodeOverrides = {}) {}
 
   get site(): Site | undefined {
     return this.current;
@@ -35,8 +35,10 @@ export class SiteSource {
     if (this.current && nodeNamed(this.current, this.nodeName)?.role !== nodeNamed(result.site, this.nodeName)?.role) {
       return { kind: 'refused', issues: [`${this.file}: the role of "${this.nodeName}" changed; restart the agent to change roles`] };
     }
+    const site = overrideNode(result.site, this.nodeName, this.overrides);
+    if (!site.ok) return { kind: 'refused', issues: [`agent options: ${site.reason}`] };
     this.lastText = text;
-    this.current = result.site;
-    return { kind: 'loaded', site: result.site };
+    this.current = site.value;
+    return { kind: 'loaded', site: site.value };
   }
 }

@@ -6,16 +6,16 @@ import { fileAgentCheckSource, startAgentCheckServer, type AgentCheckServer } fr
 import type { Role, RoleDeps, RoleStatus } from '../role.js';
 
 export function backendRole(deps: RoleDeps): Role<null> {
-  const source = fileAgentCheckSource(deps.paths.agentCheckFile, deps.log);
+  const source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
   const servers: AgentCheckServer[] = [];
   return {
-    watched: [deps.paths.agentCheckFile],
+    watched: [deps.node.agent.agentCheckFile],
     async start() {
       const addresses = [deps.node.addresses.ipv4, deps.node.addresses.ipv6].filter((a): a is NonNullable<typeof a> => a !== undefined);
       for (const host of addresses) {
         servers.push(await startAgentCheckServer({ host, port: deps.node.agent.agentCheckPort, read: () => source.read(), logger: deps.log }));
       }
-      deps.log.info({ addresses, port: deps.node.agent.agentCheckPort, file: deps.paths.agentCheckFile }, 'serving agent-check');
+      deps.log.info({ addresses, port: deps.node.agent.agentCheckPort, file: deps.node.agent.agentCheckFile }, 'serving agent-check');
     },
     async plan() {
       // Read on a change of the file so the log and status show it at once,
@@ -29,7 +29,7 @@ export function backendRole(deps: RoleDeps): Role<null> {
     status(_site: Site): RoleStatus {
       const d = source.current();
       return {
-        maintenance: [{ file: deps.paths.agentCheckFile, state: d ? `${d.state.state} (${d.basis})` : 'not read yet', ...(d?.state.reason ? { reason: d.state.reason } : {}) }],
+        maintenance: [{ file: deps.node.agent.agentCheckFile, state: d ? `${d.state.state} (${d.basis})` : 'not read yet', ...(d?.state.reason ? { reason: d.state.reason } : {}) }],
         services: [],
       };
     },
