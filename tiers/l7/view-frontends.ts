@@ -16,6 +16,15 @@ export function frontendBinds(service: Service): Endpoint[] {
   return service.vips.flatMap((vip) => service.ports.map((port) => endpoint(vip, port)));
 }
 
+/**
+ * Where one request tells an L4 node the state of every service of this L7
+ * node, so each L4 node makes one check per L7 node however many services
+ * there are. `_all` cannot be a service name: names start with a letter or digit.
+ */
+export function allServicesMonitorPath(base: HttpPath): string {
+  return `${base.replace(/\/+$/, '')}/_all`;
+}
+
 /** `/tierlb/health` + `web` → `/tierlb/health/web`, also when the base ends in '/'. */
 export function serviceMonitorPath(base: HttpPath, service: Service): string {
   return `${base.replace(/\/+$/, '')}/${service.name}`;
@@ -27,10 +36,11 @@ export function monitorView(site: Site, node: SiteNode, services: readonly Servi
     .filter((a) => a !== undefined)
     .map((a) => endpoint(a, port));
   const perService: ServiceMonitorView[] = services.map((s) => ({
+    name: s.name,
     path: serviceMonitorPath(site.l7.monitorPath, s),
     backend: backendOf(s),
   }));
-  return { binds, path: site.l7.monitorPath, timeoutClient: ADMIN_TIMEOUT_CLIENT, services: perService };
+  return { binds, path: site.l7.monitorPath, allPath: allServicesMonitorPath(site.l7.monitorPath), timeoutClient: ADMIN_TIMEOUT_CLIENT, services: perService };
 }
 
 /** One listener is enough for a scraper: the node's IPv4 address if it has one, else its IPv6 one. */

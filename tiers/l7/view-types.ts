@@ -20,6 +20,7 @@ export interface StatsView {
 }
 
 export interface ServiceMonitorView {
+  readonly name: string;
   readonly path: string;
   readonly backend: string;
 }
@@ -27,6 +28,8 @@ export interface ServiceMonitorView {
 export interface MonitorView {
   readonly binds: readonly Endpoint[];
   readonly path: string;
+  /** One answer for every service: `web=2 api=4`, the usable servers of each backend. */
+  readonly allPath: string;
   readonly timeoutClient: string;
   readonly services: readonly ServiceMonitorView[];
 }
