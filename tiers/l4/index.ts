@@ -1,5 +1,5 @@
 // Tier 2: IPVS with the Maglev (`mh`) scheduler in tunnel mode.
-export { planIpvs, type L7Weights } from './plan.js';
+export { planIpvs, type L7Weights, type ServiceWeights } from './plan.js';
 export { ipvsRulesText, renderL4 } from './render.js';
 export { tableDigest, tableText } from './digest.js';
 export { destinationOrder } from './order.js';

@@ -8,12 +8,16 @@ import { destinationOrder } from './order.js';
 /** L7 node name → IPVS weight. A node missing from the map gets FULL_WEIGHT. */
 export type L7Weights = ReadonlyMap<string, number>;
 
+/** Service name → its own L7 weights, for when health differs per service; it wins over the node-wide map. */
+export type ServiceWeights = ReadonlyMap<string, L7Weights>;
+
 const NO_WEIGHTS: L7Weights = new Map();
 
-export function planIpvs(site: Site, node: SiteNode, weights: L7Weights = NO_WEIGHTS): IpvsState {
+export function planIpvs(site: Site, node: SiteNode, weights: L7Weights = NO_WEIGHTS, perService?: ServiceWeights): IpvsState {
   if (node.role !== 'l4') return { services: [] };
   checkWeights(weights);
-  return { services: site.services.flatMap((s) => servicesOf(site, s, weights)) };
+  for (const w of perService?.values() ?? []) checkWeights(w);
+  return { services: site.services.flatMap((s) => servicesOf(site, s, perService?.get(s.name) ?? weights)) };
 }
 
 function servicesOf(site: Site, service: Service, weights: L7Weights): IpvsService[] {

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { nodeNamed, type SiteNode } from '../../site/index.js';
+import { loadSite } from '../../test/helpers/site.js';
+import type { TargetHealth } from './health.js';
+import { healthKey, planL4Node, type L4Observations } from './plan-node.js';
+
+const site = loadSite();
+const l4 = nodeNamed(site, 'l4-1') as SiteNode;
+const up: TargetHealth = { state: 'up', consecutiveOk: 2, consecutiveFail: 0 };
+const down: TargetHealth = { state: 'down', consecutiveOk: 0, consecutiveFail: 2, lastReason: 'connection refused' };
+const L7 = ['l7-1', 'l7-2', 'l7-3', 'l7-4'];
+
+function obs(over: Partial<L4Observations> = {}, downNodes: string[] = [], services = ['web', 'api']): L4Observations {
+  const health = new Map<string, TargetHealth>();
+  for (const l7 of L7) for (const s of services) health.set(healthKey(l7, s), downNodes.includes(l7) ? down : up);
+  return { now: 1000, disable: { disabled: false }, ipvsVerified: true, health, ...over };
+}
+
+const weightsOf = (plan: ReturnType<typeof planL4Node>, target: string): number[] =>
+  plan.ipvs.services.find((s) => `${s.vip}:${s.port}` === target)?.destinations.map((d) => d.weight) ?? [];
+
+describe('planL4Node', () => {
+  it('announces every VIP without the community when healthy, applied and enabled', () => {
+    const p = planL4Node(site, l4, obs());
+    expect(p.announcements).toHaveLength(8);
+    expect(p.announcements.every((a) => !a.gracefulShutdown)).toBe(true);
+  });
+
+  it('announces nothing before the IPVS table is verified: learn before announcing', () => {
+    const p = planL4Node(site, l4, obs({ ipvsVerified: false }));
+    expect(p.announcements).toEqual([]);
+    expect(p.services[0]?.announce.reason).toMatch(/learn before announcing/);
+    expect(p.ipvs.services.length).toBeGreaterThan(0);
+  });
+
+  it('announces nothing while no L7 node has been checked yet', () => {
+    expect(planL4Node(site, l4, obs({ health: new Map() })).announcements).toEqual([]);
+  });
+
+  it('gives a failing L7 node weight 0 and keeps it in the table', () => {
+    const p = planL4Node(site, l4, obs({}, ['l7-2']));
+    expect(weightsOf(p, '198.51.100.1:80')).toEqual([100, 0, 100, 100]);
+  });
+
+  it('withdraws a service whose healthy L7 nodes fall below its quorum', () => {
+    const p = planL4Node(site, l4, obs({}, ['l7-1', 'l7-2', 'l7-3']));
+    expect(p.announcements).toEqual([]);
+    expect(p.services.map((s) => s.announce.announce)).toEqual(['no', 'no']);
+  });
+
+  it('keeps half of the L7 nodes at full weight by the depool threshold, and says so', () => {
+    const p = planL4Node(site, l4, obs({}, L7));
+    expect(weightsOf(p, '198.51.100.1:80')).toEqual([100, 100, 0, 0]);
+    expect(p.services[0]?.weights.depoolBlocked).toEqual(['l7-1', 'l7-2']);
+  });
+
+  it('weighs each service from its own health', () => {
+    const health = new Map(obs().health);
+    health.set(healthKey('l7-3', 'api'), down);
+    const p = planL4Node(site, l4, obs({ health }));
+    expect(weightsOf(p, '198.51.100.1:80')).toEqual([100, 100, 100, 100]);
+    expect(weightsOf(p, '198.51.100.3:80')).toEqual([100, 100, 0, 100]);
+  });
+
+  it('announces with the graceful-shutdown community during the drain after touch disable, and wakes at its end', () => {
+    const p = planL4Node(site, l4, obs({ disable: { disabled: true, since: 900, reason: 'kernel upgrade' } }));
+    expect(p.announcements.every((a) => a.gracefulShutdown)).toBe(true);
+    expect(p.wakeAt).toBe(900 + 5000);
+  });
+
+  it('withdraws every VIP once the drain time has passed', () => {
+    const p = planL4Node(site, l4, obs({ now: 10000, disable: { disabled: true, since: 900 } }));
+    expect(p.announcements).toEqual([]);
+    expect(p.wakeAt).toBeUndefined();
+  });
+
+  it('drains then withdraws on a planned stop, like a disable', () => {
+    expect(planL4Node(site, l4, obs({ stopRequestedAt: 1000 })).announcements.every((a) => a.gracefulShutdown)).toBe(true);
+    expect(planL4Node(site, l4, obs({ now: 6001, stopRequestedAt: 1000 })).announcements).toEqual([]);
+  });
+
+  it('keeps the IPVS table while withdrawn, so flows still arriving are served', () => {
+    const p = planL4Node(site, l4, obs({ now: 10000, disable: { disabled: true, since: 900 } }));
+    expect(weightsOf(p, '198.51.100.1:80')).toEqual([100, 100, 100, 100]);
+  });
+});
