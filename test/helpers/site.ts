@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { parseSiteText, parseSiteValue, formatIssue, type Site, type SiteIssue } from '../../site/index.js';
+import { parseSiteText, parseSiteValue, formatIssue, type Site, type SiteIssue, type SiteNode } from '../../site/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLE_SITE = join(REPO, 'examples', 'site.yaml');
@@ -22,4 +22,18 @@ export function exampleValue(): Record<string, unknown> {
 export function parseValue(value: unknown): { site?: Site; issues: SiteIssue[] } {
   const r = parseSiteValue(value);
   return r.ok ? { site: r.site, issues: [] } : { issues: r.issues };
+}
+
+/** The node named `name`; a test about a node that is not there fails here, by name. */
+export function nodeOf(site: Site, name: string): SiteNode {
+  const node = site.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`expected node ${name} in site ${site.name}`);
+  return node;
+}
+
+/** The parsed site of `parseValue`, or a failure listing why it did not parse. */
+export function siteOf(value: unknown): Site {
+  const r = parseValue(value);
+  if (!r.site) throw new Error(r.issues.map((i) => formatIssue(i)).join('\n'));
+  return r.site;
 }
