@@ -2,16 +2,25 @@
 import type { Role as RoleName } from '../../site/index.js';
 import type { Role, RoleDeps } from '../role.js';
 import { backendRole } from './backend.js';
+import { dnsRole } from './dns.js';
+import { l4Role } from './l4.js';
+import { l7Role } from './l7.js';
+import { reflectorRole } from './reflector.js';
+import { routerRole } from './router.js';
 
 export function createRole(role: RoleName, deps: RoleDeps): Role<unknown> {
   switch (role) {
     case 'backend':
       return backendRole(deps);
     case 'l7':
+      return l7Role(deps) as Role<unknown>;
     case 'l4':
+      return l4Role(deps) as Role<unknown>;
     case 'router':
+      return routerRole(deps) as Role<unknown>;
     case 'reflector':
+      return reflectorRole(deps) as Role<unknown>;
     case 'dns':
-      throw new Error(`the ${role} role is not wired into the agent yet`);
+      return dnsRole(deps) as Role<unknown>;
   }
 }
