@@ -15,6 +15,13 @@ export interface DaemonSpec {
   /** Grace between SIGTERM and SIGKILL on stop. */
   readonly stopTimeoutMs?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Keep serving if the agent dies (HAProxy, BIRD routers, reflectors,
+   * gdnsd): the child gets its own process group, so a Ctrl-C or a signal to
+   * the agent's group does not reach it, and is not killed when the agent
+   * exits. stop() still stops it. A restarted agent adopts it.
+   */
+  readonly outlivesAgent?: boolean;
 }
 
 export type DaemonEvent =
@@ -101,7 +108,8 @@ export class Supervisor {
       run.startedAt = this.clock.now();
       const child = execa(run.spec.command, [...run.spec.args], {
         reject: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false,
-        env: run.spec.env ? { ...run.spec.env } : undefined, cleanup: true,
+        env: run.spec.env ? { ...run.spec.env } : undefined,
+        cleanup: run.spec.outlivesAgent !== true, detached: run.spec.outlivesAgent === true,
       });
       run.child = child;
       this.forwardOutput(run.spec.name, 'stdout', child.stdout);
