@@ -19,6 +19,8 @@ export interface DaemonCommand {
   readonly command: string;
   readonly args: readonly string[];
   readonly stopTimeoutMs?: number;
+  /** Routers and reflectors carry everyone's routes: they keep running if the agent dies. */
+  readonly outlivesAgent?: boolean;
 }
 
 /** How a running daemon takes a new config file. */
@@ -85,6 +87,6 @@ export function gobgpdReload(): DaemonReload {
  */
 function withLife(node: SiteNode, options: LifeOptions, spec: DaemonCommand): DaemonCommand {
   const die = options.dieWithAgent ?? node.role === 'l4';
-  if (!die) return spec;
+  if (!die) return { ...spec, outlivesAgent: true };
   return { ...spec, command: 'setpriv', args: ['--pdeathsig', 'TERM', '--', spec.command, ...spec.args] };
 }

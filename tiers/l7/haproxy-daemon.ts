@@ -14,6 +14,7 @@ export interface HaproxyDaemonSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly stopTimeoutMs?: number;
+  readonly outlivesAgent?: boolean;
 }
 
 /** HaproxyRuntime, structurally: one command, its whole answer. */
@@ -56,6 +57,8 @@ export function haproxySpec(paths: HaproxyPaths, options: HaproxySpecOptions = {
     args: ['-W', '-db', '-f', paths.config, '-S', `${paths.masterSocket},mode,600`, ...adopt],
     // SIGTERM is a hard stop: the master takes its workers down at once.
     stopTimeoutMs: 5000,
+    // A crashed agent must not take the site's connections with it; the next agent adopts this master.
+    outlivesAgent: true,
   };
 }
 
