@@ -15,6 +15,8 @@ import { systemClock } from './ports/clock.js';
 import type { Role } from './role.js';
 import { createRole } from './roles/index.js';
 import { Supervisor } from './supervise/supervisor.js';
+import { DEFAULT_BACKOFF } from './supervise/backoff.js';
+import { join } from 'node:path';
 
 export interface RunningAgent {
   readonly statusPort: number;
@@ -42,7 +44,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     if (e.kind === 'output') logger.info({ daemon: e.name, stream: e.stream }, e.line);
     else logger.info({ daemon: e.name, event: e }, `daemon ${e.name} ${e.kind}`);
     if (e.kind === 'exited' && e.restartInMs !== null) metrics.restarts.inc({ daemon: e.name });
-  });
+  }, DEFAULT_BACKOFF, join(node.agent.stateDir, 'logs'));
   let lastTurn: StatusReport['lastTurn'];
   const kickRef: { kick: (reason: string) => void } = { kick: () => undefined };
   const role: Role<unknown> = createRole(node.role, {

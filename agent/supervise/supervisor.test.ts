@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/helpers/site.js';
@@ -76,4 +78,28 @@ describe('nextDelay', () => {
   it('starts at the initial delay', () => expect(nextDelay(undefined, 0, rule)).toBe(100));
   it('doubles up to the maximum', () => expect(nextDelay(800, 10, rule)).toBe(1000));
   it('resets after a run longer than resetAfter', () => expect(nextDelay(1000, 6000, rule)).toBe(100));
+
+});
+
+describe('Supervisor with a log folder', () => {
+  const events: DaemonEvent[] = [];
+  it('writes the output of a daemon that outlives the agent to its log file, in its own process group', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tierlb-sup-'));
+    const own = new Supervisor(systemClock, (e) => events.push(e), { initialMs: 50, maxMs: 200, resetAfterMs: 10000 }, join(dir, 'logs'));
+    try {
+      own.start({ ...spec('keeper', 'run'), outlivesAgent: true });
+      const pid = await waitFor('pid', () => own.pid('keeper'));
+      const log = await waitFor('the log line', () => {
+        const text = readFileSync(join(dir, 'logs', 'keeper.log'), { encoding: 'utf8', flag: 'a+' });
+        return text.includes('ready') ? text : undefined;
+      });
+      expect(log).toContain(`ready ${pid}`);
+      expect(events.some((e) => e.kind === 'output' && e.name === 'keeper')).toBe(false);
+      // Its own group: a signal to the agent's group does not reach it.
+      const pgid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+      expect(pgid).toBe(pid);
+    } finally {
+      await own.stopAll();
+    }
+  });
 });

@@ -2,7 +2,9 @@
 // them in reverse order. Every child is started in the foreground (no
 // daemonising) so the supervisor owns it, and every child gets SIGTERM then
 // SIGKILL on stop, so the agent never leaves orphans.
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../ports/clock.js';
@@ -22,6 +24,12 @@ export interface DaemonSpec {
    * exits. stop() still stops it. A restarted agent adopts it.
    */
   readonly outlivesAgent?: boolean;
+  /**
+   * Arguments for every start after the first, when they must differ: e.g.
+   * HAProxy adopting a previous master (`-x SOCK -sf PID`) must not signal
+   * that pid again on a restart, when it may belong to another process.
+   */
+  readonly restartArgs?: readonly string[];
 }
 
 export type DaemonEvent =
@@ -48,7 +56,11 @@ export class Supervisor {
     private readonly clock: Clock,
     private readonly onEvent: (e: DaemonEvent) => void,
     private readonly backoff: BackoffRule = DEFAULT_BACKOFF,
-  ) {}
+    /** Where daemons that outlive the agent write their output; without it they use pipes too. */
+    private readonly logDir?: string,
+  ) {
+    if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
+  }
 
   /** Starts the daemon and keeps it running until stop(). Starting a running name is a no-op. */
   start(spec: DaemonSpec): void {
@@ -77,6 +89,18 @@ export class Supervisor {
     return child?.pid !== undefined && child.kill(signal);
   }
 
+  /**
+   * Lets a running daemon end on its own without being restarted, and without
+   * signalling it: for a soft stop the caller drives (HAProxy's SIGUSR1).
+   * stop() afterwards removes the entry.
+   */
+  stopRestarting(name: string): void {
+    const run = this.daemons.get(name);
+    if (!run) return;
+    run.stopping = true;
+    run.wake.abort();
+  }
+
   async stop(name: string): Promise<void> {
     const run = this.daemons.get(name);
     if (!run) return;
@@ -99,6 +123,20 @@ export class Supervisor {
     for (const name of [...this.daemons.keys()].reverse()) await this.stop(name);
   }
 
+  /**
+   * A daemon that outlives the agent must not write into a pipe the agent
+   * holds: once the agent is gone, its next log line would meet EPIPE or
+   * SIGPIPE. Its output goes straight to `<logDir>/<name>.log` (appended): a
+   * file descriptor the child inherits, not a stream the agent copies.
+   */
+  private outputOf(spec: DaemonSpec): { stdout: Options['stdout']; stderr: Options['stderr']; fd?: number } {
+    if (spec.outlivesAgent !== true || this.logDir === undefined) return { stdout: 'pipe', stderr: 'pipe' };
+    const fd = openSync(join(this.logDir, `${spec.name}.log`), 'a', 0o640);
+    // execa passes a file descriptor number through to spawn(); its types list only 3 to 9.
+    const inherited = fd as unknown as Options['stdout'];
+    return { stdout: inherited, stderr: inherited, fd };
+  }
+
   private forwardOutput(name: string, stream: 'stdout' | 'stderr', from: Readable | null): void {
     if (from) createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => this.onEvent({ kind: 'output', name, stream, line }));
   }
@@ -106,11 +144,16 @@ export class Supervisor {
   private async keepRunning(run: Running): Promise<void> {
     while (!run.stopping) {
       run.startedAt = this.clock.now();
-      const child = execa(run.spec.command, [...run.spec.args], {
-        reject: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false,
+      const args = run.restarts > 0 && run.spec.restartArgs ? run.spec.restartArgs : run.spec.args;
+      const output = this.outputOf(run.spec);
+      const options: Options = {
+        reject: false, stdin: 'ignore', stdout: output.stdout, stderr: output.stderr, buffer: false,
         env: run.spec.env ? { ...run.spec.env } : undefined,
         cleanup: run.spec.outlivesAgent !== true, detached: run.spec.outlivesAgent === true,
-      });
+      };
+      const child: ResultPromise = execa(run.spec.command, [...args], options);
+      // The child has its copy of the log file descriptor now.
+      if (output.fd !== undefined) closeSync(output.fd);
       run.child = child;
       this.forwardOutput(run.spec.name, 'stdout', child.stdout);
       this.forwardOutput(run.spec.name, 'stderr', child.stderr);
