@@ -1,0 +1,134 @@
+// The L4 applier's door to the kernel through the netlink addon: the same
+// contract as ipvsadmPort (read → the table parseIpvsList gives; apply a
+// change set in order), without a fork, in one call per change set.
+//
+// A new service's destinations are added while it has no scheduler ("none")
+// and the real scheduler is set after the last one: the mh scheduler
+// rebuilds its whole Maglev table on every destination change, so this
+// builds each new table once instead of once per destination. The kernel
+// keeps the destinations' add order either way, so the table is the same.
+// Until the scheduler is set the new service refuses new flows, as it does
+// while it has no destinations.
+import type { IpvsOp } from './diff.js';
+import type { IpvsPort } from './ipvs-port.js';
+import { kernelEndpoint, type KernelDestination, type KernelService } from './kernel.js';
+import { flagBits } from './model.js';
+import { IpvsNetlink, IpvsNetlinkError, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from './ipvs-netlink.js';
+
+export type NetlinkApplyResult = { ok: true } | { ok: false; error: string; failure: IpvsNetlinkError };
+
+export interface NetlinkIpvsPort extends IpvsPort {
+  apply(ops: readonly IpvsOp[]): Promise<NetlinkApplyResult>;
+  /** The table with everything the kernel says: counters, stats, thresholds, tunnel type; kernel order. */
+  readDetailed(): Promise<NetlinkService[]>;
+}
+
+/** Throws when the addon is not built or the kernel has no IPVS; callers fall back to ipvsadmPort. */
+export function netlinkIpvsPort(handle: IpvsNetlink = IpvsNetlink.open()): NetlinkIpvsPort {
+  return {
+    async read() {
+      return toKernelServices(await handle.list());
+    },
+    readDetailed() {
+      return handle.list();
+    },
+    async apply(ops) {
+      const plan = netlinkOpsOf(ops);
+      try {
+        await handle.apply(plan.ops);
+        return { ok: true };
+      } catch (err) {
+        if (!(err instanceof IpvsNetlinkError)) throw err;
+        const at = err.index === undefined ? undefined : plan.origin[err.index];
+        const where = at === undefined ? '' : ` (operation ${at + 1} of ${ops.length}; the ones before it were applied)`;
+        return { ok: false, error: `${err.message}${where}`, failure: err };
+      }
+    },
+  };
+}
+
+/** What `ipvsadm -Ln` shows in parentheses after the scheduler (ipvsadm.c print_sched_flags). */
+export function schedulerFlagNames(scheduler: string, flags: number): string[] {
+  const names = scheduler === 'mh' || scheduler === 'sh'
+    ? [`${scheduler}-fallback`, `${scheduler}-port`, 'flag-3']
+    : ['flag-1', 'flag-2', 'flag-3'];
+  return names.filter((_, i) => (flags & (0x0008 << i)) !== 0);
+}
+
+const FORWARDING: Readonly<Record<string, KernelDestination['forwarding']>> = { tunnel: 'tunnel', route: 'route', masq: 'masq' };
+
+/** The netlink table as parseIpvsList reads `ipvsadm -Ln --nosort`: address services only, destinations oldest first. */
+export function toKernelServices(services: readonly NetlinkService[]): KernelService[] {
+  const out: KernelService[] = [];
+  for (const s of services) {
+    if (s.fwmark !== 0 || typeof s.protocol !== 'string') continue;
+    out.push({
+      protocol: s.protocol, vip: s.address, port: s.port, scheduler: s.scheduler,
+      flags: schedulerFlagNames(s.scheduler, s.flags),
+      destinations: [...s.destinations].reverse().map((d) => ({
+        address: d.address, port: d.port, forwarding: FORWARDING[d.forwarding] ?? 'other',
+        weight: d.weight, activeConns: d.activeConns, inactiveConns: d.inactiveConns,
+      })),
+    });
+  }
+  return out;
+}
+
+/** `198.51.100.1:80` or `[2001:db8::1]:443` (kernelEndpoint's text) as a TCP service key. */
+export function serviceKeyOf(target: string): NetlinkServiceKey {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d+)$/.exec(target);
+  if (!m) throw new Error(`expected a service as host:port or [v6]:port, got "${target}"`);
+  return { protocol: 'tcp', address: m[1] ?? m[2] ?? '', port: Number(m[3]) };
+}
+
+/**
+ * The change set as netlink operations, and for each one the index of the
+ * IpvsOp it came from. New services that get destinations in the same set
+ * are created without a scheduler and get theirs after their last
+ * destination (one Maglev build each).
+ */
+export function netlinkOpsOf(ops: readonly IpvsOp[]): { ops: NetlinkOp[]; origin: number[] } {
+  const lastAdd = new Map<string, number>();
+  ops.forEach((o, i) => { if (o.op === 'add-destination') lastAdd.set(o.target, i); });
+  const deferred = new Map<string, { op: NetlinkOp; from: number }>();
+  const out: NetlinkOp[] = [];
+  const origin: number[] = [];
+  const push = (op: NetlinkOp, from: number): void => { out.push(op); origin.push(from); };
+  ops.forEach((o, i) => {
+    switch (o.op) {
+      case 'add-service':
+      case 'edit-service': {
+        const s = o.service;
+        const spec = { protocol: s.protocol, address: s.vip, port: s.port, scheduler: s.scheduler, flags: flagBits(s.flags) } as const;
+        const target = kernelEndpoint(s.vip, s.port);
+        const lastDest = lastAdd.get(target);
+        if (o.op === 'add-service' && lastDest !== undefined && lastDest > i) {
+          push({ kind: 'add-service', service: { ...spec, scheduler: 'none' } }, i);
+          deferred.set(target, { op: { kind: 'edit-service', service: spec }, from: i });
+        } else {
+          push({ kind: o.op, service: spec }, i);
+        }
+        return;
+      }
+      case 'delete-service':
+        push({ kind: 'delete-service', service: serviceKeyOf(o.target) }, i);
+        return;
+      case 'add-destination':
+      case 'edit-destination': {
+        const d = o.destination;
+        push({ kind: o.op, service: serviceKeyOf(o.target), destination: { address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, tunType: 'ipip' } }, i);
+        const finish = deferred.get(o.target);
+        if (finish && lastAdd.get(o.target) === i) {
+          // Reported as the service's own operation if the kernel refuses it.
+          push(finish.op, finish.from);
+          deferred.delete(o.target);
+        }
+        return;
+      }
+      case 'delete-destination':
+        push({ kind: 'delete-destination', service: serviceKeyOf(o.target), destination: { address: o.address, port: o.port } }, i);
+        return;
+    }
+  });
+  return { ops: out, origin };
+}
