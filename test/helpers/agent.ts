@@ -25,8 +25,13 @@ export function writeSiteFile(value: unknown): string {
 
 let nextPort = 19400 + (process.pid % 500) * 2;
 
-/** `wrap` runs the agent inside a namespace: e.g. ['ip', 'netns', 'exec', NS]. */
-export async function startAgentProcess(siteFile: string, node: string, opts: { wrap?: readonly string[]; extra?: readonly string[] } = {}): Promise<AgentProcess> {
+/**
+ * `wrap` runs the agent inside a namespace: e.g. ['ip', 'netns', 'exec', NS].
+ * `statusHost`: the address its status endpoint listens on, one the test can
+ * reach (inside a namespace, 127.0.0.1 is the namespace's own loopback).
+ */
+export async function startAgentProcess(siteFile: string, node: string, opts: { wrap?: readonly string[]; extra?: readonly string[]; statusHost?: string } = {}): Promise<AgentProcess> {
+  const statusHost = opts.statusHost ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), `tierlb-agent-${node}-`));
   for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
   const port = nextPort++;
@@ -34,13 +39,13 @@ export async function startAgentProcess(siteFile: string, node: string, opts: { 
     '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', siteFile, '--node', node,
     '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
     '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'),
-    '--listen', `127.0.0.1:${port}`, ...(opts.extra ?? []),
+    '--listen', `${statusHost}:${port}`, ...(opts.extra ?? []),
   ];
   const [cmd, ...pre] = opts.wrap && opts.wrap.length > 0 ? [...opts.wrap, process.execPath] : [process.execPath];
   let text = '';
   const child = execa(cmd as string, [...pre, ...args], { reject: false, all: true, cwd: REPO, env: { TIERLB_LOG_LEVEL: 'debug' } });
   child.all?.on('data', (c: Buffer) => { text += c.toString(); });
-  const statusUrl = `http://127.0.0.1:${port}`;
+  const statusUrl = `http://${statusHost}:${port}`;
   const ready = Date.now() + 20000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`agent ${node} exited early:\n${text}`);
