@@ -33,3 +33,9 @@ export function gdnsdChangeFor(changed: readonly string[]): GdnsdChange {
   if (changed.includes(CONFIG_FILE)) return 'replace';
   return changed.some((n) => n.startsWith(ZONES_PREFIX)) ? 'reload-zones' : 'none';
 }
+
+/** Of two pending changes, the one that covers both: a replace loads zones too. */
+export function strongerChange(a: GdnsdChange, b: GdnsdChange): GdnsdChange {
+  if (a === 'replace' || b === 'replace') return 'replace';
+  return a === 'reload-zones' || b === 'reload-zones' ? 'reload-zones' : 'none';
+}
