@@ -114,7 +114,10 @@ const poolSchema = obj({
   agentCheck: obj({
     enabled: z.boolean().default(true).meta({ description: 'let each server\'s agent-check file steer HAProxy' }),
     port: port('agent-check port; default agent.agentCheckPort').optional(),
-    interval: duration('agent-check interval').prefault('1s'),
+    // 500ms: HAProxy sees a file change at its next agent-check, so the
+    // interval bounds the reaction; at 1s a drain could take just over the
+    // 1 s the maintenance contract promises (interval plus the check itself).
+    interval: duration('agent-check interval; HAProxy sees a change of the file within it').prefault('500ms'),
   }).prefault({}).meta({ description: 'HAProxy agent-check of the servers' }),
   servers: z.array(serverSchema).min(1).meta({ description: 'backend servers of the pool' }),
 });
