@@ -14,6 +14,7 @@ import { startAgentProcess, waitFor, writeSiteFile, type AgentProcess } from '..
 import { runCli } from '../helpers/cli.js';
 import { addLoopbackAddresses, createNetns, type Netns } from '../helpers/netns.js';
 import { exampleValue } from '../helpers/site.js';
+import { isRunningProcess } from '../../tiers/l7/haproxy-daemon.js';
 
 const L7_ADDRESSES = ['10.0.1.31', 'fd00:1::31'];
 const BACKENDS = [{ name: 'srv-1', address: '10.0.2.41' }, { name: 'srv-2', address: '10.0.2.42' }];
@@ -100,9 +101,12 @@ describe('l7 agent with real haproxy', () => {
   let backendServer: ResultPromise | undefined;
   const backends: AgentProcess[] = [];
   let l7: AgentProcess;
+  /** The L7 node's folders: the first agent's, kept by the one that replaces it after a crash. */
+  let home: string;
   let siteFile: string;
-  const adminSocket = () => join(l7.dir, 'run', 'haproxy.sock');
-  const pidFile = () => join(l7.dir, 'run', 'haproxy.pid');
+  const wrap = (): string[] => ['ip', 'netns', 'exec', ns.name];
+  const adminSocket = () => join(home, 'run', 'haproxy.sock');
+  const pidFile = () => join(home, 'run', 'haproxy.pid');
   const curl = async (url: string, extra: string[] = []): Promise<{ code: string; body: string }> => {
     const r = await ns.exec('curl', ['-s', '-m', '10', '-w', '\n%{http_code}', ...extra, url], { reject: false });
     const lines = r.stdout.split('\n');
@@ -122,9 +126,9 @@ describe('l7 agent with real haproxy', () => {
     const [cmd, args] = ns.spawnArgs(process.execPath, ['--input-type=module', '-e', BACKEND_SERVER, String(DOWNLOAD_BYTES), ...BACKENDS.map((b) => `${b.name},${b.address}`)]);
     backendServer = execa(cmd, args, { reject: false, all: true });
     siteFile = writeSiteFile(siteValue());
-    const wrap = ['ip', 'netns', 'exec', ns.name];
-    backends.push(...(await Promise.all(BACKENDS.map((b) => startAgentProcess(siteFile, b.name, { wrap, statusHost: NS_IP })))));
-    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap, statusHost: NS_IP });
+    backends.push(...(await Promise.all(BACKENDS.map((b) => startAgentProcess(siteFile, b.name, { wrap: wrap(), statusHost: NS_IP })))));
+    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap: wrap(), statusHost: NS_IP });
+    home = l7.dir;
     // Both backends up in HAProxy: their health checks (rise 2) have passed.
     await waitFor('both web servers UP', async () => {
       const s = await Promise.all(BACKENDS.map((b) => serverStatus(adminSocket(), 'be_web', b.name)));
@@ -138,7 +142,7 @@ describe('l7 agent with real haproxy', () => {
     backendServer?.kill('SIGKILL');
     await backendServer?.catch(() => undefined);
     // An HAProxy the agent left behind (a failed stop) must not outlive the test.
-    const pid = l7 ? Number(readFileSync(pidFile(), 'utf8').trim() || 0) : 0;
+    const pid = home ? Number(readFileSync(pidFile(), 'utf8').trim() || 0) : 0;
     if (pid > 1) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
     await ns?.remove();
   }, 60000);
@@ -162,7 +166,7 @@ describe('l7 agent with real haproxy', () => {
 
   it('fails the monitor URIs within 1 s of down written to the L7 node\'s own agent-check file', async () => {
     const start = Date.now();
-    writeFileSync(join(l7.dir, 'etc-lb', 'agent-check'), 'down # test\n');
+    writeFileSync(join(home, 'etc-lb', 'agent-check'), 'down # test\n');
     await waitFor('monitor 503', async () => ((await monitorCode()) === '503' ? true : undefined), 3000, 10);
     const health = Date.now() - start;
     await waitFor('_all 503', async () => ((await monitorCode('/_all')) === '503' ? true : undefined), 3000, 10);
@@ -171,7 +175,7 @@ describe('l7 agent with real haproxy', () => {
     expect(all).toBeLessThanOrEqual(1000);
     // And back: up again brings the monitor back as fast.
     const back = Date.now();
-    writeFileSync(join(l7.dir, 'etc-lb', 'agent-check'), 'up\n');
+    writeFileSync(join(home, 'etc-lb', 'agent-check'), 'up\n');
     await waitFor('monitor 200', async () => ((await monitorCode()) === '200' ? true : undefined), 3000, 10);
     console.log(`L7 up again: /tierlb/health passing after ${Date.now() - back} ms`);
     expect((await curl(`${MONITOR}/_all`)).body).toMatch(/^web=1 api=\d $/);
@@ -191,7 +195,7 @@ describe('l7 agent with real haproxy', () => {
     const r = await download;
     expect(r.stdout).toBe(`200 ${DOWNLOAD_BYTES}`);
     expect(readPid()).toBe(masterBefore);
-    expect(readFileSync(join(l7.dir, 'conf', 'haproxy.cfg'), 'utf8')).toMatch(/server srv-2 10\.0\.2\.42:8080 .* weight 50 /);
+    expect(readFileSync(join(home, 'conf', 'haproxy.cfg'), 'utf8')).toMatch(/server srv-2 10\.0\.2\.42:8080 .* weight 50 /);
     const metrics = await (await fetch(`${l7.statusUrl}/metrics`)).text();
     expect(metrics).toMatch(/tierlb_agent_daemon_reloads_total\{daemon="haproxy",result="reloaded"\} 1/);
     // Drain survived the reload: the state file carried it to the new worker.
@@ -199,7 +203,7 @@ describe('l7 agent with real haproxy', () => {
   });
 
   it('gets haproxy restarted after SIGKILL, with the enabler still down', async () => {
-    writeFileSync(join(l7.dir, 'etc-lb', 'agent-check'), 'down # before the kill\n');
+    writeFileSync(join(home, 'etc-lb', 'agent-check'), 'down # before the kill\n');
     await waitFor('monitor 503', async () => ((await monitorCode()) === '503' ? true : undefined), 3000, 10);
     const old = readPid();
     process.kill(old, 'SIGKILL');
@@ -212,12 +216,12 @@ describe('l7 agent with real haproxy', () => {
     expect(seen.filter((c) => c === '200')).toEqual([]);
     expect(seen.at(-1)).toBe('503');
     await waitFor('the agent noticed the restart', () => (/haproxy was restarted/.test(l7.output()) ? true : undefined), 5000, 50);
-    writeFileSync(join(l7.dir, 'etc-lb', 'agent-check'), 'up\n');
+    writeFileSync(join(home, 'etc-lb', 'agent-check'), 'up\n');
     await waitFor('monitor 200', async () => ((await monitorCode()) === '200' ? true : undefined), 3000, 10);
   });
 
   it('refuses a site file made invalid while running, keeps haproxy.cfg and keeps serving', async () => {
-    const cfg = join(l7.dir, 'conf', 'haproxy.cfg');
+    const cfg = join(home, 'conf', 'haproxy.cfg');
     const before = readFileSync(cfg, 'utf8');
     const text = readFileSync(siteFile, 'utf8');
     replaceFile(siteFile, text.replace('port: 8080', 'port: 80800'));
@@ -238,6 +242,28 @@ describe('l7 agent with real haproxy', () => {
     expect(value.stdout).toMatch(/agent-check: up \(file\); haproxy enabler/);
     expect(value.stdout).toMatch(/service web/);
     expect(value.stdout).toMatch(/srv-2\s+10\.0\.2\.42:8080\s+UP\s+50\s+50/);
+  });
+
+  it('keeps serving through a crash of the agent (SIGKILL); the next agent adopts haproxy without breaking a download', async () => {
+    const master = readPid();
+    const download = ns.exec('curl', ['-s', '-o', '/dev/null', '-m', '30', '-w', '%{http_code} %{size_download}', `http://${VIP}/big`], { reject: false });
+    await new Promise((r) => setTimeout(r, 300));
+    l7.child.kill('SIGKILL');
+    await l7.child;
+    expect((await curl(`http://${VIP}/`)).code).toBe('200');
+    expect(await isRunningProcess(master, 'haproxy')).toBe(true);
+    const folders = ['--run-dir', join(home, 'run'), '--state-dir', join(home, 'state'), '--config-dir', join(home, 'conf'),
+      '--agent-check-file', join(home, 'etc-lb', 'agent-check'), '--disable-file', join(home, 'etc-lb', 'disable')];
+    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap: wrap(), statusHost: NS_IP, extra: folders });
+    expect(l7.output()).toMatch(/adopting the running haproxy master/);
+    expect((await download).stdout).toBe(`200 ${DOWNLOAD_BYTES}`);
+    const { value: fresh } = await waitFor('the new master in the pid file', () => { const p = readPid(); return p !== master ? p : undefined; }, 5000, 50);
+    await waitFor('the adopted master gone once its download ended', async () => ((await isRunningProcess(master, 'haproxy')) ? undefined : true), 10000, 50);
+    expect(await isRunningProcess(fresh, 'haproxy')).toBe(true);
+    expect((await curl(`http://${VIP}/`)).code).toBe('200');
+    // The drain set on the old master (by srv-1's agent-check) came over in the state file.
+    expect(await serverStatus(adminSocket(), 'be_web', 'srv-1')).toMatch(/^DRAIN/);
+    expect(await monitorCode()).toBe('200');
   });
 
   it('stops on SIGTERM: enabler down first, then haproxy soft-stopped', async () => {
