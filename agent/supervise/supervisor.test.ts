@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,5 +102,42 @@ describe('Supervisor with a log folder', () => {
     } finally {
       await own.stopAll();
     }
+  });
+});
+
+describe('Supervisor adopting a daemon a previous agent left running', () => {
+  const events: DaemonEvent[] = [];
+  const sup = new Supervisor(systemClock, (e) => events.push(e), { initialMs: 50, maxMs: 200, resetAfterMs: 10000 });
+  const leftBehind = (): number => {
+    const child = spawn(process.execPath, [FAKE, 'run'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    return child.pid as number;
+  };
+  afterEach(async () => { await sup.stopAll(); events.length = 0; });
+
+  it('does not start a second one while it lives, and starts its own once it is gone', async () => {
+    const old = leftBehind();
+    expect(sup.adopt(spec('kept', 'run'), old)).toBe(true);
+    expect(sup.pid('kept')).toBe(old);
+    expect(sup.list()).toEqual([{ name: 'kept', pid: old, restarts: 0 }]);
+    expect(events.some((e) => e.kind === 'started')).toBe(false);
+    process.kill(old, 'SIGKILL');
+    const own = await waitFor('its own daemon', () => { const p = sup.pid('kept'); return p !== undefined && p !== old ? p : undefined; });
+    expect(events.find((e) => e.kind === 'started')).toEqual({ kind: 'started', name: 'kept', pid: own });
+    expect(sup.restarts('kept')).toBe(1);
+  });
+
+  it('signals and stops the adopted process by pid', async () => {
+    const old = leftBehind();
+    expect(sup.adopt(spec('kept', 'run'), old)).toBe(true);
+    expect(sup.signal('kept', 'SIGCONT')).toBe(true);
+    await sup.stop('kept');
+    expect(isAlive(old)).toBe(false);
+    expect(events.some((e) => e.kind === 'started')).toBe(false);
+  });
+
+  it('refuses a pid that is not alive', () => {
+    expect(sup.adopt(spec('ghost', 'run'), 2 ** 22 + 1)).toBe(false);
+    expect(sup.list()).toEqual([]);
   });
 });

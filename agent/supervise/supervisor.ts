@@ -3,7 +3,7 @@
 // daemonising) so the supervisor owns it, and every child gets SIGTERM then
 // SIGKILL on stop, so the agent never leaves orphans.
 import { execa, type Options, type ResultPromise } from 'execa';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -34,6 +34,7 @@ export interface DaemonSpec {
 
 export type DaemonEvent =
   | { readonly kind: 'started'; readonly name: string; readonly pid: number }
+  | { readonly kind: 'adopted'; readonly name: string; readonly pid: number }
   | { readonly kind: 'exited'; readonly name: string; readonly code: number | null; readonly signal: string | null; readonly restartInMs: number | null }
   | { readonly kind: 'stopped'; readonly name: string }
   | { readonly kind: 'output'; readonly name: string; readonly stream: 'stdout' | 'stderr'; readonly line: string };
@@ -47,7 +48,18 @@ interface Running {
   restarts: number;
   readonly wake: AbortController;
   loop?: Promise<void>;
+  /** A daemon a previous agent started, watched by pid until it is gone. */
+  adopted?: AdoptedProcess;
 }
+
+interface AdoptedProcess {
+  readonly pid: number;
+  /** /proc/PID/stat's start time: a reused pid is another process. */
+  readonly startTime: string;
+}
+
+/** How often an adopted daemon (not our child: no exit event) is looked at. */
+const ADOPTED_POLL_MS = 250;
 
 export class Supervisor {
   private readonly daemons = new Map<string, Running>();
@@ -70,13 +82,37 @@ export class Supervisor {
     run.loop = this.keepRunning(run);
   }
 
+  /**
+   * Takes over a daemon that a previous agent started and left running
+   * (outlivesAgent), instead of starting a second one that would fight it
+   * for its socket and port. It is not our child, so it is watched through
+   * /proc; pid(), signal() and stop() act on it by pid; once it is gone,
+   * `spec` is started as usual (counted as a restart). False (nothing
+   * registered) when the name is taken or `pid` is not alive.
+   */
+  adopt(spec: DaemonSpec, pid: number): boolean {
+    if (this.daemons.has(spec.name)) return false;
+    const startTime = processStartTime(pid);
+    if (startTime === undefined) return false;
+    const run: Running = { spec, startedAt: this.clock.now(), stopping: false, restarts: 0, wake: new AbortController(), adopted: { pid, startTime } };
+    this.daemons.set(spec.name, run);
+    this.onEvent({ kind: 'adopted', name: spec.name, pid });
+    run.loop = this.keepRunning(run);
+    return true;
+  }
+
   pid(name: string): number | undefined {
-    return this.daemons.get(name)?.child?.pid;
+    const run = this.daemons.get(name);
+    return run?.child?.pid ?? (run?.adopted && isSameProcess(run.adopted) ? run.adopted.pid : undefined);
   }
 
   /** Every supervised daemon, in start order, for the status report. */
   list(): { name: string; pid: number | null; restarts: number }[] {
-    return [...this.daemons.values()].map((r) => ({ name: r.spec.name, pid: r.child?.exitCode === null ? r.child.pid ?? null : null, restarts: r.restarts }));
+    return [...this.daemons.values()].map((r) => ({
+      name: r.spec.name,
+      pid: r.child ? (r.child.exitCode === null ? r.child.pid ?? null : null) : r.adopted && isSameProcess(r.adopted) ? r.adopted.pid : null,
+      restarts: r.restarts,
+    }));
   }
 
   restarts(name: string): number {
@@ -85,7 +121,9 @@ export class Supervisor {
 
   /** Sends a signal to a running daemon (SIGHUP, SIGUSR2 for reloads). */
   signal(name: string, signal: NodeJS.Signals): boolean {
-    const child = this.daemons.get(name)?.child;
+    const run = this.daemons.get(name);
+    if (!run?.child && run?.adopted && isSameProcess(run.adopted)) return killPid(run.adopted.pid, signal);
+    const child = run?.child;
     return child?.pid !== undefined && child.kill(signal);
   }
 
@@ -107,6 +145,7 @@ export class Supervisor {
     run.stopping = true;
     run.wake.abort();
     const child = run.child;
+    if (!child && run.adopted) await this.stopAdopted(run.adopted, run.spec.stopTimeoutMs ?? 5000);
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), run.spec.stopTimeoutMs ?? 5000);
@@ -137,11 +176,29 @@ export class Supervisor {
     return { stdout: inherited, stderr: inherited, fd };
   }
 
+  /** SIGTERM, then SIGKILL after the grace, to a daemon we did not spawn (so cannot await). */
+  private async stopAdopted(p: AdoptedProcess, graceMs: number): Promise<void> {
+    killPid(p.pid, 'SIGTERM');
+    const killAt = this.clock.now() + graceMs;
+    const giveUpAt = killAt + 2000;
+    let killed = false;
+    while (isSameProcess(p) && this.clock.now() < giveUpAt) {
+      if (!killed && this.clock.now() >= killAt) killed = killPid(p.pid, 'SIGKILL');
+      await this.clock.sleep(20);
+    }
+  }
+
   private forwardOutput(name: string, stream: 'stdout' | 'stderr', from: Readable | null): void {
     if (from) createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => this.onEvent({ kind: 'output', name, stream, line }));
   }
 
   private async keepRunning(run: Running): Promise<void> {
+    if (run.adopted) {
+      while (!run.stopping && isSameProcess(run.adopted)) await this.clock.sleep(ADOPTED_POLL_MS, run.wake.signal);
+      if (run.stopping) return;
+      run.restarts++;
+      this.onEvent({ kind: 'exited', name: run.spec.name, code: null, signal: null, restartInMs: 0 });
+    }
     while (!run.stopping) {
       run.startedAt = this.clock.now();
       const args = run.restarts > 0 && run.spec.restartArgs ? run.spec.restartArgs : run.spec.args;
@@ -165,5 +222,34 @@ export class Supervisor {
       this.onEvent({ kind: 'exited', name: run.spec.name, code: result.exitCode ?? null, signal: result.signal ?? null, restartInMs: run.delay });
       await this.clock.sleep(run.delay, run.wake.signal);
     }
+  }
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined when the process is gone or a zombie. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: fields after it follow the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  // A zombie is dead: an adopted daemon is not our child, so we never reap it.
+  if (state === undefined || state === 'Z' || state === 'X') return undefined;
+  return fields[19];
+}
+
+function isSameProcess(p: AdoptedProcess): boolean {
+  return processStartTime(p.pid) === p.startTime;
+}
+
+function killPid(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }
