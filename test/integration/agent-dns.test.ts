@@ -99,6 +99,24 @@ describe('dns agent', () => {
   const answersBecome = (name: string, type: 'A' | 'AAAA', expected: string, ms = 10000) =>
     waitFor(`${name} ${type} to answer "${expected}"`, async () => ((await dig(name, type)) === expected ? true : undefined), ms, 50);
 
+  /**
+   * startAgentProcess asks for the status from the test's namespace; this
+   * agent's 127.0.0.1 is the namespace's, so it is started here instead.
+   */
+  const launchAgent = async (): Promise<void> => {
+    agent = execa('ip', [
+      'netns', 'exec', ns.name, process.execPath, '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', siteFile, '--node', 'dns-1',
+      '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
+      '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'), '--listen', `127.0.0.1:${STATUS_PORT}`,
+    ], { reject: false, all: true, cwd: REPO, env: { TIERLB_LOG_LEVEL: 'debug' } });
+    const child = agent;
+    child.all?.on('data', (c: Buffer) => { agentLog += c.toString(); });
+    await waitFor('the agent status', async () => {
+      if (child.exitCode !== null) throw new Error(`agent exited early:\n${agentLog}`);
+      return status();
+    }, 20000, 100);
+  };
+
   beforeAll(async () => {
     ns = await createNetns('td');
     await addLoopbackAddresses(ns, [DNS, 'fd00:3::53', ...ALL_VIPS]);
@@ -111,18 +129,7 @@ describe('dns agent', () => {
     dir = mkdtempSync(join(tmpdir(), 'tierlb-agent-dns-'));
     for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
     siteFile = writeSiteFile(siteValue());
-    // startAgentProcess asks for the status from the test's namespace; this
-    // agent's 127.0.0.1 is the namespace's, so it is started here instead.
-    agent = execa('ip', [
-      'netns', 'exec', ns.name, process.execPath, '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', siteFile, '--node', 'dns-1',
-      '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
-      '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'), '--listen', `127.0.0.1:${STATUS_PORT}`,
-    ], { reject: false, all: true, cwd: REPO, env: { TIERLB_LOG_LEVEL: 'debug' } });
-    agent.all?.on('data', (c: Buffer) => { agentLog += c.toString(); });
-    await waitFor('the agent status', async () => {
-      if (agent?.exitCode !== null) throw new Error(`agent exited early:\n${agentLog}`);
-      return status();
-    }, 20000, 100);
+    await launchAgent();
   }, 40000);
 
   afterAll(async () => {
@@ -176,7 +183,7 @@ describe('dns agent', () => {
     })), 'utf8'));
     await answersBecome('shop.example.org', 'A', '192.0.2.10');
     expect(await gdnsdPid()).toBe(pid);
-    expect(agentLog).toContain('gdnsd reload-zones done');
+    await waitFor('the reload in the log', () => (agentLog.includes('gdnsd reload-zones done') ? true : undefined), 5000);
   });
 
   it('refuses an invalid site file and changes nothing', async () => {
@@ -219,7 +226,7 @@ describe('dns agent', () => {
     }
     console.log(`gdnsd replaced (pid ${String(pid)} → ${String(await gdnsdPid())}); ${asked} queries during the change, ${failed} unanswered`);
     expect(failed).toBe(0);
-    expect(agentLog).toContain('gdnsd replace done');
+    await waitFor('the replace in the log', () => (agentLog.includes('gdnsd replace done') ? true : undefined), 5000);
   });
 
   it('restarts a killed gdnsd, which answers with the current VIP states', async () => {
@@ -236,6 +243,39 @@ describe('dns agent', () => {
     expect(first).toBe('2001:db8::c633:6401');
     expect(await gdnsdPid()).not.toBe(pid);
     await tellServers('start 2001:db8::198.51.100.2');
+  });
+
+  it('keeps answering when the agent dies, and a new agent takes gdnsd over without a missed query or a down VIP coming back', async () => {
+    await tellServers('stop 198.51.100.3');
+    await answersBecome('api.example.org', 'A', '198.51.100.4');
+    const pid = await gdnsdPid();
+    agent?.kill('SIGKILL');
+    await agent;
+    expect(await dig('api.example.org', 'A')).toBe('198.51.100.4');
+    const seen = new Set<string>();
+    let asked = 0;
+    let stop = false;
+    const asking = (async () => {
+      while (!stop && asked < 2000) {
+        asked++;
+        seen.add(await dig('api.example.org', 'A'));
+      }
+    })();
+    try {
+      await launchAgent();
+      await waitFor('the new agent to run its own gdnsd', async () => {
+        const now = await gdnsdPid();
+        return now !== undefined && now !== pid ? now : undefined;
+      }, 20000, 100);
+      await new Promise((r) => setTimeout(r, 2 * GDNSD_SETTLE_MS));
+    } finally {
+      stop = true;
+      await asking;
+    }
+    console.log(`agent restarted: gdnsd ${String(pid)} taken over by ${String(await gdnsdPid())}; ${asked} queries, answers seen: ${[...seen].join(' | ')}`);
+    expect([...seen]).toEqual(['198.51.100.4']);
+    await tellServers('start 198.51.100.3');
+    await answersBecome('api.example.org', 'A', '198.51.100.3');
   });
 
   it('prints the VIPs and whether they are answered in tierlb status', async () => {
