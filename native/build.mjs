@@ -4,7 +4,7 @@
 // work, the L4 applier falls back to ipvsadm, and the lab tests of the addon
 // say "native addon not built: run npm run build:native".
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +23,15 @@ function fail(message) {
   process.exit(optional ? 0 : 1);
 }
 
+// The install hook leaves an up-to-date build alone: a rebuild empties
+// build/ for a while, under the feet of whatever is using the addon.
+const built = join(here, 'build/Release/ipvs_netlink.node');
+const sources = ['binding.gyp', ...readdirSync(join(here, 'src')).map((f) => join('src', f))].map((f) => join(here, f));
+if (optional && existsSync(built) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs)) {
+  console.log(`tierlb: ${built} is up to date`);
+  process.exit(0);
+}
+
 if (process.platform !== 'linux') fail(`IPVS is Linux only, this is ${process.platform}`);
 if (candidates.length === 0) fail('node-gyp not found (it comes with npm)');
 // Headers beside this node (Debian: /usr/include/node) build offline;
@@ -34,4 +43,4 @@ const r = spawnSync(process.execPath, [candidates[0], 'rebuild', '--directory', 
   env: nodedir ? { ...process.env, npm_config_nodedir: nodedir } : process.env,
 });
 if (r.status !== 0) fail(`node-gyp exited ${r.status ?? r.signal}`);
-console.log(`tierlb: built ${join(here, 'build/Release/ipvs_netlink.node')}`);
+console.log(`tierlb: built ${built}`);
