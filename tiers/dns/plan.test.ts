@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSite } from '../../test/helpers/site.js';
 import { nodeNamed } from '../../site/index.js';
-import { gdnsdChangeFor, planDns } from './plan.js';
+import { gdnsdChangeFor, planDns, strongerChange } from './plan.js';
 import { decideVips, vipTargets } from './vip-health.js';
 
 const site = loadSite();
@@ -32,5 +32,15 @@ describe('gdnsdChangeFor', () => {
 
   it('does nothing when nothing changed', () => {
     expect(gdnsdChangeFor([])).toBe('none');
+  });
+});
+
+describe('strongerChange', () => {
+  it('keeps a pending replace over a later zone reload', () => {
+    expect(strongerChange('replace', 'reload-zones')).toBe('replace');
+  });
+
+  it('keeps a pending zone reload when the next turn changes nothing', () => {
+    expect(strongerChange('reload-zones', 'none')).toBe('reload-zones');
   });
 });
