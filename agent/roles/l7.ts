@@ -200,6 +200,8 @@ export function l7Role(deps: RoleDeps): Role<L7Plan> {
     async plan(site) {
       await source.read();
       const state = source.current()?.state ?? { state: 'up' };
+      deps.metrics.maintenance.reset();
+      deps.metrics.maintenance.set({ file: deps.node.agent.agentCheckFile, state: stopping ? 'stopping' : state.state }, 1);
       const render = renderL7(site, nodeIn(site));
       const master = haproxy.masterPid() ?? null;
       plannedMaster = master;
@@ -234,7 +236,7 @@ export function l7Role(deps: RoleDeps): Role<L7Plan> {
       return {
         maintenance: [{
           file: deps.node.agent.agentCheckFile,
-          state: `${state}; haproxy enabler ${row ? `${row.status}, weight ${row.weight ?? '-'}` : 'unknown'}`,
+          state: `${state}; haproxy enabler ${row ? `${enablerStatusText(row.status)}, weight ${row.weight ?? '-'}` : 'unknown'}`,
           ...(d?.state.reason ? { reason: d.state.reason } : {}),
         }],
         services: l7ServiceStatus(site, nodeIn(site), stats),
@@ -259,6 +261,9 @@ export function l7Role(deps: RoleDeps): Role<L7Plan> {
     },
   };
 }
+
+/** The enabler has no health check, so HAProxy prints an up one as `no check`. */
+const enablerStatusText = (status: string): string => (status === 'no check' ? 'UP' : status);
 
 /**
  * How long the old workers may take to finish their connections on a planned
