@@ -28,13 +28,19 @@ export interface UmlOptions {
   readonly modules?: readonly string[];
   /** Files to place in the shared folder before boot, by relative name. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Use this (existing, empty or reusable) host folder as the share instead of a fresh one under /var/tmp/tierlb; not under /tmp. */
+  readonly shareDir?: string;
+  /** The guest's console on this process's terminal (stdin and stdout), for an interactive guest. */
+  readonly interactive?: boolean;
 }
 
 /** The script runs under /bin/sh with `$SHARE` set to the shared folder and `modprobe` loading UML modules. */
 export async function runInUml(script: string, opts: UmlOptions = {}): Promise<UmlRun> {
   // Not under /tmp: the guest mounts a fresh tmpfs there, which would hide it.
   await mkdir(SHARE_ROOT, { recursive: true });
-  const share = await mkdtemp(join(SHARE_ROOT, 'uml-'));
+  const share = opts.shareDir ?? await mkdtemp(join(SHARE_ROOT, 'uml-'));
+  await rm(join(share, '.mods'), { recursive: true, force: true });
+  await rm(join(share, '.status'), { force: true });
   const version = await umlKernelVersion();
   await mkdir(join(share, '.mods', 'lib', 'modules'), { recursive: true });
   await symlink(join(UML_MODULES, version), join(share, '.mods', 'lib', 'modules', version));
@@ -43,12 +49,16 @@ export async function runInUml(script: string, opts: UmlOptions = {}): Promise<U
   const init = join(share, 'init.sh');
   await writeFile(init, initScript(share, opts.modules ?? []));
   await chmod(init, 0o755);
-  const r = await execa(UML_KERNEL, [
-    `mem=${opts.memMb ?? 512}M`, 'rootfstype=hostfs', 'rootflags=/', 'ro', `init=${init}`, 'con0=null,fd:1', 'con=null',
-  ], { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'ignore', all: true, cleanup: true });
+  const console = opts.interactive ? 'con0=fd:0,fd:1' : 'con0=null,fd:1';
+  const child = execa(UML_KERNEL, [
+    `mem=${opts.memMb ?? 512}M`, 'rootfstype=hostfs', 'rootflags=/', 'ro', `init=${init}`, console, 'con=null',
+  ], opts.interactive
+    ? { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit', cleanup: true }
+    : { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'ignore', all: true, cleanup: true });
+  const r = await child;
   const status = await readFile(join(share, '.status'), 'utf8').catch(() => '');
   const output = await readFile(join(share, '.output'), 'utf8').catch(() => '');
-  return { exitCode: status.trim() === '' ? null : Number(status.trim()), output, console: r.all ?? '', shareDir: share };
+  return { exitCode: status.trim() === '' ? null : Number(status.trim()), output, console: typeof r.all === 'string' ? r.all : '', shareDir: share };
 }
 
 export async function umlKernelVersion(): Promise<string> {

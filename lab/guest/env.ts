@@ -1,0 +1,65 @@
+// What the lab's checks run with inside the lab (the UML guest or the host):
+// the site and its topology, where the lab keeps its state, and how to run a
+// command in a node. Every command is bounded in time.
+import { execFile } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import type { Site } from '../../site/index.js';
+import type { LabTopology } from '../topology.js';
+
+export interface LabEnv {
+  readonly site: Site;
+  readonly topology: LabTopology;
+  readonly prefix: string;
+  readonly stateDir: string;
+  readonly logDir: string;
+  /** node binary and the lab's client script, for requests from the users. */
+  readonly node: string;
+  readonly client: string;
+}
+
+export interface Ran { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+export function run(cmd: string, args: readonly string[], timeoutMs = 15000): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(cmd, [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: err && code === 1 && !stderr ? err.message : String(stderr) });
+    });
+  });
+}
+
+/** Runs a command in a node's network namespace, and in its mount namespace when it has one. */
+export function inNode(env: LabEnv, node: string, cmd: string, args: readonly string[], timeoutMs = 15000): Promise<Ran> {
+  const mnt = `${env.stateDir}/mnt/${node}`;
+  const ns = [`--net=/run/netns/${env.prefix}${node}`, ...(existsSync(mnt) ? [`--mount=${mnt}`] : [])];
+  return run('nsenter', [...ns, '--', cmd, ...args], timeoutMs);
+}
+
+/** The node's /run as the lab sees it from outside (bound into the node's mount namespace). */
+export function nodeRun(env: LabEnv, node: string, path: string): string {
+  return `${env.stateDir}/nodes/${node}/run${path.replace(/^\/run/, '')}`;
+}
+
+export function uptime(): number {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+}
+
+/** One line of progress: the host prints the progress file as it grows. */
+export function progress(env: LabEnv, line: string): void {
+  const text = line.split('\n').map((l) => `${uptime().toFixed(2)} ${l}`).join('\n');
+  appendFileSync(`${env.logDir}/progress`, `${text}\n`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every `everyMs` until it returns a value, for at most `ms`; undefined on timeout. */
+export async function until<T>(ms: number, probe: () => Promise<T | undefined>, everyMs = 500): Promise<{ value: T | undefined; ms: number }> {
+  const start = Date.now();
+  for (let i = 0; i < 10000; i++) {
+    const v = await probe();
+    if (v !== undefined) return { value: v, ms: Date.now() - start };
+    if (Date.now() - start > ms) break;
+    await sleep(everyMs);
+  }
+  return { value: undefined, ms: Date.now() - start };
+}

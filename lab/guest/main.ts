@@ -1,0 +1,55 @@
+// The lab's checks and demo, run inside the lab once every node's agent has
+// been started: bring-up, requests, DNS, the maintenance contract, then a
+// summary. Writes results.json beside the logs; exits 0 only if every check
+// passed.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseSiteText } from '../../site/index.js';
+import { labTopology } from '../topology.js';
+import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
+import { progress, uptime, type LabEnv } from './env.js';
+import { l4Disable, l7Down, serverDrain } from './maintenance.js';
+
+function envFromArgs(): LabEnv {
+  const { values: v } = parseArgs({ options: {
+    site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
+    node: { type: 'string', default: process.execPath }, client: { type: 'string' },
+  } });
+  if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
+  const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
+  if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
+  return { site: parsed.site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
+}
+
+export function summary(checks: readonly Check[]): string[] {
+  const width = Math.min(90, Math.max(...checks.map((c) => c.name.length)));
+  return [
+    `${'check'.padEnd(width)}  result  detail`,
+    ...checks.map((c) => `${c.name.padEnd(width)}  ${c.ok ? 'pass  ' : 'FAIL  '}  ${c.detail}`),
+    `${checks.filter((c) => c.ok).length}/${checks.length} checks passed`,
+  ];
+}
+
+async function main(): Promise<number> {
+  const env = envFromArgs();
+  const checks: Check[] = [];
+  const { up, check } = await waitForAgents(env);
+  checks.push(check);
+  checks.push(await checkBgp(env, up));
+  checks.push(await checkRoutes(env, up));
+  checks.push(await checkUsers(env));
+  checks.push(await checkDns(env, up));
+  const upAt = uptime();
+  progress(env, `lab up with smoke checks done at ${upAt.toFixed(1)} s after boot`);
+  for (const step of [l4Disable, l7Down, serverDrain]) checks.push(...await step(env, up));
+  progress(env, 'summary:');
+  for (const l of summary(checks)) progress(env, `  ${l}`);
+  progress(env, `logs of every agent and daemon: ${env.logDir}`);
+  writeFileSync(`${env.logDir}/results.json`, JSON.stringify({ upAtSeconds: upAt, endAtSeconds: uptime(), checks }, null, 2));
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`lab checks: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 70;
+});

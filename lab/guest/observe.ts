@@ -1,0 +1,104 @@
+// What the checks read from the running lab: agents' state, the routers'
+// VIP routes, the L4 nodes' IPVS tables, the L7 nodes' HAProxy servers, and
+// answers to requests from the users.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { haproxyRuntime } from '../../agent/ports/haproxy-runtime.js';
+import { nodeNamed } from '../../site/index.js';
+import { haproxyPaths } from '../../tiers/l7/paths.js';
+import { parseIpvsList, type KernelService } from '../../tiers/l4/kernel.js';
+import { inNode, nodeRun, run, type LabEnv } from './env.js';
+
+export type AgentState = { kind: 'up' } | { kind: 'starting' } | { kind: 'exited'; why: string };
+
+/** Up once the agent logged "agent started"; exited when its process is gone, with the reason from its log. */
+export function agentState(env: LabEnv, node: string): AgentState {
+  const log = readText(`${env.logDir}/${node}.agent.log`);
+  if (log.includes('"msg":"agent started"')) return { kind: 'up' };
+  const pid = readText(`${env.stateDir}/pids/${node}.agent`).trim();
+  if (pid !== '' && existsSync(`/proc/${pid}`)) return { kind: 'starting' };
+  const notWired = /the (\w+) role is not wired into the agent yet/.exec(log);
+  if (notWired) return { kind: 'exited', why: `${notWired[1]} role not wired yet` };
+  const last = log.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output';
+  return { kind: 'exited', why: last.slice(0, 300) };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The next hops (as L4 node names, or addresses when unknown) of a router's route to a VIP; [] when it has none. */
+export async function vipNextHops(env: LabEnv, router: string, vip: string): Promise<string[]> {
+  const r = await inNode(env, router, 'ip', ['-j', vip.includes(':') ? '-6' : '-4', 'route', 'show', 'exact', vip.includes(':') ? `${vip}/128` : `${vip}/32`]);
+  if (r.code !== 0 || r.stdout.trim() === '') return [];
+  const routes = JSON.parse(r.stdout) as { gateway?: string; nexthops?: { gateway?: string }[] }[];
+  const hops = routes.flatMap((rt) => (rt.nexthops ? rt.nexthops.map((h) => h.gateway) : [rt.gateway]))
+    .filter((g): g is string => g !== undefined);
+  return hops.map((g) => nodeOfAddress(env, g)).sort();
+}
+
+export function nodeOfAddress(env: LabEnv, address: string): string {
+  const n = env.site.nodes.find((x) => x.addresses.ipv4 === address || x.addresses.ipv6 === address);
+  return n ? n.name : address;
+}
+
+/** BGP sessions of a router as BIRD reports them: protocol name → state. */
+export async function birdSessions(env: LabEnv, router: string): Promise<Map<string, string>> {
+  const node = nodeNamed(env.site, router);
+  const sock = `${node?.agent.runDir ?? '/run/tierlb'}/bird.ctl`;
+  const r = await inNode(env, router, 'birdc', ['-s', sock, 'show', 'protocols']);
+  const out = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === 'BGP' && f[0]) out.set(f[0], f[5] ?? f[3] ?? '?');
+  }
+  return out;
+}
+
+export async function ipvsTable(env: LabEnv, l4: string): Promise<KernelService[] | undefined> {
+  const r = await inNode(env, l4, 'ipvsadm', ['-Ln']);
+  return r.code === 0 ? parseIpvsList(r.stdout) : undefined;
+}
+
+export interface HaproxyServer { readonly backend: string; readonly server: string; readonly status: string; readonly weight: number }
+
+/** `show stat` of an L7 node's HAProxy, servers only, read through its admin socket. */
+export async function haproxyServers(env: LabEnv, l7: string): Promise<HaproxyServer[] | undefined> {
+  const node = nodeNamed(env.site, l7);
+  if (!node) return undefined;
+  const text = await haproxyRuntime(nodeRun(env, l7, haproxyPaths(node).adminSocket)).command('show stat').catch(() => undefined);
+  if (!text) return undefined;
+  const lines = text.split('\n');
+  const header = lines[0]?.replace(/^# /, '').split(',') ?? [];
+  const col = (n: string): number => header.indexOf(n);
+  return lines.slice(1).map((l) => l.split(',')).filter((f) => f.length > 10 && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND')
+    .map((f) => ({ backend: f[col('pxname')] ?? '', server: f[col('svname')] ?? '', status: f[col('status')] ?? '', weight: Number(f[col('weight')]) }));
+}
+
+export interface Answer { readonly url: string; readonly local: string; readonly ok: boolean; readonly status?: number; readonly body?: string; readonly error?: string; readonly ms: number }
+export interface Request { readonly url: string; readonly local: string }
+
+/** Sends the requests from the users namespace, 16 at a time, in one process. */
+export async function request(env: LabEnv, requests: readonly Request[], timeoutMs = 120000): Promise<Answer[]> {
+  const file = `${env.stateDir}/requests-${process.pid}-${Date.now()}.json`;
+  writeFileSync(file, JSON.stringify(requests));
+  const r = await inNode(env, 'users', env.node, [env.client, file], timeoutMs);
+  if (r.code !== 0) return requests.map((q) => ({ ...q, ok: false, error: `client failed: ${r.stderr.slice(0, 200)}`, ms: 0 }));
+  return JSON.parse(r.stdout) as Answer[];
+}
+
+/** `srv-1 port=8080 from=10.0.1.31 for=203.0.113.5` → server and L7 node. */
+export function servedBy(env: LabEnv, a: Answer): { server: string; l7: string } | undefined {
+  const m = /^(\S+) port=\d+ from=(\S+)/.exec(a.body ?? '');
+  if (!m?.[1] || !m[2]) return undefined;
+  return { server: m[1], l7: nodeOfAddress(env, m[2]) };
+}
+
+export async function dig(env: LabEnv, server: string, name: string, type: 'A' | 'AAAA'): Promise<string[] | undefined> {
+  const r = await run('nsenter', [`--net=/run/netns/${env.prefix}users`, '--', 'dig', '+short', '+time=2', '+tries=2', `@${server}`, name, type]);
+  if (r.code !== 0) return undefined;
+  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '').sort();
+}

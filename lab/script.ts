@@ -1,0 +1,117 @@
+// The lab's setup as one shell script, generated from the topology: it runs
+// as init's child inside the user-mode-linux kernel, or as root on a host
+// whose kernel has IPVS and IPIP. Pure text; `ip -batch` keeps it to a few
+// processes per namespace, which counts on UML's single CPU.
+import type { LabTopology, RouteSpec } from './topology.js';
+
+export interface ScriptOptions {
+  /** Prefix of every namespace name (empty inside the guest, where nothing else runs). */
+  readonly prefix: string;
+  /** Folder of the lab's own state (mount namespaces, overlay layers, pids); on a tmpfs. */
+  readonly stateDir: string;
+  /** Folder for logs and progress; the host reads it. */
+  readonly logDir: string;
+  readonly node: string;
+  /** The bundled `tierlb` command line. */
+  readonly tierlb: string;
+  /** The backends' HTTP server (lab/server.mjs). */
+  readonly server: string;
+  readonly siteFile: string;
+}
+
+const q = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** Shell functions every lab script shares: progress lines, entering a node. */
+export function preamble(o: ScriptOptions): string {
+  return `P=${q(o.prefix)}
+ST=${q(o.stateDir)}
+LOG=${q(o.logDir)}
+progress() { echo "$(cut -d' ' -f1 /proc/uptime) $*" >> "$LOG/progress"; }
+in_node() {
+  n=$1; shift
+  if [ -e "$ST/mnt/$n" ]; then nsenter --net=/run/netns/$P$n --mount=$ST/mnt/$n -- "$@"; else nsenter --net=/run/netns/$P$n -- "$@"; fi
+}
+`;
+}
+
+export function setupScript(t: LabTopology, o: ScriptOptions): string {
+  const ns = (name: string): string => `${o.prefix}${name}`;
+  const parts: string[] = [preamble(o)];
+  parts.push(`mkdir -p /run/netns "$ST/mnt" "$ST/up" "$ST/pids" "$LOG"
+mountpoint -q "$ST/mnt" || { mount --bind "$ST/mnt" "$ST/mnt"; mount --make-private "$ST/mnt"; }
+`);
+  parts.push(batch('', t.namespaces.map((n) => `netns add ${ns(n)}`)));
+  const bridges = [...new Set(t.ports.map((p) => p.bridge))];
+  parts.push(batch(ns('sw'), [
+    'link set lo up',
+    ...bridges.flatMap((b) => [`link add ${b} type bridge forward_delay 0`, `link set ${b} up`]),
+    ...t.ports.flatMap((p) => [`link add ${p.switchDev} type veth peer name ${p.dev} netns ${ns(p.ns)}`, `link set ${p.switchDev} master ${p.bridge} up`]),
+  ]));
+  for (const p of t.pairs) parts.push(batch(ns(p.a.ns), [`link add ${p.a.dev} type veth peer name ${p.b.dev} netns ${ns(p.b.ns)}`]));
+  for (const name of t.namespaces.filter((n) => n !== 'sw')) parts.push(batch(ns(name), nsLines(t, name)));
+  for (const name of t.namespaces) {
+    const sysctls = t.sysctls.filter((s) => s.ns === name);
+    if (sysctls.length > 0) parts.push(`nsenter --net=/run/netns/${ns(name)} sysctl -q ${sysctls.map((s) => `-w ${s.key}=${s.value}`).join(' ')}\n`);
+  }
+  parts.push(`progress "namespaces up: ${t.namespaces.length} namespaces, ${t.segments.length} segments, ${t.clients.ipv4.length + t.clients.ipv6.length} user addresses"\n`);
+  parts.push(mountNamespaces(t));
+  return parts.join('');
+}
+
+/**
+ * Each node in its own mount namespace: private /etc and /var/lib (overlays
+ * with a tmpfs upper layer), and /run and /etc/lb bound from the lab's state
+ * folder, so the lab can reach every node's sockets and maintenance files
+ * from outside; the agent's daemon logs (stateDir/logs) land in the log folder.
+ */
+function mountNamespaces(t: LabTopology): string {
+  const nodes = t.nodes.map((n) => n.name).join(' ');
+  return `for n in ${nodes}; do
+  d=$ST/nodes/$n; mkdir -p $d/etc $d/etc.work $d/varlib $d/varlib.work $d/run $d/etc-lb "$LOG/$n"; touch $ST/mnt/$n
+  nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "
+    mount -t overlay lab -o lowerdir=/etc,upperdir=$d/etc,workdir=$d/etc.work /etc
+    mount -t overlay lab -o lowerdir=/var/lib,upperdir=$d/varlib,workdir=$d/varlib.work /var/lib
+    mkdir -p /etc/lb /etc/tierlb /var/lib/tierlb/logs /var/lib/gdnsd
+    mount --bind $d/etc-lb /etc/lb
+    mount --bind '$LOG/$n' /var/lib/tierlb/logs
+    mount --bind $d/run /run
+    mkdir -p /run/tierlb"
+done
+progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib per node"
+`;
+}
+
+function nsLines(t: LabTopology, name: string): string[] {
+  const devs = [...new Set([...t.ports.filter((p) => p.ns === name).map((p) => p.dev),
+    ...t.pairs.flatMap((p) => [p.a, p.b]).filter((e) => e.ns === name).map((e) => e.dev)])];
+  return [
+    'link set lo up',
+    ...devs.map((d) => `link set ${d} up`),
+    ...t.addresses.filter((a) => a.ns === name).map((a) => `address add ${a.cidr} dev ${a.dev}${a.cidr.includes(':') ? ' nodad' : ''}`),
+    ...t.routes.filter((r) => r.ns === name).map(routeLine),
+  ];
+}
+
+export function routeLine(r: RouteSpec): string {
+  if (r.via.length === 1) return `route add ${r.to} via ${r.via[0]} dev ${r.dev}`;
+  return `route add ${r.to} ${r.via.map((v) => `nexthop via ${v} dev ${r.dev}`).join(' ')}`;
+}
+
+function batch(ns: string, lines: readonly string[]): string {
+  return `ip ${ns ? `-n ${ns} ` : ''}-batch - <<'EOF'\n${lines.join('\n')}\nEOF\n`;
+}
+
+/** Starts every node's agent, and the HTTP server of every backend; one log file each. */
+export function startScript(t: LabTopology, o: ScriptOptions): string {
+  const lines = [preamble(o), 'cd /'];
+  for (const n of t.nodes) {
+    if (n.httpPorts.length > 0) {
+      lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.server)} --name ${n.name} --ports ${n.httpPorts.join(',')} >> "$LOG/${n.name}.http.log" 2>&1 &`);
+      lines.push(`echo $! > "$ST/pids/${n.name}.http"`);
+    }
+    lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.tierlb)} agent --config ${q(o.siteFile)} --node ${n.name} >> "$LOG/${n.name}.agent.log" 2>&1 &`);
+    lines.push(`echo $! > "$ST/pids/${n.name}.agent"`);
+  }
+  lines.push(`progress "started ${t.nodes.length} agents and ${t.nodes.filter((n) => n.httpPorts.length > 0).length} HTTP servers; logs in $LOG"`);
+  return `${lines.join('\n')}\n`;
+}

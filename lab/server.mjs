@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// A lab backend: answers every request with its own name, the address the
+// connection came from (the L7 node) and the user HAProxy forwarded for, so
+// the demo can show the spread over L7 nodes and servers. /slow?seconds=N
+// streams a long download for the disruption checks; /healthz is HAProxy's
+// health check. Plain JavaScript: it starts in the lab without a compile step.
+import { Buffer } from 'node:buffer';
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { name: { type: 'string' }, ports: { type: 'string' } } });
+const name = values.name;
+const ports = (values.ports ?? '').split(',').filter(Boolean).map(Number);
+if (!name || ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+  process.stderr.write(`lab server: expected --name NAME --ports P1,P2, got ${JSON.stringify(values)}\n`);
+  process.exit(2);
+}
+
+const peer = (addr) => (addr ?? '').replace(/^::ffff:/, '');
+
+function slow(req, res, url) {
+  const seconds = Math.min(Math.max(Number(url.searchParams.get('seconds') ?? '10'), 1), 600);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-server': name });
+  const chunk = Buffer.alloc(1024, 46);
+  let sent = 0;
+  const timer = setInterval(() => {
+    res.write(chunk);
+    if (++sent >= seconds * 10) { clearInterval(timer); res.end(`\n${name} done\n`); }
+  }, 100);
+  req.on('close', () => clearInterval(timer));
+}
+
+for (const port of ports) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://lab');
+    if (url.pathname === '/slow') return slow(req, res, url);
+    const body = url.pathname === '/healthz' ? 'ok\n'
+      : `${name} port=${port} from=${peer(req.socket.remoteAddress)} for=${req.headers['x-forwarded-for'] ?? '-'}\n`;
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-server': name });
+    res.end(body);
+  });
+  server.listen({ host: '::', port, ipv6Only: false }, () => process.stdout.write(`${name}: listening on port ${port}\n`));
+}
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
