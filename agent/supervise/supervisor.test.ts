@@ -51,6 +51,30 @@ describe('Supervisor', () => {
     expect(delays.slice(0, 3)).toEqual([50, 100, 200]);
   });
 
+  it('starts with restartArgs after the first run (an adoption must not signal the old pid again)', async () => {
+    sup.start({ ...spec('adopt', 'exit', '3'), restartArgs: [FAKE, 'run'] });
+    await waitFor('the restart', () => (sup.restarts('adopt') === 1 ? true : undefined));
+    const pid = await waitFor('a running pid', () => sup.list().find((d) => d.name === 'adopt' && d.pid !== null)?.pid ?? undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sup.list().find((d) => d.name === 'adopt')?.pid).toBe(pid);
+    expect(sup.restarts('adopt')).toBe(1);
+  }, 15000);
+
+  it('lets a daemon end without a restart after stopRestarting, and stop() then just removes it', async () => {
+    sup.start(spec('soft', 'run'));
+    const pid = await waitFor('pid', () => sup.pid('soft'));
+    // Signalled before its handler is set, the fake dies of the signal instead of exiting.
+    await waitFor('ready', () => events.find((e) => e.kind === 'output' && e.line.startsWith('ready')));
+    sup.stopRestarting('soft');
+    expect(sup.signal('soft', 'SIGTERM')).toBe(true);
+    await waitFor('the exit', () => (sup.list().find((d) => d.name === 'soft')?.pid === null ? true : undefined));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events.filter((e) => e.kind === 'started')).toHaveLength(1);
+    expect(isAlive(pid)).toBe(false);
+    await sup.stop('soft');
+    expect(sup.list()).toEqual([]);
+  }, 15000);
+
   it('forwards the daemon output line by line', async () => {
     sup.start(spec('talk', 'run'));
     await waitFor('ready line', () => events.find((e) => e.kind === 'output' && e.line.startsWith('ready')));
