@@ -7,9 +7,17 @@ export function formatStatus(s: StatusReport): string {
   for (const m of s.maintenance) out.push(`  ${m.file}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
   if (s.lastTurn) out.push(`  last turn: ${s.lastTurn.outcome} at ${s.lastTurn.at} after ${s.lastTurn.reasons.join(', ')}`);
   for (const d of s.daemons) out.push(`  daemon ${d.name}: ${d.pid === null ? 'not running' : `pid ${d.pid}`}, ${d.restarts} restart(s)`);
+  if (s.sessions && s.sessions.length > 0) {
+    out.push('', 'BGP sessions');
+    out.push(...table(['PEER', 'ADDRESS', 'FAMILY', 'STATE', 'INFO'], s.sessions.map((x) => [x.peer, x.address, x.family, x.state, x.info ?? ''])));
+  }
   for (const svc of s.services) {
     out.push('', `service ${svc.name}${svc.digest ? `  table ${svc.digest}` : ''}`);
-    out.push(...table(['VIP', 'ANNOUNCE', 'WHY'], svc.vips.map((v) => [v.vip, v.announce, v.reason])));
+    if (svc.vips.some((v) => v.nextHops !== undefined)) {
+      out.push(...table(['VIP', 'ANNOUNCE', 'WHY', 'NEXT HOPS'], svc.vips.map((v) => [v.vip, v.announce, v.reason, (v.nextHops ?? []).join(' ')])));
+    } else {
+      out.push(...table(['VIP', 'ANNOUNCE', 'WHY'], svc.vips.map((v) => [v.vip, v.announce, v.reason])));
+    }
     if (svc.realServers.length > 0) {
       out.push(...table(
         ['REAL SERVER', 'ADDRESS', 'HEALTH', 'WEIGHT', 'KERNEL', 'ACTIVE', 'INACTIVE'],

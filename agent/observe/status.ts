@@ -5,6 +5,18 @@ export interface VipStatus {
   readonly vip: string;
   readonly announce: 'yes' | 'graceful-shutdown' | 'no' | 'n/a';
   readonly reason: string;
+  /** Routers: the next hops of the VIP's route as BIRD exports it to the kernel (one per L4 node in the ECMP set). */
+  readonly nextHops?: readonly string[];
+}
+
+/** A BGP session of a router, reflector or L4 speaker, as its daemon reports it. */
+export interface SessionStatus {
+  readonly peer: string;
+  readonly address: string;
+  readonly family: string;
+  /** The BGP state, lower case: established, active, connect, idle, ...; `down` for a disabled session. */
+  readonly state: string;
+  readonly info?: string;
 }
 
 export interface RealServerStatus {
@@ -34,4 +46,5 @@ export interface StatusReport {
   readonly lastTurn?: { readonly outcome: string; readonly at: string; readonly reasons: readonly string[] };
   readonly daemons: readonly { readonly name: string; readonly pid: number | null; readonly restarts: number }[];
   readonly services: readonly ServiceStatus[];
+  readonly sessions?: readonly SessionStatus[];
 }

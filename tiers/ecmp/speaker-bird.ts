@@ -32,7 +32,7 @@ export interface BirdSpeakerOptions {
 export const BIRD_VIPS_FILE = 'bird-vips.conf';
 
 /** Replies of `birdc configure` meaning BIRD has taken the new config (the last two: it applies it in the background). */
-const ACCEPTED = /^(Reconfigured|Reconfiguration in progress|Reconfiguration already in progress, queueing new config)$/m;
+export const BIRD_CONFIGURE_ACCEPTED = /^(Reconfigured|Reconfiguration in progress|Reconfiguration already in progress, queueing new config)$/m;
 
 export function birdSpeaker(site: Site, node: SiteNode, options: BirdSpeakerOptions): BgpSpeaker {
   const run = options.runner ?? execaRunner;
@@ -44,7 +44,7 @@ export function birdSpeaker(site: Site, node: SiteNode, options: BirdSpeakerOpti
     if (reload.kind !== 'command') return `expected a command to reload BIRD, got ${reload.kind}`;
     const r = await run(reload.command, reload.args);
     // birdc exits 0 on a refused file too: only BIRD's reply tells.
-    return r.exitCode === 0 && ACCEPTED.test(r.stdout) ? undefined : `expected BIRD to reconfigure: ${describeRun(reload.command, reload.args, r)}`;
+    return r.exitCode === 0 && BIRD_CONFIGURE_ACCEPTED.test(r.stdout) ? undefined : `expected BIRD to reconfigure: ${describeRun(reload.command, reload.args, r)}`;
   };
 
   return {
