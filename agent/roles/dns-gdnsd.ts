@@ -29,9 +29,13 @@ export function gdnsdSpec(paths: GdnsdPaths, binary = 'gdnsd'): DaemonSpec {
 
 export interface CtlResult { readonly ok: boolean; readonly output: string }
 
-/** gdnsdctl finds the control socket through the config's run_dir. `-t 5`: its shortest timeout. */
-export async function gdnsdctl(paths: GdnsdPaths, args: readonly string[]): Promise<CtlResult> {
-  const r = await execa('gdnsdctl', ['-c', paths.configDir, '-t', '5', ...args], { reject: false, all: true, timeout: 15000 });
+/**
+ * gdnsdctl finds the control socket through the config's run_dir. `-t`:
+ * seconds it waits for the daemon (5 is its shortest; a reload of large zones
+ * takes longer).
+ */
+export async function gdnsdctl(paths: GdnsdPaths, args: readonly string[], timeoutSeconds = 5): Promise<CtlResult> {
+  const r = await execa('gdnsdctl', ['-c', paths.configDir, '-t', String(timeoutSeconds), ...args], { reject: false, all: true, timeout: (timeoutSeconds + 10) * 1000 });
   return { ok: r.exitCode === 0, output: String(r.all ?? r.shortMessage ?? '') };
 }
 
@@ -55,7 +59,7 @@ export async function awaitServing(supervisor: Supervisor, paths: GdnsdPaths, cl
 
 /** `-i`: no gdnsd running (the supervisor is restarting it) is a success, the next one reads the new zones. */
 export function reloadZones(paths: GdnsdPaths): Promise<CtlResult> {
-  return gdnsdctl(paths, ['-i', 'reload-zones']);
+  return gdnsdctl(paths, ['-i', 'reload-zones'], 60);
 }
 
 /**

@@ -100,6 +100,21 @@ describe('dns agent', () => {
     waitFor(`${name} ${type} to answer "${expected}"`, async () => ((await dig(name, type)) === expected ? true : undefined), ms, 50);
 
   /**
+   * Asks gdnsd for `name` back to back from inside the namespace (one shell
+   * loop, so a query costs a dig, not a namespace entry) until stopped; each
+   * answer set, or MISS, on a line.
+   */
+  const askContinuously = (name: string) => {
+    const stopFile = join(dir, `stop-asking-${Date.now()}`);
+    const script = `for i in $(seq 3000); do [ -e ${stopFile} ] && break; a=$(dig +short +time=1 +tries=1 @${DNS} ${name} A | sort | tr '\\n' ' '); echo "\${a:-MISS}"; done`;
+    const loop = execa('ip', ['netns', 'exec', ns.name, 'bash', '-c', script], { reject: false, timeout: 60000 });
+    return async (): Promise<string[]> => {
+      writeFileSync(stopFile, '');
+      return String((await loop).stdout).split('\n').filter((l) => l !== '').map((l) => l.trim());
+    };
+  };
+
+  /**
    * startAgentProcess asks for the status from the test's namespace; this
    * agent's 127.0.0.1 is the namespace's, so it is started here instead.
    */
@@ -200,33 +215,29 @@ describe('dns agent', () => {
 
   it('replaces gdnsd for a config change without missing a query', async () => {
     const pid = await gdnsdPid();
-    let asked = 0;
-    let failed = 0;
-    let stop = false;
-    const asking = (async () => {
-      while (!stop && asked < 2000) {
-        asked++;
-        if ((await dig('api.example.org', 'A')).startsWith('dig failed')) failed++;
-      }
-    })();
+    const stopAsking = askContinuously('api.example.org');
+    // The loop is asking before the change lands.
+    await new Promise((r) => setTimeout(r, 500));
     replaceFile(siteFile, readFileSync(writeSiteFile(siteValue((v) => {
       v.dns.zones[0]?.records.push({ name: 'shop', type: 'A', address: '192.0.2.10' });
       const web = v.services.find((s) => s.name === 'web');
       if (web) web.vips = web.vips.filter((a) => a !== '198.51.100.2');
     })), 'utf8'));
+    let answers: string[] = [];
     try {
       await answersBecome('www.example.org', 'A', '198.51.100.1', 20000);
       await waitFor('a new gdnsd pid', async () => {
         const now = await gdnsdPid();
         return now !== undefined && now !== pid ? now : undefined;
       }, 20000, 100);
+      await waitFor('the replace in the log', () => (agentLog.includes('gdnsd replace done') ? true : undefined), 20000);
     } finally {
-      stop = true;
-      await asking;
+      answers = await stopAsking();
     }
-    console.log(`gdnsd replaced (pid ${String(pid)} → ${String(await gdnsdPid())}); ${asked} queries during the change, ${failed} unanswered`);
-    expect(failed).toBe(0);
-    await waitFor('the replace in the log', () => (agentLog.includes('gdnsd replace done') ? true : undefined), 5000);
+    const missed = answers.filter((a) => a !== '198.51.100.3');
+    console.log(`gdnsd replaced (pid ${String(pid)} → ${String(await gdnsdPid())}); ${answers.length} queries during the change, ${missed.length} not answered 198.51.100.3`);
+    expect(answers.length).toBeGreaterThan(5);
+    expect(missed).toEqual([]);
   });
 
   it('restarts a killed gdnsd, which answers with the current VIP states', async () => {
@@ -252,28 +263,22 @@ describe('dns agent', () => {
     agent?.kill('SIGKILL');
     await agent;
     expect(await dig('api.example.org', 'A')).toBe('198.51.100.4');
-    const seen = new Set<string>();
-    let asked = 0;
-    let stop = false;
-    const asking = (async () => {
-      while (!stop && asked < 2000) {
-        asked++;
-        seen.add(await dig('api.example.org', 'A'));
-      }
-    })();
+    const stopAsking = askContinuously('api.example.org');
+    let answers: string[] = [];
     try {
       await launchAgent();
       await waitFor('the new agent to run its own gdnsd', async () => {
         const now = await gdnsdPid();
         return now !== undefined && now !== pid ? now : undefined;
       }, 20000, 100);
-      await new Promise((r) => setTimeout(r, 2 * GDNSD_SETTLE_MS));
+      // Long enough for gdnsd to have applied any state file the new agent wrote.
+      await new Promise((r) => setTimeout(r, GDNSD_SETTLE_MS + 500));
     } finally {
-      stop = true;
-      await asking;
+      answers = await stopAsking();
     }
-    console.log(`agent restarted: gdnsd ${String(pid)} taken over by ${String(await gdnsdPid())}; ${asked} queries, answers seen: ${[...seen].join(' | ')}`);
-    expect([...seen]).toEqual(['198.51.100.4']);
+    console.log(`agent restarted: gdnsd ${String(pid)} taken over by ${String(await gdnsdPid())}; ${answers.length} queries, answers seen: ${[...new Set(answers)].join(' | ')}`);
+    expect(answers.length).toBeGreaterThan(10);
+    expect([...new Set(answers)]).toEqual(['198.51.100.4']);
     await tellServers('start 198.51.100.3');
     await answersBecome('api.example.org', 'A', '198.51.100.3');
   });
