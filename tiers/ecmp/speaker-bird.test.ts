@@ -1,0 +1,147 @@
+// The BIRD speaker driver against a fake birdc: the file it writes, the
+// configure it asks for, and what it puts back when BIRD refuses.
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { IpAddress } from '../../site/index.js';
+import type { Runner, RunResult } from '../common/runner.js';
+import { birdSpeaker, parseBirdVips, BIRD_VIPS_FILE } from './speaker-bird.js';
+import { renderBirdVips } from './render.js';
+import { birdSpeakerSite, nodeOf } from './test-sites.js';
+
+const V1 = '198.51.100.1' as IpAddress;
+const V2 = '198.51.100.2' as IpAddress;
+const V6 = '2001:db8::c633:6402' as IpAddress;
+const SOCKET = '/run/test/bird.ctl';
+
+const REPLIES = {
+  accepted: 'BIRD 2.0.12 ready.\nReading configuration from /etc/tierlb/bird.conf\nReconfigured\n',
+  queued: 'BIRD 2.0.12 ready.\nReading configuration from /etc/tierlb/bird.conf\nReconfiguration in progress\n',
+  // birdc exits 0 on a refused file: only the reply tells.
+  refused: 'BIRD 2.0.12 ready.\nReading configuration from /etc/tierlb/bird.conf\n/etc/tierlb/bird-vips.conf:9:3 syntax error, unexpected CF_SYM_UNDEFINED\n',
+};
+
+/** birdc as the driver sees it: records each call and the file BIRD would read at that moment. */
+class FakeBirdc {
+  readonly calls: { args: readonly string[]; file: string }[] = [];
+  reply: RunResult = { exitCode: 0, stdout: REPLIES.accepted, stderr: '' };
+  constructor(private readonly dir: string) {}
+
+  readonly runner: Runner = async (cmd, args) => {
+    if (cmd !== 'birdc') throw new Error(`fake birdc: unexpected ${cmd}`);
+    this.calls.push({ args, file: readFileSync(join(this.dir, BIRD_VIPS_FILE), 'utf8') });
+    return this.reply;
+  };
+}
+
+describe('birdSpeaker', () => {
+  const site = birdSpeakerSite();
+  const node = nodeOf(site, 'l4-1');
+  let dir: string;
+  let birdc: FakeBirdc;
+  const speaker = () => birdSpeaker(site, node, { configDir: dir, socket: SOCKET, runner: birdc.runner });
+  const file = (): string => readFileSync(join(dir, BIRD_VIPS_FILE), 'utf8');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tierlb-bird-speaker-'));
+    birdc = new FakeBirdc(dir);
+  });
+
+  it('writes the set to bird-vips.conf, then asks BIRD to configure on its socket', async () => {
+    const r = await speaker().set([{ vip: V2, gracefulShutdown: false }, { vip: V1, gracefulShutdown: false }, { vip: V6, gracefulShutdown: false }]);
+    expect(r).toEqual({ ok: true, changed: [`announce ${V1}`, `announce ${V2}`, `announce ${V6}`] });
+    expect(birdc.calls.map((c) => c.args)).toEqual([['-s', SOCKET, 'configure']]);
+    // BIRD read the new file, not a half-written one.
+    expect(birdc.calls[0]?.file).toBe(file());
+    expect(file()).toMatch(/define GRACEFUL_SHUTDOWN = false;/);
+    expect(file()).toMatch(/route 198\.51\.100\.1\/32 blackhole;/);
+    expect(file()).toMatch(/route 2001:db8::c633:6402\/128 blackhole;/);
+    expect(statSync(join(dir, BIRD_VIPS_FILE)).mode & 0o777).toBe(0o644);
+    expect(await speaker().announced()).toEqual([{ vip: V1, gracefulShutdown: false }, { vip: V2, gracefulShutdown: false }, { vip: V6, gracefulShutdown: false }]);
+  });
+
+  it('touches nothing when the set is what the file says', async () => {
+    await speaker().set([{ vip: V1, gracefulShutdown: false }]);
+    const r = await speaker().set([{ vip: V1, gracefulShutdown: false }, { vip: V1, gracefulShutdown: false }]);
+    expect(r).toEqual({ ok: true, changed: [] });
+    expect(birdc.calls).toHaveLength(1);
+  });
+
+  it('reports withdrawals and graceful shutdown as changes', async () => {
+    await speaker().set([{ vip: V1, gracefulShutdown: false }, { vip: V2, gracefulShutdown: false }]);
+    const r = await speaker().set([{ vip: V1, gracefulShutdown: true }]);
+    expect(r).toEqual({ ok: true, changed: [`withdraw ${V2}`, `announce ${V1} graceful-shutdown`] });
+    expect(file()).toMatch(/define GRACEFUL_SHUTDOWN = true;/);
+  });
+
+  it('drains every VIP when any one drains: the file has one switch', async () => {
+    const r = await speaker().set([{ vip: V1, gracefulShutdown: true }, { vip: V2, gracefulShutdown: false }]);
+    expect(r.ok).toBe(true);
+    expect(await speaker().announced()).toEqual([{ vip: V1, gracefulShutdown: true }, { vip: V2, gracefulShutdown: true }]);
+  });
+
+  it('takes "Reconfiguration in progress" as accepted', async () => {
+    birdc.reply = { exitCode: 0, stdout: REPLIES.queued, stderr: '' };
+    expect((await speaker().set([{ vip: V1, gracefulShutdown: false }])).ok).toBe(true);
+  });
+
+  it('puts the previous file back when BIRD refuses the new one, although birdc exits 0', async () => {
+    await speaker().set([{ vip: V1, gracefulShutdown: false }]);
+    const before = file();
+    birdc.reply = { exitCode: 0, stdout: REPLIES.refused, stderr: '' };
+    const r = await speaker().set([{ vip: V1, gracefulShutdown: false }, { vip: V2, gracefulShutdown: false }]);
+    expect(r.ok).toBe(false);
+    expect(r.changed).toEqual([]);
+    expect(r.ok ? '' : r.error).toMatch(/expected BIRD to reconfigure: birdc -s \/run\/test\/bird\.ctl configure exited 0: .*syntax error/s);
+    expect(file()).toBe(before);
+  });
+
+  it('puts back an empty set when BIRD is not there on the first write', async () => {
+    birdc.reply = { exitCode: 1, stdout: '', stderr: 'Unable to connect to server control socket (/run/test/bird.ctl): No such file or directory' };
+    const r = await speaker().set([{ vip: V1, gracefulShutdown: false }]);
+    expect(r.ok ? '' : r.error).toMatch(/exited 1: Unable to connect/);
+    expect(await speaker().announced()).toEqual([]);
+  });
+
+  it('refuses a VIP of another site before touching anything', async () => {
+    const r = await speaker().set([{ vip: '192.0.2.99' as IpAddress, gracefulShutdown: false }]);
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/expected VIPs of site example, got 192\.0\.2\.99/) as string, changed: [] });
+    expect(birdc.calls).toEqual([]);
+  });
+
+  it('announces what it can and reports a VIP of a family the node has no address in', async () => {
+    // Validation refuses such a site; the driver still must not write a route it cannot announce.
+    const v4node = { ...node, addresses: { ipv4: node.addresses.ipv4 } };
+    const s = birdSpeaker(site, v4node, { configDir: dir, socket: SOCKET, runner: birdc.runner });
+    const r = await s.set([{ vip: V1, gracefulShutdown: false }, { vip: V6, gracefulShutdown: false }]);
+    expect(r.ok).toBe(false);
+    expect(r.changed).toEqual([`announce ${V1}`]);
+    expect(r.ok ? '' : r.error).toMatch(/node l4-1: expected an ipv6 address to announce 2001:db8::c633:6402, got none/);
+    expect(await s.announced()).toEqual([{ vip: V1, gracefulShutdown: false }]);
+  });
+
+  it('does not configure again for a set equal after normalisation', async () => {
+    await speaker().set([{ vip: V2, gracefulShutdown: false }, { vip: V1, gracefulShutdown: true }]);
+    expect((await speaker().set([{ vip: V1, gracefulShutdown: true }, { vip: V2, gracefulShutdown: true }])).changed).toEqual([]);
+    expect(birdc.calls).toHaveLength(1);
+  });
+});
+
+describe('parseBirdVips', () => {
+  it('reads the routes and the switch', () => {
+    const text = 'define GRACEFUL_SHUTDOWN = true;\nprotocol static vips_ipv4 {\n  ipv4;\n  route 198.51.100.2/32 blackhole;\n  route 198.51.100.1/32 blackhole;\n}\n';
+    expect(parseBirdVips(text)).toEqual([{ vip: V1, gracefulShutdown: true }, { vip: V2, gracefulShutdown: true }]);
+  });
+
+  it('reads nothing from an empty, foreign or broken file', () => {
+    expect(parseBirdVips('')).toEqual([]);
+    expect(parseBirdVips('route 198.51.100.1/24 blackhole;\n  route 999.1.1.1/32 blackhole;\n')).toEqual([]);
+  });
+
+  it('reads back what the renderer writes', () => {
+    const site = birdSpeakerSite();
+    const text = renderBirdVips(site, nodeOf(site, 'l4-1'), [V6, V1], { gracefulShutdown: false });
+    expect(parseBirdVips(text)).toEqual([{ vip: V1, gracefulShutdown: false }, { vip: V6, gracefulShutdown: false }]);
+  });
+});
