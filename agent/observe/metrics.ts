@@ -12,6 +12,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     realServerHealthy: new Gauge({ name: 'tierlb_l4_realserver_healthy', help: '1 when the real server passes its monitor-URI check', labelNames: ['service', 'real_server'], registers: r }),
     depoolBlocked: new Gauge({ name: 'tierlb_l4_depool_blocked_realservers', help: 'real servers kept in the table by the depool threshold despite failing checks', labelNames: ['service'], registers: r }),
     ipvsDrift: new Counter({ name: 'tierlb_l4_ipvs_drift_total', help: 'differences found between the kernel IPVS table and the plan', labelNames: ['service'], registers: r }),
+    dnsVipUp: new Gauge({ name: 'tierlb_dns_vip_up', help: '1 when this DNS node writes the VIP UP in gdnsd\'s state (checks pass, or not decided yet), 0 when DOWN', labelNames: ['service', 'vip'], registers: r }),
     reloads: new Counter({ name: 'tierlb_agent_daemon_reloads_total', help: 'configuration installs and reloads by daemon and result', labelNames: ['daemon', 'result'], registers: r }),
     restarts: new Counter({ name: 'tierlb_agent_daemon_restarts_total', help: 'restarts of a supervised daemon after it exited', labelNames: ['daemon'], registers: r }),
     maintenance: new Gauge({ name: 'tierlb_agent_maintenance_state', help: '1 for the current state of each maintenance file', labelNames: ['file', 'state'], registers: r }),

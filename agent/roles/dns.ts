@@ -94,6 +94,9 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       if (await writeStateFile(paths.stateFile, plan.state)) {
         deps.log.info({ down: plan.vips.filter((v) => !v.up).map((v) => v.vip) }, 'VIP states written for gdnsd');
       }
+      // Reset first: a VIP the site dropped must not keep its last value.
+      deps.metrics.dnsVipUp.reset();
+      for (const v of plan.vips) deps.metrics.dnsVipUp.set({ service: v.service, vip: v.vip }, v.up ? 1 : 0);
       const installed = await installDaemonFiles(deps, node.agent.configDir, GDNSD, plan.files);
       if (installed.kind === 'rejected' || installed.kind === 'failed') return false;
       const removed = await pruneZones(node.agent.configDir, new Set(plan.files.map((f) => f.name)));
