@@ -8,7 +8,9 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      // The listener goes when the timer fires: a loop that sleeps with one long-lived signal must not pile them up.
+      const onAbort = (): void => { clearTimeout(t); resolve(); };
+      const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

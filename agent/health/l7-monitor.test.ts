@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../ports/clock.js';
+import type { MonitorReply } from './l7-monitor-reply.js';
+import { L7Monitor, type HealthChange } from './l7-monitor.js';
+import type { L7CheckTarget } from './l7-monitor-targets.js';
+
+/** A clock whose sleeps wait until the test advances it; each fetch answers from a script. */
+function harness(replies: MonitorReply[]) {
+  let now = 0;
+  const sleepers: { until: number; wake: () => void }[] = [];
+  const clock: Clock = {
+    now: () => now,
+    sleep: (ms, signal) => new Promise<void>((resolve) => {
+      sleepers.push({ until: now + ms, wake: resolve });
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    }),
+  };
+  const changes: HealthChange[][] = [];
+  let fetches = 0;
+  const monitor = new L7Monitor({
+    clock, onChange: (c) => changes.push([...c]),
+    fetch: async () => replies[Math.min(fetches++, replies.length - 1)] ?? { kind: 'timeout' },
+  });
+  const tick = async (ms: number): Promise<void> => {
+    now += ms;
+    for (const s of sleepers.splice(0)) if (s.until <= now) s.wake(); else sleepers.push(s);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  return { monitor, changes, tick, fetched: () => fetches };
+}
+
+const target: L7CheckTarget = { l7: 'l7-1', address: '10.0.1.31', port: 9100, path: '/tierlb/health/_all', intervalMs: 1000, timeoutMs: 500, services: { web: { rise: 2, fall: 2 } } };
+const up: MonitorReply = { kind: 'answer', status: 200, body: 'web=2 ' };
+
+describe('L7Monitor', () => {
+  it('reports a change only when a state changes, after rise checks', async () => {
+    const h = harness([up, up, up]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    expect(h.changes).toEqual([]);
+    await h.tick(1000);
+    expect(h.changes).toEqual([[{ key: 'l7-1/web', from: 'unknown', to: 'up' }]]);
+    await h.tick(1000);
+    expect(h.changes).toHaveLength(1);
+    expect(h.monitor.snapshot().get('l7-1/web')?.state).toBe('up');
+    await h.monitor.stop();
+  });
+
+  it('takes an L7 node down at the first refused connection', async () => {
+    const h = harness([up, up, { kind: 'refused' }]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    await h.tick(1000);
+    await h.tick(1000);
+    expect(h.changes.at(-1)).toEqual([{ key: 'l7-1/web', from: 'up', to: 'down', reason: 'connection refused' }]);
+    await h.monitor.stop();
+  });
+
+  it('keeps the last health after stop, and forgets an L7 node that left the site', async () => {
+    const h = harness([up, up]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    await h.tick(1000);
+    await h.monitor.stop();
+    expect(h.monitor.snapshot().get('l7-1/web')?.state).toBe('up');
+    await h.monitor.sync([target]);
+    await h.monitor.sync([]);
+    expect(h.monitor.snapshot().size).toBe(0);
+  });
+});

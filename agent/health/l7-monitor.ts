@@ -1,0 +1,97 @@
+// The L4 node's health loop: one check loop per L7 node, each outcome folded
+// into the rise/fall state of every (L7 node, service) pair, and a turn of
+// the agent asked for whenever a state changes (not on every check, so a
+// steady site costs no turns).
+import type { Clock } from '../ports/clock.js';
+import { healthKey } from '../../tiers/l4/plan-node.js';
+import { INITIAL_HEALTH, stepHealth, type TargetHealth } from '../../tiers/l4/health.js';
+import { outcomesOf } from './l7-monitor-reply.js';
+import type { MonitorFetch } from './l7-monitor-fetch.js';
+import type { L7CheckTarget } from './l7-monitor-targets.js';
+
+export interface HealthChange {
+  readonly key: string;
+  readonly from: TargetHealth['state'];
+  readonly to: TargetHealth['state'];
+  readonly reason?: string;
+}
+
+export interface L7MonitorDeps {
+  readonly fetch: MonitorFetch;
+  readonly clock: Clock;
+  readonly onChange: (changes: readonly HealthChange[]) => void;
+}
+
+interface Loop {
+  readonly signature: string;
+  readonly stop: AbortController;
+  readonly done: Promise<void>;
+}
+
+export class L7Monitor {
+  private readonly health = new Map<string, TargetHealth>();
+  private readonly loops = new Map<string, Loop>();
+
+  constructor(private readonly deps: L7MonitorDeps) {}
+
+  /** The health of every checked pair, keyed by healthKey(l7, service). */
+  snapshot(): ReadonlyMap<string, TargetHealth> {
+    return new Map(this.health);
+  }
+
+  /** Makes the running loops match `targets`: a changed target restarts from unknown, a gone one stops. */
+  async sync(targets: readonly L7CheckTarget[]): Promise<void> {
+    const wanted = new Map(targets.map((t) => [t.l7, t]));
+    for (const [l7, loop] of this.loops) {
+      const t = wanted.get(l7);
+      if (t && JSON.stringify(t) === loop.signature) continue;
+      await this.stopLoop(l7, loop);
+    }
+    for (const t of targets) {
+      if (this.loops.has(t.l7)) continue;
+      const stop = new AbortController();
+      this.loops.set(t.l7, { signature: JSON.stringify(t), stop, done: this.run(t, stop.signal) });
+    }
+  }
+
+  /** Stops checking and keeps the last health: a stopping node drains with what it knew. */
+  async stop(): Promise<void> {
+    for (const [l7, loop] of [...this.loops]) await this.stopLoop(l7, loop, false);
+  }
+
+  private async stopLoop(l7: string, loop: Loop, forget = true): Promise<void> {
+    loop.stop.abort();
+    this.loops.delete(l7);
+    await loop.done;
+    if (!forget) return;
+    for (const key of [...this.health.keys()]) if (key.startsWith(`${l7}/`)) this.health.delete(key);
+  }
+
+  private async run(t: L7CheckTarget, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps;
+    while (!signal.aborted) {
+      const started = clock.now();
+      const reply = await this.deps.fetch({
+        address: t.address, port: t.port, path: t.path, timeoutMs: t.timeoutMs,
+        ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}),
+      });
+      if (signal.aborted) return;
+      this.record(t, outcomesOf(reply, Object.keys(t.services)), clock.now());
+      await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), signal);
+    }
+  }
+
+  private record(t: L7CheckTarget, outcomes: ReadonlyMap<string, Parameters<typeof stepHealth>[1]>, now: number): void {
+    const changes: HealthChange[] = [];
+    for (const [service, outcome] of outcomes) {
+      const rule = t.services[service];
+      if (!rule) continue;
+      const key = healthKey(t.l7, service);
+      const prev = this.health.get(key) ?? INITIAL_HEALTH;
+      const next = stepHealth(prev, outcome, rule, now);
+      this.health.set(key, next);
+      if (next.state !== prev.state) changes.push({ key, from: prev.state, to: next.state, ...(next.lastReason !== undefined ? { reason: next.lastReason } : {}) });
+    }
+    if (changes.length > 0) this.deps.onChange(changes);
+  }
+}
