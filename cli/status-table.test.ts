@@ -21,4 +21,27 @@ describe('formatStatus', () => {
     expect(text).toMatch(/^ {2}l7-2 +10\.0\.1\.32 +down \(refused\) +0 +- +- +-$/m);
     expect(text).toMatch(/^ {2}198\.51\.100\.1 +graceful-shutdown +disabled by \/etc\/lb\/disable$/m);
   });
+
+  it('prints a router\'s BGP sessions and the next hops of each VIP', () => {
+    const text = formatStatus({
+      node: 'rt-1', role: 'router', site: 'example', maintenance: [],
+      daemons: [{ name: 'bird', pid: 7, restarts: 0 }],
+      sessions: [
+        { peer: 'rr-1', address: '10.0.0.11', family: 'ipv4', state: 'established' },
+        { peer: 'rr-2', address: '10.0.0.12', family: 'ipv4', state: 'active', info: 'Socket: Connection refused' },
+      ],
+      services: [{
+        name: 'web', realServers: [],
+        vips: [
+          { vip: '198.51.100.1', announce: 'n/a', reason: 'ECMP over 2 L4 node(s)', nextHops: ['10.0.0.21', '10.0.0.22'] },
+          { vip: '198.51.100.2', announce: 'n/a', reason: 'no route learned (ipv4)', nextHops: [] },
+        ],
+      }],
+    });
+    expect(text).toMatch(/^BGP sessions$/m);
+    expect(text).toMatch(/^ {2}rr-2 +10\.0\.0\.12 +ipv4 +active +Socket: Connection refused$/m);
+    expect(text).toMatch(/^ {2}VIP +ANNOUNCE +WHY +NEXT HOPS$/m);
+    expect(text).toMatch(/^ {2}198\.51\.100\.1 +n\/a +ECMP over 2 L4 node\(s\) +10\.0\.0\.21 10\.0\.0\.22$/m);
+    expect(text).toMatch(/^ {2}198\.51\.100\.2 +n\/a +no route learned \(ipv4\)$/m);
+  });
 });

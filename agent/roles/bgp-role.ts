@@ -17,6 +17,7 @@
 import type { Site } from '../../site/index.js';
 import type { Daemon, RenderedFile } from '../../tiers/common/files.js';
 import { installDaemonFiles } from '../apply/daemon-files.js';
+import type { Checker } from '../install/install.js';
 import type { Role, RoleDeps, RoleStatus } from '../role.js';
 import type { DaemonSpec } from '../supervise/supervisor.js';
 import { findDaemonPid } from './bgp-adopt.js';
@@ -47,6 +48,8 @@ export interface BgpRoleOptions {
   readonly readyTimeoutMs?: number;
   /** How often the status is refreshed from the daemon. */
   readonly observeEveryMs?: number;
+  /** Defaults to the daemon's own checker (`bird -p`, `gobgpd -d`); unit tests pass a fake. */
+  readonly checker?: Checker;
 }
 
 export class BgpStartError extends Error {
@@ -55,6 +58,7 @@ export class BgpStartError extends Error {
 
 export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: BgpRoleOptions = {}): Role<BgpRolePlan> {
   const dir = deps.node.agent.configDir;
+  const install = (files: readonly RenderedFile[]) => installDaemonFiles({ ...deps, ...(options.checker ? { checker: options.checker } : {}) }, dir, driver.daemon, files);
   const name = driver.spec.name;
   let observed: RoleStatus = { maintenance: [], services: [], sessions: [] };
   /** The daemon pid the observation was read from: a restarted daemon's sessions start again. */
@@ -84,7 +88,7 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
   return {
     watched: [],
     async start(site) {
-      const installed = await installDaemonFiles(deps, dir, driver.daemon, driver.files(site));
+      const installed = await install(driver.files(site));
       if (installed.kind === 'rejected' || installed.kind === 'failed') {
         throw new BgpStartError(`cannot start ${driver.daemon}: its config was not installed (${installed.kind}); see the log`);
       }
@@ -112,7 +116,7 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
     },
     async apply(site, plan) {
       const settled = driver.settle ? await driver.settle(site) : true;
-      const installed = await installDaemonFiles(deps, dir, driver.daemon, plan.files);
+      const installed = await install(plan.files);
       let ok = installed.kind === 'installed' || installed.kind === 'unchanged';
       if (installed.kind === 'installed' || (installed.kind === 'unchanged' && reloadPending)) ok = await reload(site);
       if (timer) {
