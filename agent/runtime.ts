@@ -73,9 +73,14 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   };
 
   await role.start(site());
-  const watch: FileWatch = await watchFiles([opts.config, ...role.watched], (path) => {
-    if (path === opts.config) void reloadSite();
-    else kickRef.kick(`${path} changed`);
+  const watch: FileWatch = await watchFiles([opts.config, ...role.watched], (path, kind) => {
+    // The site file is read once it has settled: a refusal of a half-written
+    // file would be logged and counted as an operator's mistake.
+    if (path === opts.config) {
+      if (kind === 'settled') void reloadSite();
+    } else {
+      kickRef.kick(kind === 'event' ? `${path} changed` : `${path} settled`);
+    }
   });
   const status = (): StatusReport => ({
     node: node.name, role: node.role, site: site().name, ...role.status(site()), lastTurn,

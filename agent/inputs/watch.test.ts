@@ -39,4 +39,20 @@ describe('watchFiles', () => {
     await nextChange(seen, 2);
     expect(new Set(seen)).toEqual(new Set([target]));
   });
+
+  it('says once more when the file has settled, after a burst of writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tierlb-watch-'));
+    const target = join(dir, 'site.yaml');
+    writeFileSync(target, 'a: 1\n');
+    const seen: string[] = [];
+    w = await watchFiles([target], (_p, kind) => seen.push(kind), 100);
+    writeFileSync(target, '');
+    writeFileSync(target, 'a: 2\n');
+    await nextChange(seen, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.filter((k) => k === 'settled')).toEqual(['settled']);
+    expect(seen[0]).toBe('event');
+    expect(seen.at(-1)).toBe('settled');
+  });
 });
+

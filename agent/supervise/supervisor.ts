@@ -110,7 +110,7 @@ export class Supervisor {
   list(): { name: string; pid: number | null; restarts: number }[] {
     return [...this.daemons.values()].map((r) => ({
       name: r.spec.name,
-      pid: r.child ? (r.child.exitCode === null ? r.child.pid ?? null : null) : r.adopted && isSameProcess(r.adopted) ? r.adopted.pid : null,
+      pid: r.child ? (r.child.exitCode === null && r.child.signalCode === null ? r.child.pid ?? null : null) : r.adopted && isSameProcess(r.adopted) ? r.adopted.pid : null,
       restarts: r.restarts,
     }));
   }
