@@ -65,9 +65,14 @@ mountpoint -q "$ST/mnt" || { mount --bind "$ST/mnt" "$ST/mnt"; mount --make-priv
  * from outside; the agent's daemon logs (stateDir/logs) land in the log folder.
  */
 function mountNamespaces(t: LabTopology): string {
-  const nodes = t.nodes.map((n) => n.name).join(' ');
-  return `for n in ${nodes}; do
-  d=$ST/nodes/$n; mkdir -p $d/etc $d/etc.work $d/varlib $d/varlib.work $d/run $d/etc-lb "$LOG/$n"; touch $ST/mnt/$n
+  const nodes = t.nodes.map((n) => n.name);
+  const dirs = nodes.flatMap((n) => ['etc', 'etc.work', 'varlib', 'varlib.work', 'run', 'etc-lb'].map((d) => `$ST/nodes/${n}/${d}`).concat(`"$LOG/${n}"`));
+  // Every process start is expensive in the lab kernel: one mkdir, one touch,
+  // then one unshare per node, all at once.
+  return `mkdir -p ${dirs.join(' ')}
+touch ${nodes.map((n) => `$ST/mnt/${n}`).join(' ')}
+for n in ${nodes.join(' ')}; do
+  d=$ST/nodes/$n
   nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "
     mount -t overlay lab -o lowerdir=/etc,upperdir=$d/etc,workdir=$d/etc.work /etc
     mount -t overlay lab -o lowerdir=/var/lib,upperdir=$d/varlib,workdir=$d/varlib.work /var/lib
@@ -75,8 +80,9 @@ function mountNamespaces(t: LabTopology): string {
     mount --bind $d/etc-lb /etc/lb
     mount --bind '$LOG/$n' /var/lib/tierlb/logs
     mount --bind $d/run /run
-    mkdir -p /run/tierlb"
+    mkdir -p /run/tierlb" &
 done
+wait
 progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib per node"
 `;
 }

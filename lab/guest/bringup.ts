@@ -8,8 +8,8 @@ import { agentState, birdSessions, dig, request, servedBy, vipNextHops, type Age
 
 export interface Check { readonly name: string; readonly ok: boolean; readonly detail: string; readonly ms?: number }
 
-/** Nodes whose agent runs, by the time every agent is either up or gone (at most `ms`). */
-export async function waitForAgents(env: LabEnv, ms = 120000): Promise<{ up: Set<string>; check: Check }> {
+/** Nodes whose agent runs (up or still starting), once every agent is either up or gone, or after `ms`. */
+export async function waitForAgents(env: LabEnv, ms = 180000): Promise<{ up: Set<string>; check: Check }> {
   const names = env.topology.nodes.map((n) => n.name);
   let last = '';
   const start = Date.now();
@@ -23,12 +23,14 @@ export async function waitForAgents(env: LabEnv, ms = 120000): Promise<{ up: Set
     if (count('starting') === 0) break;
     await sleep(500);
   }
-  const up = new Set(names.filter((n) => states.get(n)?.kind === 'up'));
+  // Later checks are blocked only by agents that are gone: one still starting
+  // fails this check, but the checks that need it wait for it themselves.
+  const up = new Set(names.filter((n) => states.get(n)?.kind !== 'exited'));
   for (const [n, s] of states) {
     if (s.kind === 'exited') progress(env, `  ${n}: not running: ${s.why} (log: ${env.logDir}/${n}.agent.log)`);
     if (s.kind === 'starting') progress(env, `  ${n}: still starting after ${ms / 1000} s`);
   }
-  const down = names.filter((n) => !up.has(n));
+  const down = names.filter((n) => states.get(n)?.kind !== 'up');
   return { up, check: { name: 'every node\'s agent is running', ok: down.length === 0, detail: down.length === 0 ? `${names.length} agents` : `not running: ${down.map((n) => `${n} (${describe(states.get(n))})`).join(', ')}`, ms: Date.now() - start } };
 }
 
