@@ -1,5 +1,6 @@
 // Node.js face of the IPVS netlink client: `new Ipvs()` opens a socket;
-// `list()` and `apply(ops)` run on a worker thread and return promises, so
+// `list()`, `apply(ops)` (stops at the first failure) and `applyAll(ops)`
+// (packed, runs every op) run on a worker thread and return promises, so
 // the agent's event loop keeps answering while the kernel works. The
 // TypeScript wrapper (tiers/l4/ipvs-netlink.ts) serialises calls per handle
 // and turns failures into typed errors.
@@ -30,141 +31,133 @@ bool ParseAddress(const std::string& text, Address* out) {
   return false;
 }
 
-Napi::Object StatsObject(Napi::Env env, const Stats& s) {
+// Tables cross the boundary as columns of numbers plus arrays of strings,
+// not as objects: a 1,000 × 50 table is two Float64Arrays and two string
+// arrays instead of a million property sets. The layouts below are repeated
+// in tiers/l4/ipvs-netlink.ts; change both together.
+constexpr size_t kSvcStride = 18;   // family protocol port fwmark flags timeout netmask ndests stats[10]
+constexpr size_t kDestStride = 22;  // family port connFlags weight u l active inact persist tunType tunPort tunFlags stats[10]
+constexpr size_t kOpStride = 16;    // kind family protocol port fwmark flags timeout netmask dport connFlags weight u l tunType tunPort tunFlags
+constexpr size_t kOpStrings = 3;    // service address, scheduler, destination address
+
+double* PutStats(double* p, const Stats& s) {
+  for (uint64_t v : {s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes, s.cps, s.inpps, s.outpps, s.inbps, s.outbps}) *p++ = double(v);
+  return p;
+}
+
+Napi::Object TableObject(Napi::Env env, const std::vector<ServiceWithDests>& table) {
+  size_t ndests = 0;
+  for (const auto& s : table) ndests += s.dests.size();
+  auto svc = Napi::Float64Array::New(env, table.size() * kSvcStride);
+  auto svc_str = Napi::Array::New(env, table.size() * 3);
+  auto dest = Napi::Float64Array::New(env, ndests * kDestStride);
+  auto dest_addr = Napi::Array::New(env, ndests);
+  double* sp = svc.Data();
+  double* dp = dest.Data();
+  uint32_t si = 0, di = 0;
+  for (const auto& sd : table) {
+    const Service& s = sd.service;
+    *sp++ = s.key.af == AF_INET6 ? 6 : 4;
+    *sp++ = s.key.protocol;
+    *sp++ = s.key.port;
+    *sp++ = s.key.fwmark;
+    *sp++ = s.flags;
+    *sp++ = s.timeout;
+    *sp++ = s.netmask;
+    *sp++ = double(sd.dests.size());
+    sp = PutStats(sp, s.stats);
+    svc_str.Set(si++, s.key.fwmark != 0 ? std::string() : AddressText(s.key.addr));
+    svc_str.Set(si++, s.scheduler);
+    svc_str.Set(si++, s.pe_name);
+    for (const Destination& d : sd.dests) {
+      *dp++ = d.addr.af == AF_INET6 ? 6 : 4;
+      *dp++ = d.port;
+      *dp++ = d.conn_flags;
+      *dp++ = d.weight;
+      *dp++ = d.u_threshold;
+      *dp++ = d.l_threshold;
+      *dp++ = d.active_conns;
+      *dp++ = d.inact_conns;
+      *dp++ = d.persist_conns;
+      *dp++ = d.tun_type;
+      *dp++ = d.tun_port;
+      *dp++ = d.tun_flags;
+      dp = PutStats(dp, d.stats);
+      dest_addr.Set(di++, AddressText(d.addr));
+    }
+  }
   auto o = Napi::Object::New(env);
-  // Numbers, not BigInts: exact below 2^53 (8 PiB), far beyond a counter's life here.
-  o.Set("conns", double(s.conns));
-  o.Set("inPackets", double(s.inpkts));
-  o.Set("outPackets", double(s.outpkts));
-  o.Set("inBytes", double(s.inbytes));
-  o.Set("outBytes", double(s.outbytes));
-  o.Set("cps", double(s.cps));
-  o.Set("inPps", double(s.inpps));
-  o.Set("outPps", double(s.outpps));
-  o.Set("inBps", double(s.inbps));
-  o.Set("outBps", double(s.outbps));
+  o.Set("svc", svc);
+  o.Set("svcStr", svc_str);
+  o.Set("dest", dest);
+  o.Set("destAddr", dest_addr);
   return o;
 }
 
-Napi::Object ServiceObject(Napi::Env env, const ServiceWithDests& sd) {
-  const Service& s = sd.service;
-  auto o = Napi::Object::New(env);
-  o.Set("family", s.key.af == AF_INET6 ? 6 : 4);
-  o.Set("protocol", s.key.protocol);
-  o.Set("fwmark", s.key.fwmark);
-  o.Set("address", s.key.fwmark != 0 ? std::string() : AddressText(s.key.addr));
-  o.Set("port", s.key.port);
-  o.Set("scheduler", s.scheduler);
-  o.Set("pe", s.pe_name);
-  o.Set("flags", s.flags);
-  o.Set("timeout", s.timeout);
-  o.Set("netmask", s.netmask);
-  o.Set("stats", StatsObject(env, s.stats));
-  auto dests = Napi::Array::New(env, sd.dests.size());
-  for (size_t i = 0; i < sd.dests.size(); i++) {
-    const Destination& d = sd.dests[i];
-    auto x = Napi::Object::New(env);
-    x.Set("family", d.addr.af == AF_INET6 ? 6 : 4);
-    x.Set("address", AddressText(d.addr));
-    x.Set("port", d.port);
-    x.Set("connFlags", d.conn_flags);
-    x.Set("weight", d.weight);
-    x.Set("upperThreshold", d.u_threshold);
-    x.Set("lowerThreshold", d.l_threshold);
-    x.Set("activeConns", d.active_conns);
-    x.Set("inactiveConns", d.inact_conns);
-    x.Set("persistentConns", d.persist_conns);
-    x.Set("tunType", d.tun_type);
-    x.Set("tunPort", d.tun_port);
-    x.Set("tunFlags", d.tun_flags);
-    x.Set("stats", StatsObject(env, d.stats));
-    dests.Set(uint32_t(i), x);
+// One column of an operation; anything but an integer in range throws.
+uint32_t Field(Napi::Env env, const double* row, size_t k, uint32_t max, size_t index, const char* name) {
+  double v = row[k];
+  if (!(v >= 0 && v <= max) || v != double(uint32_t(v)))
+    throw Napi::TypeError::New(env, "ops[" + std::to_string(index) + "]." + name + ": expected an integer 0.." + std::to_string(max) + ", got " + std::to_string(v));
+  return uint32_t(v);
+}
+
+Address AddressField(Napi::Env env, const Napi::Array& strs, size_t at, size_t index, const char* name) {
+  Napi::Value v = strs.Get(uint32_t(at));
+  std::string text = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  Address a;
+  if (!ParseAddress(text, &a))
+    throw Napi::TypeError::New(env, "ops[" + std::to_string(index) + "]." + name + ": expected an IPv4 or IPv6 address, got \"" + text + "\"");
+  return a;
+}
+
+std::vector<Op> ParseOps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || !info[1].IsArray())
+    throw Napi::TypeError::New(env, "apply: expected (Float64Array of operation columns, array of strings)");
+  auto nums = info[0].As<Napi::Float64Array>();
+  auto strs = info[1].As<Napi::Array>();
+  size_t n = nums.ElementLength() / kOpStride;
+  if (nums.ElementLength() % kOpStride != 0 || strs.Length() != n * kOpStrings)
+    throw Napi::TypeError::New(env, "apply: expected " + std::to_string(kOpStride) + " numbers and " + std::to_string(kOpStrings) + " strings per operation");
+  std::vector<Op> ops(n);
+  for (size_t i = 0; i < n; i++) {
+    const double* row = nums.Data() + i * kOpStride;
+    Op& op = ops[i];
+    uint32_t kind = Field(env, row, 0, 5, i, "kind");
+    op.kind = static_cast<OpKind>(kind);
+    ServiceKey& k = op.service.key;
+    k.fwmark = Field(env, row, 4, 0xffffffffu, i, "fwmark");
+    if (k.fwmark == 0) {
+      k.addr = AddressField(env, strs, i * kOpStrings, i, "service.address");
+      k.af = k.addr.af;
+      k.protocol = uint16_t(Field(env, row, 2, 255, i, "protocol"));
+      k.port = uint16_t(Field(env, row, 3, 65535, i, "port"));
+    } else {
+      k.af = Field(env, row, 1, 6, i, "family") == 6 ? AF_INET6 : AF_INET;
+      k.addr.af = k.af;
+    }
+    Napi::Value sched = strs.Get(uint32_t(i * kOpStrings + 1));
+    op.service.scheduler = sched.IsString() ? sched.As<Napi::String>().Utf8Value() : std::string();
+    if (op.service.scheduler.size() >= IP_VS_SCHEDNAME_MAXLEN)
+      throw Napi::TypeError::New(env, "ops[" + std::to_string(i) + "].scheduler: expected at most 15 characters");
+    op.service.flags = Field(env, row, 5, 0xffffffffu, i, "flags");
+    op.service.timeout = Field(env, row, 6, 0xffffffffu, i, "timeout");
+    op.service.netmask = row[7] < 0 ? (k.af == AF_INET6 ? 128 : 0xffffffffu) : Field(env, row, 7, 0xffffffffu, i, "netmask");
+    if (op.kind == OpKind::kAddDest || op.kind == OpKind::kEditDest || op.kind == OpKind::kDeleteDest) {
+      Destination& d = op.dest;
+      d.addr = AddressField(env, strs, i * kOpStrings + 2, i, "destination.address");
+      d.port = uint16_t(Field(env, row, 8, 65535, i, "destination.port"));
+      d.conn_flags = Field(env, row, 9, 0xffffffffu, i, "destination.connFlags");
+      d.weight = Field(env, row, 10, 0x7fffffffu, i, "destination.weight");
+      d.u_threshold = Field(env, row, 11, 0xffffffffu, i, "destination.upperThreshold");
+      d.l_threshold = Field(env, row, 12, 0xffffffffu, i, "destination.lowerThreshold");
+      d.tun_type = uint8_t(Field(env, row, 13, 255, i, "destination.tunType"));
+      d.tun_port = uint16_t(Field(env, row, 14, 65535, i, "destination.tunPort"));
+      d.tun_flags = uint16_t(Field(env, row, 15, 65535, i, "destination.tunFlags"));
+    }
   }
-  o.Set("destinations", dests);
-  return o;
-}
-
-// Reads a non-negative integer field; absent gives dflt; anything else throws.
-uint32_t U32(const Napi::Object& o, const char* key, uint32_t dflt, uint32_t max, const std::string& where) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return dflt;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), where + "." + key + ": expected a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= max) || d != double(uint32_t(d)))
-    throw Napi::TypeError::New(o.Env(), where + "." + key + ": expected an integer 0.." + std::to_string(max) + ", got " + v.ToString().Utf8Value());
-  return uint32_t(d);
-}
-
-std::string Str(const Napi::Object& o, const char* key, const std::string& where) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return "";
-  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), where + "." + key + ": expected a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-Service ParseService(const Napi::Object& o, const std::string& where) {
-  Service s;
-  s.key.fwmark = U32(o, "fwmark", 0, 0xffffffffu, where);
-  uint32_t family = U32(o, "family", 4, 6, where);
-  if (s.key.fwmark == 0) {
-    std::string addr = Str(o, "address", where);
-    if (!ParseAddress(addr, &s.key.addr))
-      throw Napi::TypeError::New(o.Env(), where + ".address: expected an IPv4 or IPv6 address, got \"" + addr + "\"");
-    s.key.af = s.key.addr.af;
-    s.key.protocol = uint16_t(U32(o, "protocol", 0, 255, where));
-    s.key.port = uint16_t(U32(o, "port", 0, 65535, where));
-  } else {
-    s.key.af = family == 6 ? AF_INET6 : AF_INET;
-    s.key.addr.af = s.key.af;
-  }
-  s.scheduler = Str(o, "scheduler", where);
-  if (s.scheduler.size() >= IP_VS_SCHEDNAME_MAXLEN)
-    throw Napi::TypeError::New(o.Env(), where + ".scheduler: expected at most 15 characters");
-  s.pe_name = Str(o, "pe", where);
-  s.flags = U32(o, "flags", 0, 0xffffffffu, where);
-  s.timeout = U32(o, "timeout", 0, 0xffffffffu, where);
-  s.netmask = U32(o, "netmask", s.key.af == AF_INET6 ? 128 : 0xffffffffu, 0xffffffffu, where);
-  return s;
-}
-
-Destination ParseDest(const Napi::Object& o, const std::string& where) {
-  Destination d;
-  std::string addr = Str(o, "address", where);
-  if (!ParseAddress(addr, &d.addr))
-    throw Napi::TypeError::New(o.Env(), where + ".address: expected an IPv4 or IPv6 address, got \"" + addr + "\"");
-  d.port = uint16_t(U32(o, "port", 0, 65535, where));
-  d.conn_flags = U32(o, "connFlags", IP_VS_CONN_F_TUNNEL, 0xffffffffu, where);
-  d.weight = U32(o, "weight", 1, 0x7fffffffu, where);
-  d.u_threshold = U32(o, "upperThreshold", 0, 0xffffffffu, where);
-  d.l_threshold = U32(o, "lowerThreshold", 0, 0xffffffffu, where);
-  d.tun_type = uint8_t(U32(o, "tunType", IP_VS_CONN_F_TUNNEL_TYPE_IPIP, 255, where));
-  d.tun_port = uint16_t(U32(o, "tunPort", 0, 65535, where));
-  d.tun_flags = uint16_t(U32(o, "tunFlags", 0, 65535, where));
-  return d;
-}
-
-Op ParseOp(const Napi::Value& v, size_t index) {
-  std::string where = "ops[" + std::to_string(index) + "]";
-  if (!v.IsObject()) throw Napi::TypeError::New(v.Env(), where + ": expected an object");
-  auto o = v.As<Napi::Object>();
-  std::string kind = Str(o, "kind", where);
-  Op op{};
-  if (kind == "add-service") op.kind = OpKind::kAddService;
-  else if (kind == "edit-service") op.kind = OpKind::kEditService;
-  else if (kind == "delete-service") op.kind = OpKind::kDeleteService;
-  else if (kind == "add-destination") op.kind = OpKind::kAddDest;
-  else if (kind == "edit-destination") op.kind = OpKind::kEditDest;
-  else if (kind == "delete-destination") op.kind = OpKind::kDeleteDest;
-  else throw Napi::TypeError::New(v.Env(), where + ".kind: expected add-, edit- or delete-service or -destination, got \"" + kind + "\"");
-  Napi::Value svc = o.Get("service");
-  if (!svc.IsObject()) throw Napi::TypeError::New(v.Env(), where + ".service: expected an object");
-  op.service = ParseService(svc.As<Napi::Object>(), where + ".service");
-  if (op.kind == OpKind::kAddDest || op.kind == OpKind::kEditDest || op.kind == OpKind::kDeleteDest) {
-    Napi::Value dest = o.Get("destination");
-    if (!dest.IsObject()) throw Napi::TypeError::New(v.Env(), where + ".destination: expected an object");
-    op.dest = ParseDest(dest.As<Napi::Object>(), where + ".destination");
-  }
-  return op;
+  return ops;
 }
 
 // One netlink socket per handle; the mutex keeps two workers off it at once
@@ -196,9 +189,7 @@ class ListWorker : public Napi::AsyncWorker {
     if (!ok_) {
       result.Set("error", ErrorInfo(env, error_));
     } else {
-      auto arr = Napi::Array::New(env, out_.size());
-      for (size_t i = 0; i < out_.size(); i++) arr.Set(uint32_t(i), ServiceObject(env, out_[i]));
-      result.Set("services", arr);
+      result.Set("table", TableObject(env, out_));
     }
     deferred_.Resolve(result);
   }
@@ -237,12 +228,46 @@ class ApplyWorker : public Napi::AsyncWorker {
   bool ok_ = false;
 };
 
+class ApplyAllWorker : public Napi::AsyncWorker {
+ public:
+  ApplyAllWorker(Napi::Env env, std::shared_ptr<Shared> shared, std::vector<Op> ops)
+      : Napi::AsyncWorker(env), shared_(std::move(shared)), ops_(std::move(ops)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    ok_ = shared_->ipvs.ApplyAll(ops_, &failures_, &error_);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    auto result = Napi::Object::New(env);
+    auto arr = Napi::Array::New(env, failures_.size());
+    for (size_t i = 0; i < failures_.size(); i++) {
+      auto f = Napi::Object::New(env);
+      f.Set("index", double(failures_[i].first));
+      f.Set("errno", failures_[i].second);
+      arr.Set(uint32_t(i), f);
+    }
+    result.Set("failures", arr);
+    if (!ok_) result.Set("error", ErrorInfo(env, error_));
+    deferred_.Resolve(result);
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  std::vector<Op> ops_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<std::pair<size_t, int>> failures_;
+  NetlinkError error_;
+  bool ok_ = false;
+};
+
 class IpvsHandle : public Napi::ObjectWrap<IpvsHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Ipvs", {
       InstanceMethod("list", &IpvsHandle::List),
       InstanceMethod("apply", &IpvsHandle::Apply),
+      InstanceMethod("applyAll", &IpvsHandle::ApplyAll),
     });
   }
 
@@ -265,12 +290,14 @@ class IpvsHandle : public Napi::ObjectWrap<IpvsHandle> {
   }
 
   Napi::Value Apply(const Napi::CallbackInfo& info) {
-    if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "apply: expected an array of operations");
-    auto arr = info[0].As<Napi::Array>();
-    std::vector<Op> ops;
-    ops.reserve(arr.Length());
-    for (uint32_t i = 0; i < arr.Length(); i++) ops.push_back(ParseOp(arr.Get(i), i));
-    auto* w = new ApplyWorker(info.Env(), shared_, std::move(ops));
+    auto* w = new ApplyWorker(info.Env(), shared_, ParseOps(info));
+    auto p = w->Promise();
+    w->Queue();
+    return p;
+  }
+
+  Napi::Value ApplyAll(const Napi::CallbackInfo& info) {
+    auto* w = new ApplyAllWorker(info.Env(), shared_, ParseOps(info));
     auto p = w->Promise();
     w->Queue();
     return p;

@@ -154,22 +154,28 @@ bool Ipvs::List(std::vector<ServiceWithDests>* out, NetlinkError* error) {
   return true;
 }
 
+namespace {
+Message RequestOf(uint16_t family, const Op& op, uint16_t flags) {
+  uint8_t cmd = 0;
+  bool full_service = false, with_dest = false, full_dest = false;
+  switch (op.kind) {
+    case OpKind::kAddService: cmd = IPVS_CMD_NEW_SERVICE; full_service = true; break;
+    case OpKind::kEditService: cmd = IPVS_CMD_SET_SERVICE; full_service = true; break;
+    case OpKind::kDeleteService: cmd = IPVS_CMD_DEL_SERVICE; break;
+    case OpKind::kAddDest: cmd = IPVS_CMD_NEW_DEST; with_dest = full_dest = true; break;
+    case OpKind::kEditDest: cmd = IPVS_CMD_SET_DEST; with_dest = full_dest = true; break;
+    case OpKind::kDeleteDest: cmd = IPVS_CMD_DEL_DEST; with_dest = true; break;
+  }
+  Message m(family, cmd, IPVS_GENL_VERSION, flags);
+  PutService(m, op.service, full_service);
+  if (with_dest) PutDest(m, op.dest, full_dest);
+  return m;
+}
+}  // namespace
+
 bool Ipvs::Apply(const std::vector<Op>& ops, size_t* failed_at, NetlinkError* error) {
   for (size_t i = 0; i < ops.size(); i++) {
-    const Op& op = ops[i];
-    uint8_t cmd = 0;
-    bool full_service = false, with_dest = false, full_dest = false;
-    switch (op.kind) {
-      case OpKind::kAddService: cmd = IPVS_CMD_NEW_SERVICE; full_service = true; break;
-      case OpKind::kEditService: cmd = IPVS_CMD_SET_SERVICE; full_service = true; break;
-      case OpKind::kDeleteService: cmd = IPVS_CMD_DEL_SERVICE; break;
-      case OpKind::kAddDest: cmd = IPVS_CMD_NEW_DEST; with_dest = full_dest = true; break;
-      case OpKind::kEditDest: cmd = IPVS_CMD_SET_DEST; with_dest = full_dest = true; break;
-      case OpKind::kDeleteDest: cmd = IPVS_CMD_DEL_DEST; with_dest = true; break;
-    }
-    Message m(family_, cmd, IPVS_GENL_VERSION, NLM_F_REQUEST | NLM_F_ACK);
-    PutService(m, op.service, full_service);
-    if (with_dest) PutDest(m, op.dest, full_dest);
+    Message m = RequestOf(family_, ops[i], NLM_F_REQUEST | NLM_F_ACK);
     if (!sock_.Request(m, error)) {
       *failed_at = i;
       return false;
@@ -177,6 +183,13 @@ bool Ipvs::Apply(const std::vector<Op>& ops, size_t* failed_at, NetlinkError* er
   }
   *failed_at = ops.size();
   return true;
+}
+
+bool Ipvs::ApplyAll(const std::vector<Op>& ops, std::vector<std::pair<size_t, int>>* failures, NetlinkError* error) {
+  std::vector<Message> msgs;
+  msgs.reserve(ops.size());
+  for (const Op& op : ops) msgs.push_back(RequestOf(family_, op, NLM_F_REQUEST));
+  return sock_.Batch(msgs, failures, error);
 }
 
 }  // namespace tierlb

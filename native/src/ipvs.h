@@ -79,6 +79,9 @@ class Ipvs {
   // Runs ops in order, one acknowledged request each; stops at the first
   // failure and sets *failed_at to its index (ops.size() when all succeeded).
   bool Apply(const std::vector<Op>& ops, size_t* failed_at, NetlinkError* error);
+  // Runs every op in order, packed several to a datagram; a refused op does
+  // not stop the ones after it. Failures as (index, errno), in order.
+  bool ApplyAll(const std::vector<Op>& ops, std::vector<std::pair<size_t, int>>* failures, NetlinkError* error);
 
  private:
   GenlSocket sock_;

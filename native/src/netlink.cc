@@ -84,6 +84,13 @@ const std::vector<uint8_t>& Message::Finish(uint32_t seq) {
   return buf_;
 }
 
+void Message::AddFlags(uint16_t flags) {
+  nlmsghdr nh;
+  memcpy(&nh, buf_.data(), sizeof nh);
+  nh.nlmsg_flags |= flags;
+  memcpy(buf_.data(), &nh, sizeof nh);
+}
+
 GenlSocket::~GenlSocket() {
   if (fd_ >= 0) close(fd_);
 }
@@ -175,6 +182,47 @@ bool GenlSocket::Dump(Message& msg, const std::function<void(uint8_t, const uint
       on_msg(gh->cmd, payload, nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
     }
   }
+}
+
+bool GenlSocket::Batch(std::vector<Message>& msgs, std::vector<std::pair<size_t, int>>* failures, NetlinkError* error) {
+  // Well under the socket's send buffer (net.core.wmem_default, 208 KiB).
+  constexpr size_t kDatagram = 32 << 10;
+  std::vector<uint8_t> out;
+  out.reserve(kDatagram + 1024);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  size_t i = 0;
+  while (i < msgs.size()) {
+    const uint32_t first_seq = seq_ + 1;
+    const size_t first = i;
+    out.clear();
+    while (i < msgs.size() && (out.empty() || out.size() + msgs[i].size() <= kDatagram)) {
+      bool last = i + 1 == msgs.size() || out.size() + msgs[i].size() + msgs[i + 1].size() > kDatagram;
+      if (last) msgs[i].AddFlags(NLM_F_ACK);
+      const auto& bytes = msgs[i].Finish(++seq_);
+      out.insert(out.end(), bytes.begin(), bytes.end());
+      i++;
+      if (last) break;
+    }
+    const uint32_t last_seq = seq_;
+    ssize_t sent;
+    do sent = sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) { *error = {errno, "sendto(netlink)"}; return false; }
+    // Failures of the datagram come first, then the last request's answer.
+    for (bool finished = false; !finished;) {
+      ssize_t n = Receive(fd_, rx_, error);
+      if (n < 0) return false;
+      for (auto* nh = reinterpret_cast<nlmsghdr*>(rx_.data()); NLMSG_OK(nh, static_cast<size_t>(n)); nh = NLMSG_NEXT(nh, n)) {
+        if (nh->nlmsg_type != NLMSG_ERROR || nh->nlmsg_pid != port_id_) continue;
+        if (nh->nlmsg_seq < first_seq || nh->nlmsg_seq > last_seq) continue;
+        auto* e = reinterpret_cast<nlmsgerr*>(NLMSG_DATA(nh));
+        if (e->error != 0) failures->emplace_back(first + (nh->nlmsg_seq - first_seq), -e->error);
+        if (nh->nlmsg_seq == last_seq) finished = true;
+      }
+    }
+  }
+  return true;
 }
 
 uint16_t GenlSocket::ResolveFamily(const std::string& name, NetlinkError* error) {

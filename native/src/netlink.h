@@ -43,6 +43,8 @@ class Message {
   void EndNested(size_t start);
   // Fills in the length and sequence number; the bytes to send.
   const std::vector<uint8_t>& Finish(uint32_t seq);
+  void AddFlags(uint16_t flags);
+  size_t size() const { return buf_.size(); }
 
  private:
   std::vector<uint8_t> buf_;
@@ -72,6 +74,11 @@ class GenlSocket {
   // genl payload (after the genl header) until NLMSG_DONE.
   bool Dump(Message& msg, const std::function<void(uint8_t cmd, const uint8_t*, size_t)>& on_msg,
             NetlinkError* error);
+  // Sends the requests packed several to a datagram, acknowledged only at
+  // the end of each datagram, so a long batch costs a few system calls. The
+  // kernel runs every request of a datagram even after one fails; each
+  // failure comes back as (index, errno). false only when the socket fails.
+  bool Batch(std::vector<Message>& msgs, std::vector<std::pair<size_t, int>>* failures, NetlinkError* error);
 
  private:
   bool Send(Message& msg, uint32_t* seq, NetlinkError* error);

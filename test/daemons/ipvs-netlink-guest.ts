@@ -177,6 +177,24 @@ await expectFailure([
 ]);
 await snapshot('after the failing batch', errors);
 
+// applyAll: packed, every operation attempted, each refusal reported.
+const packed = await handle.applyAll([
+  { kind: 'add-destination', service: web, destination: tunnel('10.0.1.42', 80, 1) },
+  { kind: 'add-destination', service: web, destination: tunnel('10.0.1.42', 80, 1) },
+  { kind: 'add-destination', service: web, destination: tunnel('10.0.1.43', 80, 1) },
+  { kind: 'edit-destination', service: web, destination: tunnel('10.0.1.99', 80, 1) },
+]);
+await snapshot('after a packed batch with two refusals', packed.failures.map((f) => ({ message: f.message, index: f.index })));
+// The port: a refused add holds back the deletions after it.
+const held = await port.apply([
+  { op: 'add-destination', target: '198.51.100.10:80', destination: { node: 'x', address: '10.0.1.43', port: 80, forwarding: 'tunnel', weight: 1 } as never },
+  { op: 'delete-destination', target: '198.51.100.10:80', address: '10.0.1.42', port: 80 },
+]);
+await snapshot('after a change set whose add was refused', held);
+// ipvsadm -R, the reference, also goes on after a refused line.
+execFileSync('ipvsadm', ['-R'], { input: '-a -t 198.51.100.10:80 -r 10.0.1.43:80 -i -w 1\n-a -t 198.51.100.10:80 -r 10.0.1.44:80 -i -w 1\n', stdio: ['pipe', 'ignore', 'ignore'] });
+await snapshot('after ipvsadm -R with a refused first line');
+
 // The L4 applier through the netlink port: the example site's plan from scratch, a drain, a hand-made drift.
 const site = loadSite();
 const l4 = nodeNamed(site, 'l4-1') as SiteNode;

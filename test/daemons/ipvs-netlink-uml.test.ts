@@ -86,6 +86,20 @@ node --import tsx test/daemons/ipvs-netlink-guest.ts "$SHARE"
     expect(table).not.toContain('10.0.1.41:80');
   });
 
+  it('runs every operation of a packed batch and reports each refusal; the port holds deletions back after one', () => {
+    const note = (name: string): unknown => steps.find((s) => s.name === name)?.note;
+    expect(note('after a packed batch with two refusals')).toEqual([
+      { message: 'IPVS add destination 10.0.1.42:80 to tcp 198.51.100.10:80: EEXIST (17)', index: 1 },
+      { message: 'IPVS edit destination 10.0.1.99:80 in tcp 198.51.100.10:80: ENOENT (2)', index: 3 },
+    ]);
+    expect(steps.find((s) => s.name === 'after a packed batch with two refusals')?.ipvsadmSave.join('\n')).toContain('-r 10.0.1.43:80');
+    expect(note('after a change set whose add was refused')).toMatchObject({
+      ok: false, error: 'IPVS add destination 10.0.1.43:80 to tcp 198.51.100.10:80: EEXIST (17) (operation 1 of 2); 1 deletions not attempted',
+    });
+    expect(steps.find((s) => s.name === 'after a change set whose add was refused')?.ipvsadmSave.join('\n')).toContain('-r 10.0.1.42:80');
+    expect(steps.find((s) => s.name === 'after ipvsadm -R with a refused first line')?.ipvsadmSave.join('\n')).toContain('-r 10.0.1.44:80');
+  });
+
   it('drives applyIpvs: the example plan from scratch, a drain, and the repair of a hand-made deletion', () => {
     const note = (name: string): unknown => steps.find((s) => s.name.startsWith(name))?.note;
     expect(note('applyIpvs: the example plan')).toMatchObject({ kind: 'verified' });

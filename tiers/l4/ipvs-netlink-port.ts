@@ -2,6 +2,11 @@
 // contract as ipvsadmPort (read → the table parseIpvsList gives; apply a
 // change set in order), without a fork, in one call per change set.
 //
+// Like `ipvsadm -R`, a refused operation does not stop the ones after it
+// (the change set goes packed, many operations per netlink datagram), with
+// one exception: deletions are not attempted once something before them was
+// refused. The applier's verify-read then shows what is still off.
+//
 // A new service's destinations are added while it has no scheduler ("none")
 // and the real scheduler is set after the last one: the mh scheduler
 // rebuilds its whole Maglev table on every destination change, so this
@@ -34,17 +39,40 @@ export function netlinkIpvsPort(handle: IpvsNetlink = IpvsNetlink.open()): Netli
     },
     async apply(ops) {
       const plan = netlinkOpsOf(ops);
-      try {
-        await handle.apply(plan.ops);
-        return { ok: true };
-      } catch (err) {
-        if (!(err instanceof IpvsNetlinkError)) throw err;
-        const at = err.index === undefined ? undefined : plan.origin[err.index];
-        const where = at === undefined ? '' : ` (operation ${at + 1} of ${ops.length}; the ones before it were applied)`;
-        return { ok: false, error: `${err.message}${where}`, failure: err };
+      const refused: IpvsNetlinkError[] = [];
+      let skipped = 0;
+      for (const segment of segmentsOf(plan.ops)) {
+        // Deletions wait until everything before them went in: a failed add
+        // followed by a delete could leave a service without destinations.
+        if (segment.deletes && refused.length > 0) { skipped += segment.ops.length; continue; }
+        const r = await handle.applyAll(segment.ops);
+        for (const f of r.failures) refused.push(f.index === undefined ? f : reindexed(f, f.index + segment.start));
       }
+      const first = refused[0];
+      if (!first) return { ok: true };
+      const at = first.index === undefined ? undefined : plan.origin[first.index];
+      const where = at === undefined ? '' : ` (operation ${at + 1} of ${ops.length})`;
+      const more = refused.length > 1 ? `; ${refused.length} operations refused in all` : '';
+      const held = skipped > 0 ? `; ${skipped} deletions not attempted` : '';
+      return { ok: false, error: `${first.message}${where}${more}${held}`, failure: first };
     },
   };
+}
+
+/** Runs of deletions and of everything else, in order, with where each starts. */
+function segmentsOf(ops: readonly NetlinkOp[]): { ops: NetlinkOp[]; start: number; deletes: boolean }[] {
+  const out: { ops: NetlinkOp[]; start: number; deletes: boolean }[] = [];
+  ops.forEach((op, i) => {
+    const deletes = op.kind === 'delete-service' || op.kind === 'delete-destination';
+    const last = out[out.length - 1];
+    if (last && last.deletes === deletes) last.ops.push(op);
+    else out.push({ ops: [op], start: i, deletes });
+  });
+  return out;
+}
+
+function reindexed(e: IpvsNetlinkError, index: number): IpvsNetlinkError {
+  return new IpvsNetlinkError(e.message, e.errno, e.code, e.op, e.target, index);
 }
 
 /** What `ipvsadm -Ln` shows in parentheses after the scheduler (ipvsadm.c print_sched_flags). */

@@ -108,7 +108,7 @@ export class IpvsNetlinkError extends Error {
   }
 }
 
-/** Raised by `apply` after the first refused operation: the ones before it were applied. */
+/** What `apply` did when every operation was accepted. */
 export interface ApplyOutcome {
   readonly done: number;
 }
@@ -119,8 +119,20 @@ const TUN_TYPES: readonly IpvsTunnelType[] = ['ipip', 'gue', 'gre'];
 const FWD_MASK = 0x7;
 const SVC_F_HASHED = 0x0002;
 
-interface RawResult { services?: unknown[]; done?: number; error?: { errno: number; what: string } }
-interface RawHandle { list(): Promise<RawResult>; apply(ops: unknown[]): Promise<RawResult> }
+// Tables and operations cross into the addon as columns (see native/src/addon.cc).
+const SVC_STRIDE = 18;
+const DEST_STRIDE = 22;
+const OP_STRIDE = 16;
+const OP_STRINGS = 3;
+const OP_KINDS: readonly NetlinkOp['kind'][] = ['add-service', 'edit-service', 'delete-service', 'add-destination', 'edit-destination', 'delete-destination'];
+
+interface RawTable { svc: Float64Array; svcStr: string[]; dest: Float64Array; destAddr: string[] }
+interface RawResult { table?: RawTable; done?: number; failures?: { index: number; errno: number }[]; error?: { errno: number; what: string } }
+interface RawHandle {
+  list(): Promise<RawResult>;
+  apply(nums: Float64Array, strs: string[]): Promise<RawResult>;
+  applyAll(nums: Float64Array, strs: string[]): Promise<RawResult>;
+}
 interface RawAddon { Ipvs: new () => RawHandle }
 
 const ADDON_FILE = 'ipvs_netlink.node';
@@ -180,7 +192,7 @@ export class IpvsNetlink {
         const { errno, what } = r.error;
         throw new IpvsNetlinkError(`IPVS ${what}: ${errnoName(errno)} (${errno})`, errno, errnoName(errno), 'list', 'IPVS table');
       }
-      return (r.services ?? []).map((s) => toService(s as RawService));
+      return r.table ? tableOf(r.table) : [];
     });
   }
 
@@ -192,16 +204,25 @@ export class IpvsNetlink {
   apply(ops: readonly NetlinkOp[]): Promise<ApplyOutcome> {
     return this.serial(async () => {
       if (ops.length === 0) return { done: 0 };
-      const r = await this.raw.apply(ops.map(toRawOp));
+      const r = await this.raw.apply(...encodeOps(ops));
       const done = r.done ?? 0;
-      if (r.error) {
-        const op = ops[done];
-        const { errno } = r.error;
-        const name = errnoName(errno);
-        const d = op ? describeOp(op) : { text: 'unknown operation', target: '' };
-        throw new IpvsNetlinkError(`IPVS ${d.text}: ${name} (${errno})`, errno, name, op?.kind ?? 'unknown', d.target, done);
-      }
+      if (r.error) throw r.error.what === 'kernel' ? opError(ops, done, r.error.errno) : socketError(r.error);
       return { done };
+    });
+  }
+
+  /**
+   * Runs every operation in order, packed many to a netlink datagram (a few
+   * system calls for thousands of operations). A refused operation does not
+   * stop the ones after it, as with `ipvsadm -R`; each refusal comes back,
+   * in order. Throws only when the socket itself fails.
+   */
+  applyAll(ops: readonly NetlinkOp[]): Promise<{ readonly failures: readonly IpvsNetlinkError[] }> {
+    return this.serial(async () => {
+      if (ops.length === 0) return { failures: [] };
+      const r = await this.raw.applyAll(...encodeOps(ops));
+      if (r.error) throw socketError(r.error);
+      return { failures: (r.failures ?? []).map((f) => opError(ops, f.index, f.errno)) };
     });
   }
 
@@ -210,6 +231,17 @@ export class IpvsNetlink {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function opError(ops: readonly NetlinkOp[], index: number, errno: number): IpvsNetlinkError {
+  const op = ops[index];
+  const name = errnoName(errno);
+  const d = op ? describeOp(op) : { text: 'unknown operation', target: '' };
+  return new IpvsNetlinkError(`IPVS ${d.text}: ${name} (${errno})`, errno, name, op?.kind ?? 'unknown', d.target, index);
+}
+
+function socketError(e: { errno: number; what: string }): IpvsNetlinkError {
+  return new IpvsNetlinkError(`IPVS netlink socket: ${e.what}: ${errnoName(e.errno)} (${e.errno})`, e.errno, errnoName(e.errno), 'apply', 'netlink socket');
 }
 
 /** `198.51.100.1:80`, `[2001:db8::1]:443`. */
@@ -248,48 +280,88 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `ERRNO_${errno}`;
 }
 
-function rawKey(k: NetlinkServiceKey): Record<string, unknown> {
-  return 'fwmark' in k ? { fwmark: k.fwmark, family: k.family } : { protocol: PROTOCOLS[k.protocol], address: k.address, port: k.port };
-}
-
-function toRawOp(op: NetlinkOp): Record<string, unknown> {
-  switch (op.kind) {
-    case 'add-service':
-    case 'edit-service':
-      return { kind: op.kind, service: { ...rawKey(op.service), scheduler: op.service.scheduler, flags: op.service.flags, timeout: op.service.timeout ?? 0 } };
-    case 'delete-service':
-      return { kind: op.kind, service: rawKey(op.service) };
-    case 'add-destination':
-    case 'edit-destination': {
-      const d = op.destination;
-      return {
-        kind: op.kind, service: rawKey(op.service),
-        destination: {
-          address: d.address, port: d.port, connFlags: FORWARDING.indexOf(d.forwarding), weight: d.weight,
-          upperThreshold: d.upperThreshold ?? 0, lowerThreshold: d.lowerThreshold ?? 0, tunType: TUN_TYPES.indexOf(d.tunType ?? 'ipip'),
-        },
-      };
+/** Operations as the addon's columns: OP_STRIDE numbers and OP_STRINGS strings each. */
+function encodeOps(ops: readonly NetlinkOp[]): [Float64Array, string[]] {
+  const nums = new Float64Array(ops.length * OP_STRIDE);
+  const strs: string[] = new Array<string>(ops.length * OP_STRINGS);
+  ops.forEach((op, i) => {
+    const o = i * OP_STRIDE;
+    const k = op.service;
+    nums[o] = OP_KINDS.indexOf(op.kind);
+    if ('fwmark' in k) {
+      nums[o + 1] = k.family;
+      nums[o + 4] = k.fwmark;
+      strs[i * OP_STRINGS] = '';
+    } else {
+      nums[o + 2] = PROTOCOLS[k.protocol];
+      nums[o + 3] = k.port;
+      strs[i * OP_STRINGS] = k.address;
     }
-    case 'delete-destination':
-      return { kind: op.kind, service: rawKey(op.service), destination: { address: op.destination.address, port: op.destination.port } };
-  }
+    strs[i * OP_STRINGS + 1] = '';
+    strs[i * OP_STRINGS + 2] = '';
+    nums[o + 7] = -1; // the family's default persistence netmask
+    if (op.kind === 'add-service' || op.kind === 'edit-service') {
+      strs[i * OP_STRINGS + 1] = op.service.scheduler;
+      nums[o + 5] = op.service.flags;
+      nums[o + 6] = op.service.timeout ?? 0;
+    }
+    if (op.kind === 'add-destination' || op.kind === 'edit-destination' || op.kind === 'delete-destination') {
+      strs[i * OP_STRINGS + 2] = op.destination.address;
+      nums[o + 8] = op.destination.port;
+    }
+    if (op.kind === 'add-destination' || op.kind === 'edit-destination') {
+      const d = op.destination;
+      nums[o + 9] = FORWARDING.indexOf(d.forwarding);
+      nums[o + 10] = d.weight;
+      nums[o + 11] = d.upperThreshold ?? 0;
+      nums[o + 12] = d.lowerThreshold ?? 0;
+      nums[o + 13] = TUN_TYPES.indexOf(d.tunType ?? 'ipip');
+    }
+  });
+  return [nums, strs];
 }
-
-interface RawDestination extends Omit<NetlinkDestination, 'forwarding' | 'tunType'> { connFlags: number; tunType: number }
-interface RawService extends Omit<NetlinkService, 'protocol' | 'destinations'> { protocol: number; destinations: RawDestination[] }
 
 const PROTOCOL_NAMES = new Map<number, IpvsProtocol>(Object.entries(PROTOCOLS).map(([name, n]) => [n, name as IpvsProtocol]));
 
-function toService(s: RawService): NetlinkService {
+function statsAt(a: Float64Array, o: number): IpvsStats {
   return {
-    ...s,
-    // IP_VS_SVC_F_HASHED is the kernel's own bookkeeping, not a setting.
-    flags: s.flags & ~SVC_F_HASHED,
-    protocol: s.fwmark !== 0 ? undefined : PROTOCOL_NAMES.get(s.protocol) ?? s.protocol,
-    destinations: s.destinations.map(({ connFlags, tunType, ...d }) => ({
-      ...d,
-      forwarding: FORWARDING[connFlags & FWD_MASK] ?? 'bypass',
-      tunType: TUN_TYPES[tunType] ?? tunType,
-    })),
+    conns: a[o] ?? 0, inPackets: a[o + 1] ?? 0, outPackets: a[o + 2] ?? 0, inBytes: a[o + 3] ?? 0, outBytes: a[o + 4] ?? 0,
+    cps: a[o + 5] ?? 0, inPps: a[o + 6] ?? 0, outPps: a[o + 7] ?? 0, inBps: a[o + 8] ?? 0, outBps: a[o + 9] ?? 0,
   };
+}
+
+const family = (n: number | undefined): 4 | 6 => (n === 6 ? 6 : 4);
+
+/** The addon's columns back into services with their destinations (kernel order). */
+function tableOf(t: RawTable): NetlinkService[] {
+  const out: NetlinkService[] = [];
+  let di = 0;
+  for (let si = 0; si * SVC_STRIDE < t.svc.length; si++) {
+    const s = si * SVC_STRIDE;
+    const n = t.svc[s + 7] ?? 0;
+    const destinations: NetlinkDestination[] = [];
+    for (let j = 0; j < n; j++, di++) {
+      const d = di * DEST_STRIDE;
+      const tun = t.dest[d + 9] ?? 0;
+      destinations.push({
+        family: family(t.dest[d]), address: t.destAddr[di] ?? '', port: t.dest[d + 1] ?? 0,
+        forwarding: FORWARDING[(t.dest[d + 2] ?? 0) & FWD_MASK] ?? 'bypass', weight: t.dest[d + 3] ?? 0,
+        upperThreshold: t.dest[d + 4] ?? 0, lowerThreshold: t.dest[d + 5] ?? 0,
+        activeConns: t.dest[d + 6] ?? 0, inactiveConns: t.dest[d + 7] ?? 0, persistentConns: t.dest[d + 8] ?? 0,
+        tunType: TUN_TYPES[tun] ?? tun, tunPort: t.dest[d + 10] ?? 0, tunFlags: t.dest[d + 11] ?? 0,
+        stats: statsAt(t.dest, d + 12),
+      });
+    }
+    const fwmark = t.svc[s + 3] ?? 0;
+    const protocol = t.svc[s + 1] ?? 0;
+    out.push({
+      family: family(t.svc[s]), protocol: fwmark !== 0 ? undefined : PROTOCOL_NAMES.get(protocol) ?? protocol,
+      address: t.svcStr[si * 3] ?? '', port: t.svc[s + 2] ?? 0, fwmark,
+      scheduler: t.svcStr[si * 3 + 1] ?? '', pe: t.svcStr[si * 3 + 2] ?? '',
+      // IP_VS_SVC_F_HASHED is the kernel's own bookkeeping, not a setting.
+      flags: (t.svc[s + 4] ?? 0) & ~SVC_F_HASHED, timeout: t.svc[s + 5] ?? 0, netmask: t.svc[s + 6] ?? 0,
+      stats: statsAt(t.svc, s + 8), destinations,
+    });
+  }
+  return out;
 }
