@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import type { StatusReport } from '../../agent/observe/status.js';
 import { findDaemonPid } from '../../agent/roles/bgp-adopt.js';
 import { nodeNamed, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
-import { birdSpec, gobgpAnnounceArgs, renderEcmp } from '../../tiers/ecmp/index.js';
+import { birdSpec, gobgpAnnounceArgs, gobgpdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
 import { waitFor } from '../helpers/agent.js';
 import { exampleValue, parseValue, REPO } from '../helpers/site.js';
 
@@ -28,9 +28,9 @@ const LAB_NODES = ['rt-1', 'rr-1', 'l4-1', 'l4-2'];
 type Value = Record<string, any>;
 
 /** The example trimmed to one router and one reflector; the other nodes stay (services need them) but do not run. */
-function siteValue(change?: (v: Value) => void): Value {
+function siteValue(change?: (v: Value) => void, keep: readonly string[] = []): Value {
   const v = exampleValue() as Value;
-  v.nodes = (v.nodes as Value[]).filter((n) => !['rt-2', 'rr-2', 'l4-3'].includes(n.name as string));
+  v.nodes = (v.nodes as Value[]).filter((n) => !['rt-2', 'rr-2', 'l4-3'].filter((x) => !keep.includes(x)).includes(n.name as string));
   for (const n of v.nodes as Value[]) if (n.peers) n.peers = ['rr-1'];
   change?.(v);
   return v;
@@ -121,6 +121,7 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
     // bgpPaths of the agent's --config-dir and --run-dir.
     return birdSpec(node('rt-1'), { configFile: join(dir, 'conf', 'bird.conf'), socket: join(dir, 'run', 'bird.ctl'), pidFile: join(dir, 'run', 'bird.pid') });
   };
+  const gobgpdCommandLine = (dir: string) => gobgpdSpec(node('rr-1'), { configFile: join(dir, 'conf', 'gobgpd.toml'), apiHost: '127.0.0.1', apiPort: 50051 });
   const birdProcesses = (dir: string): number => {
     const spec = birdCommandLine(dir);
     let count = 0;
@@ -175,8 +176,10 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
     await Promise.all(speakers);
     // A daemon a SIGKILLed agent left (a failed test) must not outlive the test.
     for (const a of agents) {
-      const pid = findDaemonPid(birdCommandLine(a.dir));
-      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      for (const line of [birdCommandLine(a.dir), gobgpdCommandLine(a.dir)]) {
+        const pid = findDaemonPid(line);
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      }
     }
     for (const ns of namespaces.reverse()) await execa('ip', ['netns', 'del', ns], { reject: false });
   }, 60000);
@@ -205,7 +208,17 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
   it('restarts a killed BIRD and learns the route again', async () => {
     const before = daemonPid(await status('rt-1'), 'bird');
     expect(before).toBeDefined();
+    const killedAt = Date.now();
     process.kill(before as number, 'SIGKILL');
+    // For the record, not asserted: whether and for how long the router had no kernel route.
+    let goneAt: number | undefined;
+    let polling = true;
+    const watch = (async () => {
+      for (let i = 0; polling && i < 600; i++) {
+        if (goneAt === undefined && !(await kernelRoute(VIP)).includes('nexthop')) goneAt = Date.now();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     const { value: after } = await waitFor('a new BIRD', async () => {
       const pid = daemonPid(await status('rt-1'), 'bird');
       return pid !== undefined && pid !== before ? pid : undefined;
@@ -219,20 +232,31 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
     expect(s.daemons.find((d) => d.name === 'bird')?.restarts).toBe(1);
     // A new BIRD removes the routes its predecessor left in the kernel and installs them again once learned.
     const relearned = await waitFor('the multipath kernel route again', async () => (multipath(await kernelRoute(VIP)) ? true : undefined), 20000, 100);
-    console.log(`BIRD killed: kernel route multipath again ${relearned.tookMs} ms after status showed it`);
+    polling = false;
+    await watch;
+    console.log(`BIRD killed: multipath kernel route again ${Date.now() - killedAt} ms after the kill (${relearned.tookMs} ms after status showed both next hops); ${goneAt === undefined ? 'the route never left the kernel' : `the route left the kernel ${goneAt - killedAt} ms after the kill`}`);
     expect(await metrics('rt-1')).toMatch(/tierlb_agent_daemon_restarts_total\{daemon="bird"\} 1/);
   });
 
-  it('applies a site change with birdc configure, without restarting BIRD', async () => {
+  it('applies a site change with birdc configure and SIGHUP, without restarting BIRD or gobgpd', async () => {
     const pid = daemonPid(await status('rt-1'), 'bird');
+    const gobgpd = daemonPid(await status('rr-1'), 'gobgpd');
     const conf = join(router.dir, 'conf', 'bird.conf');
     expect(readFileSync(conf, 'utf8')).not.toContain(`${NEW_VIP}/32`);
-    writeFileSync(siteFile, stringify(siteValue((v) => { (v.services as Value[])[0]?.vips.push(NEW_VIP); })));
+    // A new VIP (the router's filter changes) and a second router (a new neighbor of the reflector).
+    // Not a new L4 node: that changes the add-paths send-max towards every router, and gobgpd resets those sessions.
+    const changed = siteValue((v) => { (v.services as Value[])[0]?.vips.push(NEW_VIP); }, ['rt-2']);
+    writeFileSync(siteFile, stringify(changed));
     await waitFor('bird.conf with the new VIP', () => (readFileSync(conf, 'utf8').includes(`${NEW_VIP}/32`) ? true : undefined), 10000, 100);
     await waitFor('the reload counted', async () => (/tierlb_agent_daemon_reloads_total\{daemon="bird",result="ok"\} 1/.test(await metrics('rt-1')) ? true : undefined), 10000, 100);
     expect(daemonPid(await status('rt-1'), 'bird')).toBe(pid);
+    await waitFor('the reflector reload counted', async () => (/tierlb_agent_daemon_reloads_total\{daemon="gobgpd",result="ok"\} 1/.test(await metrics('rr-1')) ? true : undefined), 15000, 100);
+    const rr = await status('rr-1');
+    expect(daemonPid(rr, 'gobgpd')).toBe(gobgpd);
+    expect(rr?.sessions?.find((x) => x.peer === 'rt-2' && x.family === 'ipv4')?.state).toMatch(/^(idle|connect|active)$/);
+    expect(rr?.sessions?.find((x) => x.peer === 'rt-1' && x.family === 'ipv4')?.state).toBe('established');
     // The new filter runs: the new VIP is accepted now.
-    site = siteOfValue(siteValue((v) => { (v.services as Value[])[0]?.vips.push(NEW_VIP); }));
+    site = siteOfValue(changed);
     expect((await announce('l4-1', NEW_VIP)).exitCode).toBe(0);
     await waitFor('the new VIP routed', async () => ((await kernelRoute(NEW_VIP)).includes('10.0.0.21') ? true : undefined), 10000, 200);
     expect(daemonPid(await status('rt-1'), 'bird')).toBe(pid);
@@ -243,11 +267,14 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
     const before = readFileSync(conf, 'utf8');
     const valid = readFileSync(siteFile, 'utf8');
     writeFileSync(siteFile, valid.replace('asn: 64512', 'asn: -1'));
-    await waitFor('the refusal in the log', () => (router.output.includes('site file refused') ? true : undefined), 10000, 100);
-    expect(await metrics('rt-1')).toMatch(/tierlb_agent_config_rejected_total\{stage="validate"\} 1/);
-    expect(readFileSync(conf, 'utf8')).toBe(before);
-    expect(multipath(await kernelRoute(VIP))).toBe(true);
-    writeFileSync(siteFile, valid);
+    try {
+      await waitFor('the refusal in the log', () => (router.output.includes('site file refused') ? true : undefined), 10000, 100);
+      expect(await metrics('rt-1')).toMatch(/tierlb_agent_config_rejected_total\{stage="validate"\} 1/);
+      expect(readFileSync(conf, 'utf8')).toBe(before);
+      expect(multipath(await kernelRoute(VIP))).toBe(true);
+    } finally {
+      writeFileSync(siteFile, valid);
+    }
   });
 
   it('leaves BIRD routing when the agent is killed, and the next agent adopts it', async () => {
@@ -262,6 +289,19 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
     expect(router.output).toContain('adopted the bird a previous agent left running');
     expect(birdProcesses(router.dir)).toBe(1);
     await waitFor('sessions on the adopted BIRD', async () => ((await status('rt-1'))?.sessions?.some((x) => x.peer === 'rr-1' && x.state === 'established') ? true : undefined), 10000, 200);
+  });
+
+  it('leaves gobgpd reflecting when the reflector agent is killed, and the next agent adopts it', async () => {
+    const pid = daemonPid(await status('rr-1'), 'gobgpd') as number;
+    await stopAgent(reflector, 'SIGKILL');
+    expect(isAlive(pid)).toBe(true);
+    reflector = await startAgent(siteFile, 'rr-1', reflector.dir);
+    agents.push(reflector);
+    expect((await status('rr-1'))?.daemons).toEqual([{ name: 'gobgpd', pid, restarts: 0 }]);
+    // The adoption's SIGHUP made gobgpd log: with the agent's pipe gone, that would have killed it (SIGPIPE).
+    expect(reflector.output).toContain('adopted the gobgpd a previous agent left running');
+    await waitFor('the adopted gobgpd still reflecting', async () => (multipath(await kernelRoute(VIP)) && isAlive(pid) ? true : undefined), 5000, 100);
+    expect(readFileSync(join(reflector.dir, 'state', 'logs', 'gobgpd.log'), 'utf8')).toMatch(/Reload the config file/);
   });
 
   it('stops BIRD and gobgpd on a planned stop, and exits 0', async () => {
