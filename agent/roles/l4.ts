@@ -40,6 +40,8 @@ export interface L4Plan {
 
 /** A failed IPVS apply or announce is tried again after this long. */
 const RETRY_MS = 1000;
+/** An unchanged table verified this recently is not read back again. */
+const IPVS_REVERIFY_MS = 10000;
 /** How often to look whether the supervisor restarted the speaker, which then announces nothing. */
 const SPEAKER_WATCH_MS = 2000;
 /** Bounds the stop sequence: at most this many plan/apply turns. */
@@ -72,11 +74,13 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
   let lastSet: L4NodePlan['announcements'] | undefined;
   let lastSetPid: number | undefined;
   let speakerWatch: NodeJS.Timeout | undefined;
+  let verifiedTable: { table: string; at: number } | undefined;
 
   const plan = async (site: Site): Promise<L4Plan> => {
     if (stopRequestedAt === undefined) await monitor.sync(l7CheckTargets(site, node));
     const now = clock.now();
     const reading = await disable.read(now);
+    log.debug({ disable: reading.disable, stopping: stopRequestedAt !== undefined }, 'l4 plan');
     if (reading.warnings.length > 0) log.warn({ file: node.agent.disableFile, warnings: reading.warnings }, 'disable file');
     lastReading = reading;
     const nodePlan = planL4Node(site, node, {
@@ -90,7 +94,13 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
     return { netOps: renderL4(site, node).netOps, node: nodePlan, speakerPid };
   };
 
-  const applyIpvsTable = async (p: L4Plan): Promise<boolean> => {
+  const applyIpvsTable = async (p: L4Plan, leaving: boolean): Promise<boolean> => {
+    const table = JSON.stringify(p.node.ipvs);
+    // A turn that only moves traffic away (a drain) must not hold up the next turn (the
+    // drain's end) with two ipvsadm runs for a table it does not change; nor must a burst
+    // of turns read back, again and again, a table verified moments ago.
+    const fresh = verifiedTable?.table === table && (leaving || clock.now() - verifiedTable.at < IPVS_REVERIFY_MS);
+    if (ipvsVerified && fresh) return true;
     const r = await applyIpvs(port, p.node.ipvs);
     const serviceOf = (target: string): string =>
       p.node.ipvs.services.find((s) => target === `${s.vip.includes(':') ? `[${s.vip}]` : s.vip}:${s.port}`)?.service ?? 'unknown';
@@ -105,10 +115,12 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
       kernel = await port.read().catch(() => kernel);
       log.error({ err: r.error, remaining: r.remaining.length }, 'IPVS table not applied; VIPs will not be announced until it is');
       ipvsVerified = false;
+      verifiedTable = undefined;
       return false;
     }
     for (const d of r.orderDrift) note(d.target, `destination order differs from the Maglev order: ${d.detail}`);
     kernel = r.kernel;
+    verifiedTable = { table, at: clock.now() };
     if (r.applied.length > 0) log.info({ ops: r.applied.map((o) => o.op) }, `IPVS: applied ${r.applied.length} operation(s), verified`);
     if (!ipvsVerified) {
       ipvsVerified = true;
@@ -132,7 +144,7 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
     const wasVerified = ipvsVerified;
     const ok = await applyKernelOps(p.netOps);
     if (!ok.vipsLocal) ipvsVerified = false;
-    if (!ok.vipsLocal || !(await applyIpvsTable(p))) {
+    if (!ok.vipsLocal || !(await applyIpvsTable(p, !attracts))) {
       // Withdraw at once if we were announcing; otherwise only retry later, never in a tight loop.
       if (wasVerified) deps.kick('IPVS no longer verified: plan again without announcing');
       timers.retry(RETRY_MS);
@@ -165,6 +177,7 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
     const sameDaemon = pid !== undefined && pid === lastSetPid && lastSet !== undefined;
     if (sameDaemon && sameAnnouncements(lastSet, announcements)) return undefined;
     const quick = sameDaemon && lastSet !== undefined && speaker.quick && !announcesMore(lastSet, announcements) ? speaker.quick : undefined;
+    log.debug({ quick: quick !== undefined, announcements }, 'BGP speaker set');
     const r = quick && lastSet ? await quick(lastSet, announcements) : await speaker.speaker.set(announcements);
     if (r.changed.length > 0) log.info({ changed: r.changed }, `BGP: ${r.changed.join(', ')}`);
     if (!r.ok) log.warn({ err: r.error }, 'BGP speaker did not take the whole set; retrying');
