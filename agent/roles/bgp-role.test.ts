@@ -16,6 +16,7 @@ import { createMetrics } from '../observe/metrics.js';
 import { systemClock } from '../ports/clock.js';
 import type { RoleDeps, RoleStatus } from '../role.js';
 import { Supervisor } from '../supervise/supervisor.js';
+import { findDaemonPid } from './bgp-adopt.js';
 import type { Verdict } from './bgp-bird.js';
 import { bgpDaemonRole, BgpStartError, type BgpDaemonDriver } from './bgp-role.js';
 
@@ -94,7 +95,8 @@ describe('bgpDaemonRole', () => {
     const old = spawn(driver.spec.command, [...driver.spec.args], { detached: true, stdio: 'ignore' });
     old.unref();
     leftovers.push(old.pid as number);
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the child has exec'd, its command line is the test runner's.
+    for (let i = 0; i < 250 && findDaemonPid(driver.spec) !== old.pid; i++) await new Promise((r) => setTimeout(r, 20));
     await role.start(site);
     expect(supervisor.pid('bird')).toBe(old.pid);
     expect(supervisor.list()).toEqual([{ name: 'bird', pid: old.pid, restarts: 0 }]);
