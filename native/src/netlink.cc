@@ -164,22 +164,41 @@ bool GenlSocket::Dump(Message& msg, const std::function<void(uint8_t, const uint
                       NetlinkError* error) {
   uint32_t seq;
   if (!Send(msg, &seq, error)) return false;
+  // A dump's last part (NLMSG_DONE) is its own datagram, queued while the
+  // one before it is read: recvmmsg takes both in one system call.
+  constexpr unsigned kBatch = 4;
+  if (rx_many_.empty()) rx_many_.resize(kBatch * kRxSize);
   for (;;) {
-    ssize_t n = Receive(fd_, rx_, error);
-    if (n < 0) return false;
-    for (auto* nh = reinterpret_cast<nlmsghdr*>(rx_.data()); NLMSG_OK(nh, static_cast<size_t>(n)); nh = NLMSG_NEXT(nh, n)) {
-      if (nh->nlmsg_seq != seq || nh->nlmsg_pid != port_id_) continue;
-      if (nh->nlmsg_type == NLMSG_DONE) return true;
-      if (nh->nlmsg_type == NLMSG_ERROR) {
-        auto* e = reinterpret_cast<nlmsgerr*>(NLMSG_DATA(nh));
-        if (e->error == 0) return true;
-        *error = {-e->error, "kernel"};
-        return false;
+    mmsghdr msgs[kBatch] = {};
+    iovec iov[kBatch];
+    for (unsigned k = 0; k < kBatch; k++) {
+      iov[k] = {rx_many_.data() + k * kRxSize, kRxSize};
+      msgs[k].msg_hdr.msg_iov = &iov[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    int got = recvmmsg(fd_, msgs, kBatch, MSG_WAITFORONE, nullptr);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      *error = {errno, "recvmmsg(netlink)"};
+      return false;
+    }
+    for (int k = 0; k < got; k++) {
+      ssize_t n = msgs[k].msg_len;
+      auto* base = rx_many_.data() + size_t(k) * kRxSize;
+      for (auto* nh = reinterpret_cast<nlmsghdr*>(base); NLMSG_OK(nh, static_cast<size_t>(n)); nh = NLMSG_NEXT(nh, n)) {
+        if (nh->nlmsg_seq != seq || nh->nlmsg_pid != port_id_) continue;
+        if (nh->nlmsg_type == NLMSG_DONE) return true;
+        if (nh->nlmsg_type == NLMSG_ERROR) {
+          auto* e = reinterpret_cast<nlmsgerr*>(NLMSG_DATA(nh));
+          if (e->error == 0) return true;
+          *error = {-e->error, "kernel"};
+          return false;
+        }
+        if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) continue;
+        auto* gh = reinterpret_cast<const genlmsghdr*>(NLMSG_DATA(nh));
+        const uint8_t* payload = reinterpret_cast<const uint8_t*>(NLMSG_DATA(nh)) + GENL_HDRLEN;
+        on_msg(gh->cmd, payload, nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
       }
-      if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) continue;
-      auto* gh = reinterpret_cast<const genlmsghdr*>(NLMSG_DATA(nh));
-      const uint8_t* payload = reinterpret_cast<const uint8_t*>(NLMSG_DATA(nh)) + GENL_HDRLEN;
-      on_msg(gh->cmd, payload, nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
     }
   }
 }

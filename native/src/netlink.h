@@ -86,6 +86,7 @@ class GenlSocket {
   uint32_t seq_ = 0;
   uint32_t port_id_ = 0;
   std::vector<uint8_t> rx_;
+  std::vector<uint8_t> rx_many_;  // recvmmsg buffers, allocated on the first dump
 };
 
 }  // namespace tierlb
