@@ -16,10 +16,10 @@ import { guestScript, LAB_MODULES } from './guest-script.js';
 import { labTopology } from './topology.js';
 import { runInUml } from './uml/run.js';
 
-const USAGE = 'usage: npm run lab -- [--site FILE] [--shell]';
+const USAGE = 'usage: npm run lab -- [--site FILE] [--shell [--no-checks]]';
 
 async function main(): Promise<number> {
-  const { values: v } = parseArgs({ options: { site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, shell: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  const { values: v } = parseArgs({ options: { site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, shell: { type: 'boolean', default: false }, 'no-checks': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const t0 = Date.now();
   const say = (line: string): void => { process.stdout.write(`[lab ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`); };
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const runDir = join(REPO, '.lab-runs', new Date().toISOString().replace(/[:.]/g, '-'));
   const logDir = join(runDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile, ...bundles }, v.shell);
+  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'] });
 
   if (await hostHasIpvs()) {
     say('this kernel has IPVS and IPIP, but the host-namespace mode is not built yet; using the user-mode-linux kernel');
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   say(`booting the user-mode-linux kernel; logs in ${logDir}`);
   const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
   const run = await runInUml(script, {
-    modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: v.shell ? 24 * 3600 * 1000 : 600000, interactive: v.shell,
+    modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: v.shell ? 24 * 3600 * 1000 : 20 * 60 * 1000, interactive: v.shell,
   });
   await stop();
   if (run.exitCode === null) {

@@ -4,7 +4,7 @@
 import { nodesWithRole, poolOf } from '../../site/index.js';
 import { familyOfText } from '../addr.js';
 import { progress, sleep, until, type LabEnv } from './env.js';
-import { agentState, birdSessions, dig, request, servedBy, vipNextHops, type AgentState, type Answer, type Request } from './observe.js';
+import { agentState, birdSessions, dig, request, servedBy, vipRoutes, type AgentState, type Answer, type Request } from './observe.js';
 
 export interface Check { readonly name: string; readonly ok: boolean; readonly detail: string; readonly ms?: number }
 
@@ -58,19 +58,16 @@ export async function checkBgp(env: LabEnv, up: Set<string>): Promise<Check> {
   return { name: 'BGP sessions established on every router', ok: r.value !== undefined, detail, ms: r.ms };
 }
 
-/** Every router's route to every VIP has exactly the expected L4 nodes as next hops. */
-export async function routesMatch(env: LabEnv, expected: readonly string[]): Promise<Map<string, string[]> | undefined> {
-  const routers = nodesWithRole(env.site, 'router').map((n) => n.name);
+/** Every router's route to every VIP has exactly the expected L4 nodes as next hops: the table (router, VIP → hops), or undefined. */
+export async function routesMatch(env: LabEnv, expected: readonly string[]): Promise<Map<string, Map<string, string[]>> | undefined> {
   const want = [...expected].sort().join(' ');
-  const table = new Map<string, string[]>();
-  for (const rt of routers) {
-    for (const vip of env.topology.vips) {
-      const hops = await vipNextHops(env, rt, vip);
-      table.set(`${rt} ${vip}`, hops);
-      if (hops.join(' ') !== want) return undefined;
-    }
+  const tables = new Map<string, Map<string, string[]>>();
+  for (const rt of nodesWithRole(env.site, 'router').map((n) => n.name)) {
+    const table = await vipRoutes(env, rt);
+    tables.set(rt, table);
+    if (env.topology.vips.some((vip) => (table.get(vip) ?? []).join(' ') !== want)) return undefined;
   }
-  return table;
+  return tables;
 }
 
 export async function checkRoutes(env: LabEnv, up: Set<string>): Promise<Check> {
@@ -78,12 +75,13 @@ export async function checkRoutes(env: LabEnv, up: Set<string>): Promise<Check> 
   const l4 = nodesWithRole(env.site, 'l4').map((n) => n.name);
   const b = blocked(name, [...nodesWithRole(env.site, 'router').map((n) => n.name), ...l4], up);
   if (b) return b;
-  const r = await until(45000, () => routesMatch(env, l4), 1000);
+  const r = await until(90000, () => routesMatch(env, l4), 1000);
   const routers = nodesWithRole(env.site, 'router').map((n) => n.name);
   for (const rt of routers) {
-    for (const vip of env.topology.vips) progress(env, `  ${rt}: ${vip} via ${(await vipNextHops(env, rt, vip)).join(', ') || 'no route'}`);
+    const table = r.value?.get(rt) ?? await vipRoutes(env, rt);
+    for (const vip of env.topology.vips) progress(env, `  ${rt}: ${vip} via ${(table.get(vip) ?? []).join(', ') || 'no route'}`);
   }
-  return { name, ok: r.value !== undefined, detail: r.value ? `${routers.length} routers x ${env.topology.vips.length} VIPs via ${l4.join(', ')}` : `not every route had ${l4.join(', ')} within 45 s`, ms: r.ms };
+  return { name, ok: r.value !== undefined, detail: r.value ? `${routers.length} routers x ${env.topology.vips.length} VIPs via ${l4.join(', ')}` : `not every route had ${l4.join(', ')} within 90 s`, ms: r.ms };
 }
 
 /** One request per user address, to the VIPs and ports of its family in turn. */

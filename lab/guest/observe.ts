@@ -13,7 +13,10 @@ export type AgentState = { kind: 'up' } | { kind: 'starting' } | { kind: 'exited
 /** Up once the agent logged "agent started"; exited when its process is gone, with the reason from its log. */
 export function agentState(env: LabEnv, node: string): AgentState {
   const log = readText(`${env.logDir}/${node}.agent.log`);
-  if (log.includes('"msg":"agent started"')) return { kind: 'up' };
+  // "agent started" comes after the first turn, which a busy lab kernel can
+  // hold up for minutes (an L4 node retrying its BGP speaker); the role's own
+  // start line says the same for this purpose.
+  if (log.includes('"msg":"agent started"') || /"msg":"\w+ role started"/.test(log)) return { kind: 'up' };
   const pid = readText(`${env.stateDir}/pids/${node}.agent`).trim();
   if (pid !== '' && existsSync(`/proc/${pid}`)) return { kind: 'starting' };
   const notWired = /the (\w+) role is not wired into the agent yet/.exec(log);
@@ -30,14 +33,26 @@ function readText(file: string): string {
   }
 }
 
-/** The next hops (as L4 node names, or addresses when unknown) of a router's route to a VIP; [] when it has none. */
-export async function vipNextHops(env: LabEnv, router: string, vip: string): Promise<string[]> {
-  const r = await inNode(env, router, 'ip', ['-j', vip.includes(':') ? '-6' : '-4', 'route', 'show', 'exact', vip.includes(':') ? `${vip}/128` : `${vip}/32`]);
-  if (r.code !== 0 || r.stdout.trim() === '') return [];
-  const routes = JSON.parse(r.stdout) as { gateway?: string; nexthops?: { gateway?: string }[] }[];
-  const hops = routes.flatMap((rt) => (rt.nexthops ? rt.nexthops.map((h) => h.gateway) : [rt.gateway]))
-    .filter((g): g is string => g !== undefined);
-  return hops.map((g) => nodeOfAddress(env, g)).sort();
+/**
+ * A router's routes to the VIPs: VIP → next hops (as L4 node names, or
+ * addresses when unknown), sorted; a VIP without a route is missing. Two
+ * `ip` runs per router, whatever the number of VIPs: each one is slow in a
+ * busy lab kernel.
+ */
+export async function vipRoutes(env: LabEnv, router: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const family of ['-4', '-6']) {
+    const r = await inNode(env, router, 'ip', ['-j', family, 'route', 'show']);
+    if (r.code !== 0 || r.stdout.trim() === '') continue;
+    const routes = JSON.parse(r.stdout) as { dst?: string; gateway?: string; nexthops?: { gateway?: string }[] }[];
+    for (const rt of routes) {
+      const dst = (rt.dst ?? '').replace(/\/(32|128)$/, '');
+      if (!env.topology.vips.includes(dst)) continue;
+      const hops = (rt.nexthops ? rt.nexthops.map((h) => h.gateway) : [rt.gateway]).filter((g): g is string => g !== undefined);
+      out.set(dst, hops.map((g) => nodeOfAddress(env, g)).sort());
+    }
+  }
+  return out;
 }
 
 export function nodeOfAddress(env: LabEnv, address: string): string {
