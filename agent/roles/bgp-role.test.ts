@@ -2,7 +2,7 @@
 // running a stand-in daemon: start or adopt, reload on a changed file, retry
 // a refused reload, stale status after a restart, stop.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -142,6 +142,20 @@ describe('bgpDaemonRole', () => {
     expect(await bad.apply(site, await bad.plan(site))).toBe(false);
     expect(readFileSync(join(dir, 'bird.conf'), 'utf8')).toBe(before);
     expect(driver.reloads).toBe(0);
+  });
+
+  it('starts with the files on disk when the new ones are refused, and refuses to start without any', async () => {
+    const { dir, supervisor, driver } = setup('ondisk');
+    const deps = { node: { ...nodeOf(site, 'rt-1'), agent: { ...nodeOf(site, 'rt-1').agent, configDir: dir as SiteNode['agent']['configDir'] } }, log: createLogger('rt-1', 'silent'), metrics: createMetrics(new Registry()), clock: systemClock, supervisor, kick: () => undefined };
+    const refusing = bgpDaemonRole(deps, driver, { checker: async () => ({ ok: false, output: 'syntax error' }), readyTimeoutMs: 2000 });
+    await expect(refusing.start(site)).rejects.toThrow(/its config was not installed \(rejected\) and none is on disk/);
+    expect(supervisor.list()).toEqual([]);
+    writeFileSync(join(dir, 'bird.conf'), 'router id 10.0.0.1;\n');
+    driver.content = 'garbage {\n';
+    await refusing.start(site);
+    expect(supervisor.pid('bird')).toBeDefined();
+    expect(readFileSync(join(dir, 'bird.conf'), 'utf8')).toBe('router id 10.0.0.1;\n');
+    await refusing.stop(site);
   });
 
   it('shows sessions as unknown once the daemon it read has restarted', async () => {

@@ -14,6 +14,8 @@
 // Maintenance files: none. A router or reflector carries every VIP; taking
 // it out of service is a network change (drain its upstream links), not
 // something /etc/lb/disable can express, so it is not watched.
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Site } from '../../site/index.js';
 import type { Daemon, RenderedFile } from '../../tiers/common/files.js';
 import { installDaemonFiles } from '../apply/daemon-files.js';
@@ -88,9 +90,13 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
   return {
     watched: [],
     async start(site) {
-      const installed = await install(driver.files(site));
+      const files = driver.files(site);
+      const installed = await install(files);
       if (installed.kind === 'rejected' || installed.kind === 'failed') {
-        throw new BgpStartError(`cannot start ${driver.daemon}: its config was not installed (${installed.kind}); see the log`);
+        // The files a previous agent installed were checked then: run with those rather than not route at all.
+        const onDisk = await Promise.all(files.map((f) => access(join(dir, f.name)).then(() => true, () => false)));
+        if (!onDisk.every(Boolean)) throw new BgpStartError(`cannot start ${driver.daemon}: its config was not installed (${installed.kind}) and none is on disk; see the log`);
+        deps.log.warn({ daemon: driver.daemon }, `${driver.daemon} starts with the config already on disk`);
       }
       const left = findDaemonPid(driver.spec);
       if (left !== undefined && deps.supervisor.adopt(driver.spec, left)) {
