@@ -18,19 +18,22 @@ import { bgpDaemonRole, type BgpRoleOptions, type BgpRolePlan } from './bgp-role
 import { reflectorStatusOf } from './bgp-status.js';
 
 const NAME = 'gobgpd';
-/** How long a SIGHUP or a restart may take to show in gobgpd's API. */
-const SETTLE_MS = 10000;
+export interface ReflectorOptions extends BgpRoleOptions {
+  /** How long a SIGHUP or a restart may take to show in gobgpd's API. */
+  readonly settleMs?: number;
+}
 
-export function reflectorRole(deps: RoleDeps, runner: Runner = execaRunner, options: BgpRoleOptions = {}): Role<BgpRolePlan> {
+export function reflectorRole(deps: RoleDeps, runner: Runner = execaRunner, options: ReflectorOptions = {}): Role<BgpRolePlan> {
+  const settleMs = options.settleMs ?? 10000;
   const paths = bgpPaths(deps.node);
   const api: GobgpApi = paths.gobgpApi;
   const nodeIn = (site: Site): SiteNode => nodeNamed(site, deps.node.name) ?? deps.node;
   const spec = gobgpdSpec(deps.node, { configFile: paths.gobgpdConfig, apiHost: api.host, apiPort: api.port });
   const answers = async (): Promise<boolean> => (await gobgpGlobal(runner, api)) !== undefined;
 
-  /** Polls until `done` holds or SETTLE_MS passes; the last reading says why not. */
+  /** Polls until `done` holds or settleMs passes; the last reading says why not. */
   const settle = async (done: () => Promise<string | undefined>): Promise<string | undefined> => {
-    const until = deps.clock.now() + SETTLE_MS;
+    const until = deps.clock.now() + settleMs;
     let why = await done();
     while (why !== undefined && deps.clock.now() < until) {
       await deps.clock.sleep(100);
