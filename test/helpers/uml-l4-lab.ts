@@ -1,0 +1,213 @@
+// The L4 agent's lab inside the user-mode-linux kernel (the host kernel has
+// no IPVS): one bridge, and a network namespace per node — a router running
+// plain BIRD with its rendered bird.conf, the L4 node running the real
+// `tierlb agent`, two L7 nodes running real HAProxy with their rendered
+// haproxy.cfg (the L7 agent is not wired yet: a stub answers the enabler's
+// agent-check from a file, as the L7 agent will), and a backend HTTP server.
+// The guest script measures and writes its results to $SHARE/results.env.
+import { stringify } from 'yaml';
+import { overrideNode, type Site } from '../../site/index.js';
+import { renderEcmp } from '../../tiers/ecmp/index.js';
+import { renderL7 } from '../../tiers/l7/index.js';
+import { nodeOf, REPO, siteOf } from './site.js';
+
+export const VIP = '198.51.100.1';
+export const GUEST_NODES = '/tmp/n';
+export const NODES = { 'rt-1': '10.0.0.1', 'l4-1': '10.0.0.21', 'l7-1': '10.0.0.31', 'l7-2': '10.0.0.32', 'srv-1': '10.0.0.41' } as const;
+
+export function labSiteValue(speaker: 'gobgp' | 'bird'): Record<string, unknown> {
+  return {
+    site: 'umll4',
+    bgp: {
+      asn: 64512, speaker, holdTime: '3s', keepalive: '1s', drainTime: '2s',
+      bfd: { enabled: false, interval: '100ms', multiplier: 3 },
+      communities: { gracefulShutdown: '65535:0', vip: ['64512:100'] },
+    },
+    services: [{
+      name: 'web', vips: [VIP], ports: [80], pool: 'web',
+      l4: { scheduler: 'mh', flags: [], quorum: 1 },
+      l7: { mode: 'http', balance: 'roundrobin', check: { path: '/healthz', expectStatus: 200, interval: '1s', timeout: '1s', rise: 2, fall: 2 } },
+    }],
+    pools: [{ name: 'web', servers: [{ name: 'srv-1', address: NODES['srv-1'], port: 8080, node: 'srv-1' }] }],
+    nodes: [
+      { name: 'rt-1', role: 'router', addresses: { ipv4: NODES['rt-1'] }, peers: ['l4-1'] },
+      { name: 'l4-1', role: 'l4', addresses: { ipv4: NODES['l4-1'] }, peers: ['rt-1'] },
+      { name: 'l7-1', role: 'l7', addresses: { ipv4: NODES['l7-1'] } },
+      { name: 'l7-2', role: 'l7', addresses: { ipv4: NODES['l7-2'] } },
+      { name: 'srv-1', role: 'backend', addresses: { ipv4: NODES['srv-1'] } },
+    ],
+    dns: { zones: [] },
+  };
+}
+
+/** Paths inside the guest, as the agent's overrides set them, so rendered files name them. */
+function guestPaths(name: string): { runDir: string; stateDir: string; configDir: string; disableFile: string; agentCheckFile: string } {
+  const d = `${GUEST_NODES}/${name}`;
+  return { runDir: `${d}/run`, stateDir: `${d}/state`, configDir: `${d}/conf`, disableFile: `${d}/disable`, agentCheckFile: `${d}/agent-check` };
+}
+
+function withPaths(site: Site, name: string): Site {
+  const r = overrideNode(site, name, guestPaths(name));
+  if (!r.ok) throw new Error(`override ${name}: ${r.reason}`);
+  return r.value;
+}
+
+function fileOf(files: readonly { name: string; content: string }[], name: string): string {
+  const f = files.find((x) => x.name === name);
+  if (!f) throw new Error(`expected a rendered ${name}`);
+  return f.content;
+}
+
+/** Answers agent-check from a file (the enabler of an L7 node, the backend), or HTTP 200 (the backend server). */
+const STUBS = `
+import { createServer as tcp } from 'node:net';
+import { createServer as http } from 'node:http';
+import { readFileSync } from 'node:fs';
+const [mode, host, port, file] = process.argv.slice(2);
+if (mode === 'agent-check') {
+  tcp((s) => { s.on('error', () => {}); let t = 'up'; try { t = readFileSync(file, 'utf8').trim() || 'up'; } catch {} s.end(t + '\\n'); }).listen(Number(port), host);
+} else {
+  http((q, r) => { r.writeHead(200, { 'content-type': 'text/plain' }); r.end('hello from ' + host + '\\n'); }).listen(Number(port), host);
+}
+`;
+
+export function labFiles(speaker: 'gobgp' | 'bird'): Record<string, string> {
+  const value = labSiteValue(speaker);
+  const site = siteOf(value);
+  const rt = withPaths(site, 'rt-1');
+  const files: Record<string, string> = {
+    'site.yaml': stringify(value),
+    'stubs.mjs': STUBS,
+    'rt-1.bird.conf': fileOf(renderEcmp(rt, nodeOf(rt, 'rt-1')).files, 'bird.conf'),
+  };
+  for (const l7 of ['l7-1', 'l7-2']) {
+    const s = withPaths(site, l7);
+    files[`${l7}.haproxy.cfg`] = fileOf(renderL7(s, nodeOf(s, l7)).files, 'haproxy.cfg');
+  }
+  return files;
+}
+
+const p = guestPaths;
+
+/**
+ * Every wait is bounded (`upto MS CMD`); a step that times out is written as
+ * such and the script goes on, so the host sees every figure it could get.
+ */
+export function labScript(opts: { readonly tierlb: string; readonly crash: boolean }): string {
+  const l4 = p('l4-1');
+  return `
+export TMPDIR=/tmp HOME=/tmp
+R=$SHARE/results.env
+: > $R
+mount -t tmpfs run /run
+mkdir -p /run/netns
+cd ${REPO}
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+upto() { lim=$1; shift; s0=$(ms); while ! "$@" >/dev/null 2>&1; do [ $(( $(ms) - s0 )) -gt $lim ] && return 1; sleep 0.3; done; return 0; }
+res() { echo "$1=$2" >> $R; }
+res guest_start_ms $(ms)
+ip link set lo up
+ip link add br0 type bridge && ip link set br0 up
+i=0
+for pair in ${Object.entries(NODES).map(([n, a]) => `${n}:${a}`).join(' ')}; do
+  name=\${pair%%:*}; addr=\${pair#*:}
+  ip netns add $name
+  ip -n $name link set lo up
+  ip link add v$i type veth peer name eth0 netns $name
+  ip link set v$i master br0 up
+  ip -n $name link set eth0 up
+  ip -n $name address add $addr/24 dev eth0
+  mkdir -p ${GUEST_NODES}/$name/run ${GUEST_NODES}/$name/state ${GUEST_NODES}/$name/conf
+  i=$((i+1))
+done
+# Backend: HTTP and agent-check.
+ip netns exec srv-1 node $SHARE/stubs.mjs http ${NODES['srv-1']} 8080 > $SHARE/srv-1.log 2>&1 &
+ip netns exec srv-1 node $SHARE/stubs.mjs agent-check ${NODES['srv-1']} 9300 ${p('srv-1').agentCheckFile} >> $SHARE/srv-1.log 2>&1 &
+# L7 nodes: the VIP on lo (HAProxy binds it), the enabler's agent-check, HAProxy.
+for n in l7-1 l7-2; do
+  ip -n $n address add ${VIP}/32 dev lo
+  ip netns exec $n node $SHARE/stubs.mjs agent-check 127.0.0.1 9300 ${GUEST_NODES}/$n/agent-check > $SHARE/$n.stub.log 2>&1 &
+  ip netns exec $n haproxy -W -f $SHARE/$n.haproxy.cfg > $SHARE/$n.haproxy.log 2>&1 &
+done
+# Router: plain BIRD with its rendered config.
+ip netns exec rt-1 bird -c $SHARE/rt-1.bird.conf -s ${p('rt-1').runDir}/bird.ctl -P ${p('rt-1').runDir}/bird.pid
+# Every change of the router's kernel routes, timestamped by the kernel's notifications: the
+# figures come from here, not from the polling below, which only paces the script.
+ip -n rt-1 -ts monitor route > $SHARE/routes.log 2>&1 &
+birdc_rt() { ip netns exec rt-1 birdc -s ${p('rt-1').runDir}/bird.ctl "$@"; }
+route_via() { ip -n rt-1 route show ${VIP}/32 | grep -q 'via ${NODES['l4-1']}'; }
+no_route() { ! route_via; }
+gs_route() { birdc_rt show route all ${VIP}/32 | grep -q '(65535,0)'; }
+ipvs_full() { [ "$(ip netns exec l4-1 ipvsadm -Ln | grep -c Tunnel)" = 2 ]; }
+status_up() { ip netns exec l4-1 curl -sf http://127.0.0.1:9400/status; }
+l72_zero() { ip netns exec l4-1 ipvsadm -Ln | grep -Eq '${NODES['l7-2']}:80 +Tunnel +0 '; }
+# Until the route is gone (at most 20 s): when the graceful-shutdown community was first seen, and when the route went.
+# Polls slowly: the guest has one CPU, and the precise times come from the route notifications.
+drain_watch() {
+  s0=$(ms); gs=
+  while route_via && [ $(( $(ms) - s0 )) -lt 20000 ]; do
+    if [ -z "$gs" ] && gs_route; then gs=$(( $(ms) - $2 )); fi
+    sleep 0.3
+  done
+  res $1_gs_ms \${gs:-never}
+  no_route && res $1_withdraw_ms $(( $(ms) - $2 )) || res $1_withdraw_ms timeout
+}
+start_agent() {
+  TIERLB_LOG_LEVEL=debug ip netns exec l4-1 node ${opts.tierlb} agent --config $SHARE/site.yaml --node l4-1 \\
+    --disable-file ${l4.disableFile} --agent-check-file ${l4.agentCheckFile} --run-dir ${l4.runDir} \\
+    --state-dir ${l4.stateDir} --config-dir ${l4.configDir} --listen 127.0.0.1:9400 >> $SHARE/agent.log 2>&1 &
+  AGENT=$!
+}
+
+# 1. Agent start; the route appears only once IPVS holds the table.
+t=$(ms); start_agent
+upto 40000 status_up && res agent_start_ms $(( $(ms) - t )) || res agent_start_ms timeout
+t_ipvs=; t_route=; s0=$(ms)
+while [ $(( $(ms) - s0 )) -lt 30000 ]; do
+  if [ -z "$t_ipvs" ] && ipvs_full; then t_ipvs=$(ms); fi
+  if route_via; then
+    t_route=$(ms)
+    ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-at-route.txt 2>&1 || true
+    break
+  fi
+  sleep 0.2
+done
+res ipvs_full_at \${t_ipvs:-never}
+res route_at \${t_route:-never}
+res route_after_start_ms $(( \${t_route:-0} - t ))
+ip -n rt-1 route show ${VIP}/32 > $SHARE/route.txt || true
+birdc_rt show route all ${VIP}/32 > $SHARE/bird-route.txt 2>&1 || true
+
+# 3. tierlb status inside the guest.
+ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status.txt 2>&1 || true
+
+# 2. Disable: graceful-shutdown community, then withdraw; enable: back.
+t=$(ms); res touch_disable_at $t; touch ${l4.disableFile}
+drain_watch disable $t
+t=$(ms); res rm_disable_at $t; rm -f ${l4.disableFile}
+upto 20000 route_via && res enable_route_ms $(( $(ms) - t )) || res enable_route_ms timeout
+birdc_rt show route all ${VIP}/32 > $SHARE/bird-route-back.txt 2>&1 || true
+
+# 4. The enabler of l7-2 down: its monitor fails, its weight goes to 0, it stays in the table.
+t=$(ms); echo down > ${GUEST_NODES}/l7-2/agent-check
+upto 20000 l72_zero && res l7_down_weight0_ms $(( $(ms) - t )) || res l7_down_weight0_ms timeout
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-l7-down.txt 2>&1 || true
+ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status-l7-down.txt 2>&1 || true
+
+# 5. Planned stop: graceful shutdown, withdraw, IPVS stays.
+t=$(ms); res sigterm_at $t; kill -TERM $AGENT
+drain_watch stop $t
+i=0; while kill -0 $AGENT 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+kill -0 $AGENT 2>/dev/null && res agent_exited no || res agent_exited yes
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-stop.txt 2>&1 || true
+
+${opts.crash ? `# 6. Crash: SIGKILL; the speaker dies with the agent (pdeathsig), the router withdraws.
+echo up > ${GUEST_NODES}/l7-2/agent-check
+t=$(ms); start_agent
+upto 40000 route_via && res restart_route_ms $(( $(ms) - t )) || res restart_route_ms timeout
+t=$(ms); res sigkill_at $t; kill -KILL $AGENT
+upto 20000 no_route && res crash_withdraw_ms $(( $(ms) - t )) || res crash_withdraw_ms timeout
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-crash.txt 2>&1 || true
+` : ''}res done 1
+`;
+}
