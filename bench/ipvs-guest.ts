@@ -1,11 +1,15 @@
 // The IPVS benchmark's guest half, run by bench/ipvs.ts inside the
 // user-mode-linux kernel: full applies of N services × 50 destinations and a
 // single-destination weight change on the largest table, through the netlink
-// addon and through ipvsadm, in the same kernel, one after the other.
-// argv: SHARE PROGRESS_FILE. Writes results.json to SHARE.
+// addon and through ipvsadm, in the same kernel.
+//
+// Each case runs in a fresh network namespace (IPVS state is per
+// namespace): deleted destinations wait in the kernel's trash for minutes
+// and every new destination is first looked up there, linearly, so a case
+// run after a flush of 50,000 destinations would pay for the one before.
+// argv: CASE SIZE RESULTS_FILE PROGRESS_FILE; appends one JSON row per line.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { applyIpvs } from '../tiers/l4/apply.js';
 import { diffIpvs, type IpvsOp } from '../tiers/l4/diff.js';
@@ -18,14 +22,13 @@ export interface BenchRow {
   readonly what: string;
   readonly services: number;
   readonly destinations: number;
-  readonly addonMs: number;
-  readonly ipvsadmMs: number;
+  readonly addonMs?: number;
+  readonly ipvsadmMs?: number;
   readonly note: string;
 }
 
-const [share = '.', progressFile = '/dev/null'] = process.argv.slice(2);
+const [benchCase = '', sizeArg = '0', resultsFile = '/dev/null', progressFile = '/dev/null'] = process.argv.slice(2);
 const DESTS = 50;
-const SIZES = [10, 100, 1000];
 const SINGLE_RUNS = 21;
 
 const progress = (line: string): void => appendFileSync(progressFile, `${line}\n`);
@@ -63,73 +66,94 @@ function oneBuildText(ops: readonly IpvsOp[]): string {
 
 const handle = IpvsNetlink.open();
 const port = netlinkIpvsPort(handle);
-const rows: BenchRow[] = [];
 /** Shown as progress too, so a run cut short still gave its figures. */
 function record(row: BenchRow): void {
-  rows.push(row);
-  progress(`  ${row.what}, ${row.services} × ${row.destinations}: addon ${row.addonMs.toFixed(2)} ms, ipvsadm ${Number.isNaN(row.ipvsadmMs) ? '-' : `${row.ipvsadmMs.toFixed(2)} ms`} (${row.note})`);
+  appendFileSync(resultsFile, `${JSON.stringify(row)}\n`);
+  const ipvsadmText = row.ipvsadmMs === undefined ? '' : `, ipvsadm ${row.ipvsadmMs.toFixed(2)} ms`;
+  progress(`  ${row.what}, ${row.services} × ${row.destinations}: addon ${row.addonMs?.toFixed(2) ?? '-'} ms${ipvsadmText} (${row.note})`);
 }
 
-for (const n of SIZES) {
-  const state = table(n);
-  const ops = diffIpvs(state, []).ops;
-  const text = ipvsOpsText(ops);
-  progress(`${n} × ${DESTS}: ipvsadm -R (${ops.length} operations)…`);
-  ipvsadm(['-C']);
-  const ipvsadmMs = timed(() => ipvsadm(['-R'], text));
-  ipvsadm(['-C']);
-  progress(`${n} × ${DESTS}: ipvsadm -R, each new service without a scheduler until its destinations are in…`);
-  const ipvsadmOneBuildMs = timed(() => ipvsadm(['-R'], oneBuildText(ops)));
-  ipvsadm(['-C']);
-  progress(`${n} × ${DESTS}: addon…`);
-  const addonMs = await timedAsync(async () => {
+const n = Number(sizeArg);
+const state = table(n);
+const ops = diffIpvs(state, []).ops;
+
+async function addonFull(): Promise<number> {
+  return timedAsync(async () => {
     const result = await port.apply(ops);
     if (!result.ok) throw new Error(`addon full apply failed: ${result.error}`);
   });
-  const readMs = await timedAsync(() => port.read());
+}
+
+async function verify(): Promise<void> {
   const check = diffIpvs(state, await port.read());
-  if (check.ops.length > 0 || check.orderDrift.length > 0) throw new Error(`addon full apply left ${check.ops.length} differences`);
-  record({ what: 'full apply', services: n, destinations: DESTS, addonMs, ipvsadmMs, note: 'one addon call vs ipvsadm -R' });
-  record({ what: 'full apply, one build each', services: n, destinations: DESTS, addonMs, ipvsadmMs: ipvsadmOneBuildMs, note: 'ipvsadm -R also creating each service without a scheduler first' });
-  record({ what: 'read the table', services: n, destinations: DESTS, addonMs: readMs, ipvsadmMs: timed(() => ipvsadm(['-L', '-n', '--nosort'])), note: 'addon list vs ipvsadm -Ln --nosort (to /dev/null)' });
-  ipvsadm(['-C']);
-  progress(`${n} × ${DESTS}: addon through applyIpvs (read, diff, apply, verify)…`);
-  const appliedMs = await timedAsync(async () => {
-    const r = await applyIpvs(port, state);
-    if (r.kind !== 'verified') throw new Error(`applyIpvs: ${r.error}`);
-  });
-  record({ what: 'applyIpvs end to end', services: n, destinations: DESTS, addonMs: appliedMs, ipvsadmMs: NaN, note: 'read + diff + apply + read to verify, addon only' });
+  if (check.ops.length > 0 || check.orderDrift.length > 0) throw new Error(`the full apply left ${check.ops.length} differences`);
 }
 
-// The largest table is in place; change one destination's weight back and forth.
-const largest = table(SIZES[SIZES.length - 1] ?? 1000);
-const svc = largest.services[largest.services.length - 1];
-const dest = svc?.destinations[DESTS - 1];
-if (!svc || !dest) throw new Error('no table');
-const target = `${svc.vip}:${svc.port}`;
-progress(`single weight change on ${target} (${largest.services.length} × ${DESTS} in the kernel), ${SINGLE_RUNS} runs each…`);
-const addonRuns: number[] = [];
-const ipvsadmRuns: number[] = [];
-for (let i = 0; i < SINGLE_RUNS; i++) {
-  // Every call changes the weight, so every call rebuilds the Maglev table.
-  const op: IpvsOp = { op: 'edit-destination', target, destination: { ...dest, weight: 10 + 2 * i } };
-  addonRuns.push(await timedAsync(async () => {
-    const r = await port.apply([op]);
-    if (!r.ok) throw new Error(r.error);
-  }));
-  ipvsadmRuns.push(timed(() => ipvsadm(['-e', '-t', target, '-r', `${dest.address}:${dest.port}`, '-i', '-w', String(11 + 2 * i)])));
+switch (benchCase) {
+  case 'ipvsadm-full': {
+    progress(`${n} × ${DESTS}: ipvsadm -R (${ops.length} operations)…`);
+    const ms = timed(() => ipvsadm(['-R'], ipvsOpsText(ops)));
+    await verify();
+    record({ what: 'full apply', services: n, destinations: DESTS, ipvsadmMs: ms, note: 'ipvsadm -R' });
+    break;
+  }
+  case 'ipvsadm-one-build': {
+    progress(`${n} × ${DESTS}: ipvsadm -R, each new service without a scheduler until its destinations are in…`);
+    const ms = timed(() => ipvsadm(['-R'], oneBuildText(ops)));
+    await verify();
+    record({ what: 'full apply', services: n, destinations: DESTS, ipvsadmMs: ms, note: 'ipvsadm -R with the addon\'s one-build-per-table order' });
+    break;
+  }
+  case 'addon-full': {
+    progress(`${n} × ${DESTS}: addon…`);
+    const ms = await addonFull();
+    await verify();
+    record({ what: 'full apply', services: n, destinations: DESTS, addonMs: ms, note: 'one addon call (packed batches)' });
+    const readMs = await timedAsync(() => port.read());
+    record({ what: 'read the table', services: n, destinations: DESTS, addonMs: readMs, ipvsadmMs: timed(() => ipvsadm(['-L', '-n', '--nosort'])), note: 'addon read vs ipvsadm -Ln --nosort' });
+    break;
+  }
+  case 'addon-apply-ipvs': {
+    progress(`${n} × ${DESTS}: addon through applyIpvs (read, diff, apply, verify)…`);
+    const ms = await timedAsync(async () => {
+      const r = await applyIpvs(port, state);
+      if (r.kind !== 'verified') throw new Error(`applyIpvs: ${r.error}`);
+    });
+    record({ what: 'applyIpvs, empty to full', services: n, destinations: DESTS, addonMs: ms, note: 'read + diff + apply + read to verify' });
+    break;
+  }
+  case 'single': {
+    progress(`${n} × ${DESTS}: building the table for the single changes…`);
+    await addonFull();
+    const svc = state.services[state.services.length - 1];
+    const dest = svc?.destinations[DESTS - 1];
+    if (!svc || !dest) throw new Error('no table');
+    const target = `${svc.vip}:${svc.port}`;
+    progress(`single weight change on ${target} (${n} × ${DESTS} in the kernel), ${SINGLE_RUNS} runs each…`);
+    const addonRuns: number[] = [];
+    const ipvsadmRuns: number[] = [];
+    for (let i = 0; i < SINGLE_RUNS; i++) {
+      // Every call changes the weight, so every call rebuilds the Maglev table.
+      const op: IpvsOp = { op: 'edit-destination', target, destination: { ...dest, weight: 10 + 2 * i } };
+      addonRuns.push(await timedAsync(async () => {
+        const r = await port.apply([op]);
+        if (!r.ok) throw new Error(r.error);
+      }));
+      ipvsadmRuns.push(timed(() => ipvsadm(['-e', '-t', target, '-r', `${dest.address}:${dest.port}`, '-i', '-w', String(11 + 2 * i)])));
+    }
+    record({
+      what: 'single weight change', services: n, destinations: DESTS, addonMs: median(addonRuns), ipvsadmMs: median(ipvsadmRuns),
+      note: `median of ${SINGLE_RUNS}; max: addon ${Math.max(...addonRuns).toFixed(2)} ms, ipvsadm -e ${Math.max(...ipvsadmRuns).toFixed(2)} ms`,
+    });
+    progress('single weight change through applyIpvs (a read of the whole table before and after)…');
+    const changed: IpvsState = { services: state.services.map((s) => (s === svc ? { ...s, destinations: s.destinations.map((d) => (d === dest ? { ...d, weight: 7 } : d)) } : s)) };
+    const endToEnd = await timedAsync(async () => {
+      const r = await applyIpvs(port, changed);
+      if (r.kind !== 'verified' || r.applied.length !== 1) throw new Error('applyIpvs single change did not verify');
+    });
+    record({ what: 'single change via applyIpvs', services: n, destinations: DESTS, addonMs: endToEnd, note: 'read + diff + one edit + read to verify' });
+    break;
+  }
+  default:
+    throw new Error(`expected a case (ipvsadm-full, ipvsadm-one-build, addon-full, addon-apply-ipvs, single), got "${benchCase}"`);
 }
-record({
-  what: 'single weight change', services: largest.services.length, destinations: DESTS, addonMs: median(addonRuns), ipvsadmMs: median(ipvsadmRuns),
-  note: `median of ${SINGLE_RUNS}; addon max ${Math.max(...addonRuns).toFixed(2)} ms, ipvsadm -e max ${Math.max(...ipvsadmRuns).toFixed(2)} ms`,
-});
-progress('single weight change through applyIpvs (two reads of the whole table around it)…');
-const endToEnd = await timedAsync(async () => {
-  const state: IpvsState = { services: largest.services.map((s) => (s === svc ? { ...s, destinations: s.destinations.map((d) => (d === dest ? { ...d, weight: 7 } : d)) } : s)) };
-  const r = await applyIpvs(port, state);
-  if (r.kind !== 'verified' || r.applied.length !== 1) throw new Error('applyIpvs single change did not verify');
-});
-record({ what: 'single change via applyIpvs', services: largest.services.length, destinations: DESTS, addonMs: endToEnd, ipvsadmMs: NaN, note: 'read + diff + one edit + read to verify' });
-
-writeFileSync(join(share, 'results.json'), JSON.stringify(rows, null, 1));
-progress('done');

@@ -268,6 +268,7 @@ class IpvsHandle : public Napi::ObjectWrap<IpvsHandle> {
       InstanceMethod("list", &IpvsHandle::List),
       InstanceMethod("apply", &IpvsHandle::Apply),
       InstanceMethod("applyAll", &IpvsHandle::ApplyAll),
+      InstanceMethod("applyAllSync", &IpvsHandle::ApplyAllSync),
     });
   }
 
@@ -294,6 +295,31 @@ class IpvsHandle : public Napi::ObjectWrap<IpvsHandle> {
     auto p = w->Promise();
     w->Queue();
     return p;
+  }
+
+  // On the JS thread, for a handful of operations: a round trip to the
+  // kernel costs less than the two thread hand-offs of a worker.
+  Napi::Value ApplyAllSync(const Napi::CallbackInfo& info) {
+    std::vector<Op> ops = ParseOps(info);
+    std::vector<std::pair<size_t, int>> failures;
+    NetlinkError error;
+    bool ok;
+    {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      ok = shared_->ipvs.ApplyAll(ops, &failures, &error);
+    }
+    Napi::Env env = info.Env();
+    auto result = Napi::Object::New(env);
+    auto arr = Napi::Array::New(env, failures.size());
+    for (size_t i = 0; i < failures.size(); i++) {
+      auto f = Napi::Object::New(env);
+      f.Set("index", double(failures[i].first));
+      f.Set("errno", failures[i].second);
+      arr.Set(uint32_t(i), f);
+    }
+    result.Set("failures", arr);
+    if (!ok) result.Set("error", ErrorInfo(env, error));
+    return result;
   }
 
   Napi::Value ApplyAll(const Napi::CallbackInfo& info) {
