@@ -2,7 +2,7 @@
 // speaker is gobgp, and the `gobgp` CLI arguments the L4 agent runs to
 // announce and withdraw a VIP (gobgpd's file holds no route: the agent adds
 // and deletes them at run time through the daemon's API).
-import { familyOf, nodesWithRole, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
+import { familyOf, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
 import { FAMILIES, hostPrefix, routerIdOf, sessionsOf, timersOf, type SessionView, type TimersView } from './view.js';
 
 export interface GobgpNeighborView extends SessionView {
@@ -27,11 +27,18 @@ export interface GobgpView {
   readonly neighbors: readonly GobgpNeighborView[];
 }
 
+/** gobgp's send-max is one byte: every path of up to 255 L4 nodes. */
+export const ADD_PATHS_SEND_MAX = 255;
+
 export function gobgpView(site: Site, node: SiteNode & { role: 'reflector' | 'l4' }): GobgpView {
   const routerId = routerIdOf(node);
   const reflector = node.role === 'reflector';
-  // A router must hear every L4 node's path to spread traffic over all of them.
-  const sendMax = Math.max(1, nodesWithRole(site, 'l4').length);
+  // A router must hear every L4 node's path to spread traffic over all of
+  // them. The bound is a constant, not the count of L4 nodes: gobgpd resets a
+  // session whose add-paths settings change on SIGHUP, so a bound that
+  // followed the site would reset every router's sessions on both
+  // reflectors at once whenever an L4 node joins or leaves.
+  const sendMax = ADD_PATHS_SEND_MAX;
   const neighbors = sessionsOf(site, node).map((s): GobgpNeighborView => {
     const client = reflector && s.ibgp;
     return {

@@ -88,7 +88,7 @@ describe('gobgpView', () => {
 
   it('sends a router as many paths per VIP as there are l4 nodes', () => {
     const rt = gobgp(site, 'rr-1').neighbors.filter((n) => n.peer === 'rt-1');
-    expect(rt.map((n) => n.addPathsSendMax)).toEqual([3, 3]);
+    expect(rt.map((n) => n.addPathsSendMax)).toEqual([255, 255]);
   });
 
   it('accepts add-paths from l4 nodes and sends them none', () => {
