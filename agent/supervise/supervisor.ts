@@ -206,7 +206,11 @@ export class Supervisor {
       const options: Options = {
         reject: false, stdin: 'ignore', stdout: output.stdout, stderr: output.stderr, buffer: false,
         env: run.spec.env ? { ...run.spec.env } : undefined,
-        cleanup: run.spec.outlivesAgent !== true, detached: run.spec.outlivesAgent === true,
+        // Every daemon in its own process group: a Ctrl-C or a `timeout`
+        // signals the agent's group, and the agent alone must decide the
+        // order of the stop (an L4 speaker signalled with the agent would drop
+        // its routes without the graceful-shutdown step).
+        cleanup: run.spec.outlivesAgent !== true, detached: true,
       };
       const child: ResultPromise = execa(run.spec.command, [...args], options);
       // The child has its copy of the log file descriptor now.
