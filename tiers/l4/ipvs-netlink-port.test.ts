@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSite } from '../../test/helpers/site.js';
 import { nodeNamed, type SiteNode } from '../../site/index.js';
 import { diffIpvs } from './diff.js';
-import { netlinkOpsOf, schedulerFlagNames, serviceKeyOf, toKernelServices } from './ipvs-netlink-port.js';
+import { kernelServicesOf, netlinkOpsOf, schedulerFlagNames, serviceKeyOf, toKernelServices } from './ipvs-netlink-port.js';
 import { errnoName, netlinkAvailable, type NetlinkService } from './ipvs-netlink.js';
 import { planIpvs } from './plan.js';
 
@@ -95,5 +95,23 @@ describe('the addon wrapper', () => {
     expect(errnoName(17)).toBe('EEXIST');
     expect(errnoName(2)).toBe('ENOENT');
     expect(errnoName(99999)).toBe('ERRNO_99999');
+  });
+});
+
+describe('kernelServicesOf', () => {
+  it('reads the addon columns as toKernelServices reads the objects: oldest first, flag names, fwmark left out', () => {
+    const stats = new Array<number>(10).fill(0);
+    // family protocol port fwmark flags timeout netmask ndests stats[10]
+    const svc = new Float64Array([4, 6, 80, 0, 0x1a, 0, 0xffffffff, 2, ...stats, 4, 0, 0, 42, 0x2, 0, 0xffffffff, 1, ...stats]);
+    // family port connFlags weight u l active inact persist tunType tunPort tunFlags stats[10]
+    const dest = new Float64Array([4, 80, 2, 100, 0, 0, 1, 2, 0, 0, 0, 0, ...stats, 4, 80, 2, 0, 0, 0, 3, 4, 0, 0, 0, 0, ...stats, 4, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, ...stats]);
+    const columns = { svc, svcStr: ['198.51.100.1', 'mh', '', '', 'rr', ''], dest, destAddr: ['10.0.1.32', '10.0.1.31', '10.0.1.35'] };
+    expect(kernelServicesOf(columns)).toEqual([{
+      protocol: 'tcp', vip: '198.51.100.1', port: 80, scheduler: 'mh', flags: ['mh-fallback', 'mh-port'],
+      destinations: [
+        { address: '10.0.1.31', port: 80, forwarding: 'tunnel', weight: 0, activeConns: 3, inactiveConns: 4 },
+        { address: '10.0.1.32', port: 80, forwarding: 'tunnel', weight: 100, activeConns: 1, inactiveConns: 2 },
+      ],
+    }]);
   });
 });

@@ -18,7 +18,7 @@ import type { IpvsOp } from './diff.js';
 import type { IpvsPort } from './ipvs-port.js';
 import { kernelEndpoint, type KernelDestination, type KernelService } from './kernel.js';
 import { flagBits } from './model.js';
-import { IpvsNetlink, IpvsNetlinkError, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from './ipvs-netlink.js';
+import { COLUMNS, IpvsNetlink, IpvsNetlinkError, type NetlinkColumns, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from './ipvs-netlink.js';
 
 export type NetlinkApplyResult = { ok: true } | { ok: false; error: string; failure: IpvsNetlinkError };
 
@@ -32,7 +32,7 @@ export interface NetlinkIpvsPort extends IpvsPort {
 export function netlinkIpvsPort(handle: IpvsNetlink = IpvsNetlink.open()): NetlinkIpvsPort {
   return {
     async read() {
-      return toKernelServices(await handle.list());
+      return kernelServicesOf(await handle.listColumns());
     },
     readDetailed() {
       return handle.list();
@@ -97,6 +97,40 @@ export function toKernelServices(services: readonly NetlinkService[]): KernelSer
         address: d.address, port: d.port, forwarding: FORWARDING[d.forwarding] ?? 'other',
         weight: d.weight, activeConns: d.activeConns, inactiveConns: d.inactiveConns,
       })),
+    });
+  }
+  return out;
+}
+
+const PROTOCOL_OF: Readonly<Record<number, KernelService['protocol']>> = { 6: 'tcp', 17: 'udp', 132: 'sctp' };
+const FORWARDING_OF: readonly KernelDestination['forwarding'][] = ['masq', 'other', 'tunnel', 'route', 'other'];
+const SVC_F_HASHED = 0x0002;
+
+/** toKernelServices straight from the addon's columns: no object per counter. */
+export function kernelServicesOf(t: NetlinkColumns): KernelService[] {
+  const { SVC_STRIDE, DEST_STRIDE } = COLUMNS;
+  const out: KernelService[] = [];
+  let di = 0;
+  for (let si = 0; si * SVC_STRIDE < t.svc.length; si++) {
+    const s = si * SVC_STRIDE;
+    const count = t.svc[s + 7] ?? 0;
+    const first = di;
+    di += count;
+    const protocol = PROTOCOL_OF[t.svc[s + 1] ?? 0];
+    if ((t.svc[s + 3] ?? 0) !== 0 || !protocol) continue;
+    const destinations: KernelDestination[] = new Array<KernelDestination>(count);
+    for (let j = 0; j < count; j++) {
+      const d = (first + j) * DEST_STRIDE;
+      // The kernel lists newest first; the applier wants oldest first.
+      destinations[count - 1 - j] = {
+        address: t.destAddr[first + j] ?? '', port: t.dest[d + 1] ?? 0, forwarding: FORWARDING_OF[(t.dest[d + 2] ?? 0) & 0x7] ?? 'other',
+        weight: t.dest[d + 3] ?? 0, activeConns: t.dest[d + 6] ?? 0, inactiveConns: t.dest[d + 7] ?? 0,
+      };
+    }
+    const scheduler = t.svcStr[si * 3 + 1] ?? '';
+    out.push({
+      protocol, vip: t.svcStr[si * 3] ?? '', port: t.svc[s + 2] ?? 0, scheduler,
+      flags: schedulerFlagNames(scheduler, (t.svc[s + 4] ?? 0) & ~SVC_F_HASHED), destinations,
     });
   }
   return out;

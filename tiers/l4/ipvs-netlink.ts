@@ -126,7 +126,18 @@ const OP_STRIDE = 16;
 const OP_STRINGS = 3;
 const OP_KINDS: readonly NetlinkOp['kind'][] = ['add-service', 'edit-service', 'delete-service', 'add-destination', 'edit-destination', 'delete-destination'];
 
-interface RawTable { svc: Float64Array; svcStr: string[]; dest: Float64Array; destAddr: string[] }
+/**
+ * The table as the addon hands it over: per service SVC_STRIDE numbers
+ * (family, protocol, port, fwmark, flags, timeout, netmask, destination
+ * count, 10 stats) and 3 strings (address, scheduler, pe); per destination,
+ * in kernel order, DEST_STRIDE numbers (family, port, connFlags, weight,
+ * upper, lower, active, inactive, persistent, tunType, tunPort, tunFlags,
+ * 10 stats) and its address. Reading a big table without building an object
+ * per counter is much cheaper (a 1,000 × 50 table: about a third).
+ */
+export interface NetlinkColumns { readonly svc: Float64Array; readonly svcStr: readonly string[]; readonly dest: Float64Array; readonly destAddr: readonly string[] }
+type RawTable = NetlinkColumns;
+export const COLUMNS = { SVC_STRIDE: 18, DEST_STRIDE: 22 } as const;
 interface RawResult { table?: RawTable; done?: number; failures?: { index: number; errno: number }[]; error?: { errno: number; what: string } }
 interface RawHandle {
   list(): Promise<RawResult>;
@@ -189,14 +200,19 @@ export class IpvsNetlink {
   }
 
   /** Every service with its destinations: one dump of the services, then one dump per service. */
-  list(): Promise<NetlinkService[]> {
+  async list(): Promise<NetlinkService[]> {
+    return tableOf(await this.listColumns());
+  }
+
+  /** The same table as columns (see NetlinkColumns), for readers that need a few fields of many destinations. */
+  listColumns(): Promise<NetlinkColumns> {
     return this.serial(async () => {
       const r = await this.raw.list();
       if (r.error) {
         const { errno, what } = r.error;
         throw new IpvsNetlinkError(`IPVS ${what}: ${errnoName(errno)} (${errno})`, errno, errnoName(errno), 'list', 'IPVS table');
       }
-      return r.table ? tableOf(r.table) : [];
+      return r.table ?? { svc: new Float64Array(0), svcStr: [], dest: new Float64Array(0), destAddr: [] };
     });
   }
 
