@@ -47,7 +47,7 @@ export async function checkBgp(env: LabEnv, up: Set<string>): Promise<Check> {
   const routers = nodesWithRole(env.site, 'router').map((n) => n.name);
   const b = blocked('BGP sessions established on every router', [...routers, ...nodesWithRole(env.site, 'reflector').map((n) => n.name)], up);
   if (b) return b;
-  const r = await until(30000, async () => {
+  const r = await until(90000, async () => {
     const all = await Promise.all(routers.map(async (rt) => [rt, await birdSessions(env, rt)] as const));
     const ok = all.every(([, s]) => s.size > 0 && [...s.values()].every((st) => st === 'Established'));
     return ok ? all : undefined;
