@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**', 'test/daemons/**', 'test/integration/**', 'test/lab/**'] } },
+      // The unit project starts the CLI as a process in a few tests: seconds on a loaded 2-core machine.
+      { test: { name: 'unit', testTimeout: 30000, include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**', 'test/daemons/**', 'test/integration/**', 'test/lab/**'] } },
       { test: { name: 'daemons', include: ['test/daemons/**/*.test.ts'], testTimeout: 60000, hookTimeout: 60000 } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 90000, hookTimeout: 90000 } },
       // The lab end to end: one boot of the user-mode-linux kernel for the whole suite.
