@@ -15,10 +15,10 @@
 // Until the scheduler is set the new service refuses new flows, as it does
 // while it has no destinations.
 import type { IpvsOp } from './diff.js';
-import type { IpvsPort } from './ipvs-port.js';
+import { ipvsadmPort, type IpvsPort } from './ipvs-port.js';
 import { kernelEndpoint, type KernelDestination, type KernelService } from './kernel.js';
 import { flagBits } from './model.js';
-import { COLUMNS, IpvsNetlink, IpvsNetlinkError, type NetlinkColumns, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from './ipvs-netlink.js';
+import { COLUMNS, IpvsNetlink, IpvsNetlinkError, netlinkAvailable, type NetlinkColumns, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from './ipvs-netlink.js';
 
 export type NetlinkApplyResult = { ok: true } | { ok: false; error: string; failure: IpvsNetlinkError };
 
@@ -57,6 +57,17 @@ export function netlinkIpvsPort(handle: IpvsNetlink = IpvsNetlink.open()): Netli
       return { ok: false, error: `${first.message}${where}${more}${held}`, failure: first };
     },
   };
+}
+
+/** The netlink port when the addon is built and the kernel has IPVS; ipvsadm otherwise, with why. */
+export function bestIpvsPort(): { readonly port: IpvsPort; readonly via: 'netlink' } | { readonly port: IpvsPort; readonly via: 'ipvsadm'; readonly reason: string } {
+  const available = netlinkAvailable();
+  if (!available.ok) return { port: ipvsadmPort(), via: 'ipvsadm', reason: available.reason };
+  try {
+    return { port: netlinkIpvsPort(), via: 'netlink' };
+  } catch (err) {
+    return { port: ipvsadmPort(), via: 'ipvsadm', reason: (err as Error).message };
+  }
 }
 
 /** Runs of deletions and of everything else, in order, with where each starts. */
