@@ -25,6 +25,6 @@ describe('the lab setup script', () => {
     const s = startScript(t, o);
     expect(s.match(/ agent --config /g)).toHaveLength(16);
     expect(s).toContain("in_node srv-2 /usr/bin/node /b/server.mjs --name srv-2 --ports 8080,8081 >> \"$LOG/srv-2.http.log\" 2>&1 &");
-    expect(s).toContain("agent --config /s/site.yaml --node rt-1 >> \"$LOG/rt-1.agent.log\" 2>&1 &");
+    expect(s).toContain("agent --config /s/site.yaml --node rt-1 --run-dir /run/tierlb/rt-1 --state-dir /var/lib/tierlb/rt-1 --config-dir /etc/tierlb/rt-1 >> \"$LOG/rt-1.agent.log\" 2>&1 &");
   });
 });

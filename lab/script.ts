@@ -69,18 +69,22 @@ function mountNamespaces(t: LabTopology): string {
   const dirs = nodes.flatMap((n) => ['etc', 'etc.work', 'varlib', 'varlib.work', 'run', 'etc-lb'].map((d) => `$ST/nodes/${n}/${d}`).concat(`"$LOG/${n}"`));
   // Every process start is expensive in the lab kernel: one mkdir, one touch,
   // then one unshare per node, all at once.
+  const perNode = t.nodes.map((n) => `  ${n.name}) c=${n.paths.configDir} r=${n.paths.runDir} s=${n.paths.stateDir} ;;`).join('\n');
   return `mkdir -p ${dirs.join(' ')}
 touch ${nodes.map((n) => `$ST/mnt/${n}`).join(' ')}
 for n in ${nodes.join(' ')}; do
   d=$ST/nodes/$n
+  case $n in
+${perNode}
+  esac
   nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "
     mount -t overlay lab -o lowerdir=/etc,upperdir=$d/etc,workdir=$d/etc.work /etc
     mount -t overlay lab -o lowerdir=/var/lib,upperdir=$d/varlib,workdir=$d/varlib.work /var/lib
-    mkdir -p /etc/lb /etc/tierlb /var/lib/tierlb/logs /var/lib/gdnsd
+    mkdir -p /etc/lb $c $s/logs /var/lib/gdnsd
     mount --bind $d/etc-lb /etc/lb
-    mount --bind '$LOG/$n' /var/lib/tierlb/logs
+    mount --bind '$LOG/$n' $s/logs
     mount --bind $d/run /run
-    mkdir -p /run/tierlb" &
+    mkdir -p $r" &
 done
 wait
 progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib per node"
@@ -115,7 +119,8 @@ export function startScript(t: LabTopology, o: ScriptOptions): string {
       lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.server)} --name ${n.name} --ports ${n.httpPorts.join(',')} >> "$LOG/${n.name}.http.log" 2>&1 &`);
       lines.push(`echo $! > "$ST/pids/${n.name}.http"`);
     }
-    lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.tierlb)} agent --config ${q(o.siteFile)} --node ${n.name} >> "$LOG/${n.name}.agent.log" 2>&1 &`);
+    const paths = `--run-dir ${q(n.paths.runDir)} --state-dir ${q(n.paths.stateDir)} --config-dir ${q(n.paths.configDir)}`;
+    lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.tierlb)} agent --config ${q(o.siteFile)} --node ${n.name} ${paths} >> "$LOG/${n.name}.agent.log" 2>&1 &`);
     lines.push(`echo $! > "$ST/pids/${n.name}.agent"`);
   }
   lines.push(`progress "started ${t.nodes.length} agents and ${t.nodes.filter((n) => n.httpPorts.length > 0).length} HTTP servers; logs in $LOG"`);

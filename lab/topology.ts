@@ -36,6 +36,13 @@ export interface LabNode {
   readonly addresses: Readonly<Record<Family, string>>;
   /** Ports a backend's lab HTTP server listens on (every address of the node). */
   readonly httpPorts: readonly number[];
+  /**
+   * The agent's folders, the site's with the node's name appended: the nodes
+   * share one process table, and an agent recognises a daemon a previous agent
+   * of its node left running by its command line (config file, socket), so
+   * two nodes' daemons must not have the same one.
+   */
+  readonly paths: { readonly runDir: string; readonly stateDir: string; readonly configDir: string };
 }
 export interface LabTopology {
   /** Every namespace, switch first; a node's namespace is named after the node (the script may prefix them all). */
@@ -110,7 +117,13 @@ function labNode(site: Site, node: SiteNode, problems: string[]): LabNode {
     name: node.name, role: node.role, ns: node.name,
     addresses: { ipv4: ipv4 ?? '0.0.0.0', ipv6: ipv6 ?? '::' },
     httpPorts: [...new Set(httpPorts)].sort((a, b) => a - b),
+    paths: labPaths(node),
   };
+}
+
+export function labPaths(node: SiteNode): LabNode['paths'] {
+  const under = (dir: string): string => `${dir.replace(/\/+$/, '')}/${node.name}`;
+  return { runDir: under(node.agent.runDir), stateDir: under(node.agent.stateDir), configDir: under(node.agent.configDir) };
 }
 
 function segmentsOf(nodes: readonly LabNode[]): Segment[] {

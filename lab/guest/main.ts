@@ -4,8 +4,8 @@
 // passed.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseSiteText } from '../../site/index.js';
-import { labTopology } from '../topology.js';
+import { overrideNode, parseSiteText, type Site } from '../../site/index.js';
+import { labPaths, labTopology } from '../topology.js';
 import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
 import { progress, uptime, type LabEnv } from './env.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
@@ -18,7 +18,14 @@ function envFromArgs(): LabEnv {
   if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
   const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
   if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  return { site: parsed.site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
+  // The site as each node's agent sees it, with the lab's per-node folders.
+  let site: Site = parsed.site;
+  for (const n of parsed.site.nodes) {
+    const r = overrideNode(site, n.name, labPaths(n));
+    if (!r.ok) throw new Error(`node ${n.name}: ${r.reason}`);
+    site = r.value;
+  }
+  return { site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
 }
 
 export function summary(checks: readonly Check[]): string[] {
