@@ -1,6 +1,11 @@
 // The kernel's IPVS table as read back, and the parser of `ipvsadm -Ln
 // --nosort`, which is the one listing that keeps the kernel's destination
 // order (newest first) and carries the connection counters. Pure.
+//
+// Firewall-mark services (`FWM  1 mh`) are not part of the model (tierlb
+// renders address services only, and the netlink port skips them too): their
+// header ends the service before it, and their destinations are dropped
+// rather than read as the previous service's.
 export interface KernelDestination {
   readonly address: string;
   readonly port: number;
@@ -21,26 +26,33 @@ export interface KernelService {
 }
 
 const SERVICE_RE = /^(TCP|UDP|SCTP)\s+(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)\s+(\S+)(?:\s+\(([^)]*)\))?/;
+const FWM_RE = /^FWM\s+\d+/;
 const DEST_RE = /^\s+->\s+(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)/;
 const FORWARDING: Record<string, KernelDestination['forwarding']> = { Tunnel: 'tunnel', Route: 'route', Masq: 'masq' };
 
 export function parseIpvsList(text: string): KernelService[] {
   const services: { head: Omit<KernelService, 'destinations'>; newestFirst: KernelDestination[] }[] = [];
+  /** The service the destination lines belong to; undefined under a firewall-mark service. */
+  let current: (typeof services)[number] | undefined;
   for (const line of text.split('\n')) {
+    if (FWM_RE.test(line)) {
+      current = undefined;
+      continue;
+    }
     const s = SERVICE_RE.exec(line);
     if (s) {
-      services.push({
+      current = {
         head: {
           protocol: (s[1] ?? 'TCP').toLowerCase() as KernelService['protocol'],
           vip: unbracket(s[2] ?? ''), port: Number(s[3]), scheduler: s[4] ?? '',
           flags: (s[5] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''),
         },
         newestFirst: [],
-      });
+      };
+      services.push(current);
       continue;
     }
     const d = DEST_RE.exec(line);
-    const current = services[services.length - 1];
     if (d && current) {
       current.newestFirst.push({
         address: unbracket(d[1] ?? ''), port: Number(d[2]), forwarding: FORWARDING[d[3] ?? ''] ?? 'other',
