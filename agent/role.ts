@@ -19,7 +19,7 @@ export interface RoleDeps {
   readonly kick: (reason: string) => void;
 }
 
-export type RoleStatus = Pick<StatusReport, 'maintenance' | 'services' | 'sessions'>;
+export type RoleStatus = Pick<StatusReport, 'maintenance' | 'services' | 'sessions' | 'notes'>;
 
 export interface Role<P> {
   /** Files whose change should start a turn (maintenance files). */

@@ -7,6 +7,7 @@ export function formatStatus(s: StatusReport): string {
   for (const m of s.maintenance) out.push(`  ${m.file}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
   if (s.lastTurn) out.push(`  last turn: ${s.lastTurn.outcome} at ${s.lastTurn.at} after ${s.lastTurn.reasons.join(', ')}`);
   for (const d of s.daemons) out.push(`  daemon ${d.name}: ${d.pid === null ? 'not running' : `pid ${d.pid}`}, ${d.restarts} restart(s)`);
+  for (const n of s.notes ?? []) out.push(`  ${n}`);
   if (s.sessions && s.sessions.length > 0) {
     out.push('', 'BGP sessions');
     out.push(...table(['PEER', 'ADDRESS', 'FAMILY', 'STATE', 'INFO'], s.sessions.map((x) => [x.peer, x.address, x.family, x.state, x.info ?? ''])));

@@ -47,4 +47,6 @@ export interface StatusReport {
   readonly daemons: readonly { readonly name: string; readonly pid: number | null; readonly restarts: number }[];
   readonly services: readonly ServiceStatus[];
   readonly sessions?: readonly SessionStatus[];
+  /** Role facts worth a line of their own (the L4 node: which IPVS port and why, the last drift check). */
+  readonly notes?: readonly string[];
 }

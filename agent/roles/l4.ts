@@ -10,14 +10,22 @@
 // stop the speaker; the IPVS table stays, so flows that still arrive are
 // scheduled the same way as on every other L4 node. A crash: the speaker dies
 // with the agent (pdeathsig), the routers withdraw, the IPVS table stays.
+//
+// Drift: every IPVS_REPAIR_MS, and on every turn that applies, the kernel's
+// table is compared with the table last verified; what differs (a
+// destination deleted by hand, a weight edited, a table lost in a restart)
+// is logged, counted in tierlb_l4_ipvs_drift_total{service}, shown by
+// `tierlb status`, and repaired by the minimal diff.
 import type { Site } from '../../site/index.js';
 import { applyNetOps } from '../../tiers/common/netops-apply.js';
 import type { NetOp } from '../../tiers/common/files.js';
 import { execaRunner } from '../../tiers/common/runner.js';
-import { renderL4 } from '../../tiers/l4/index.js';
+import { endpoint, renderL4 } from '../../tiers/l4/index.js';
 import { applyIpvs } from '../../tiers/l4/apply.js';
+import { bestIpvsPort } from '../../tiers/l4/ipvs-netlink-port.js';
 import { ipvsadmPort, type IpvsPort } from '../../tiers/l4/ipvs-port.js';
 import type { KernelService } from '../../tiers/l4/kernel.js';
+import type { IpvsState } from '../../tiers/l4/model.js';
 import { planL4Node, type L4NodePlan } from '../../tiers/l4/plan-node.js';
 import { httpMonitorFetch } from '../health/l7-monitor-fetch.js';
 import { l7CheckTargets } from '../health/l7-monitor-targets.js';
@@ -25,6 +33,7 @@ import { L7Monitor } from '../health/l7-monitor.js';
 import type { Role, RoleDeps, RoleStatus } from '../role.js';
 import { announcesMore, sameAnnouncements } from './l4-announce-order.js';
 import { DisableTracker, type DisableReading } from './l4-disable.js';
+import { describeDrift, driftByService, type DriftLine } from './l4-drift.js';
 import { checkIpvs, type IpvsAvailability } from './l4-ipvs-check.js';
 import { recordL4Metrics } from './l4-metrics.js';
 import { refreshSpeaker, startSpeaker, type StartedSpeaker } from './l4-speaker.js';
@@ -46,9 +55,23 @@ const IPVS_REVERIFY_MS = 10000;
 const SPEAKER_WATCH_MS = 2000;
 /** Bounds the stop sequence: at most this many plan/apply turns. */
 const STOP_TURNS = 4;
+/**
+ * How often the kernel's table is read and compared with the verified one. A
+ * hand edit or lost state is repaired within this; each check reads the whole
+ * table (1000 × 50 in the lab kernel: about 0.5 s through netlink, 1 s
+ * through ipvsadm), so it is not much shorter.
+ */
+export const IPVS_REPAIR_MS = 5000;
+/** A table read this recently (and verified) stands in for the read before a turn's diff; the verify read follows anyway. */
+const KNOWN_TABLE_MS = IPVS_REPAIR_MS;
+/** How long `tierlb status` keeps showing a drift that was repaired. */
+const DRIFT_SHOWN_MS = 10 * 60 * 1000;
 
-export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4Plan> {
+/** `port` is for tests; the agent picks the netlink port when the addon is built and the kernel answers, ipvsadm otherwise. */
+export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
   const { node, log, clock } = deps;
+  let port: IpvsPort = given ?? ipvsadmPort();
+  let portNote = given ? 'IPVS through the port given by the caller' : 'IPVS port not chosen yet';
   const disable = new DisableTracker(node.agent.disableFile);
   const timers = new Timers(clock, deps.kick);
   const monitor = new L7Monitor({
@@ -65,7 +88,15 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
   let lastPlan: L4NodePlan | undefined;
   let lastReading: DisableReading | undefined;
   let kernel: readonly KernelService[] | undefined;
-  let drift = new Map<string, string[]>();
+  /** Destination order that differs from the Maglev order, per service: reported, never repaired by deletion. */
+  let orderDrift = new Map<string, string[]>();
+  /** The last drift found and what became of it, per service, for status. */
+  const driftSeen = new Map<string, { at: number; lines: string[] }>();
+  /** The table last applied and read back equal: what the kernel must hold between turns. */
+  let verifiedDesired: IpvsState | undefined;
+  let kernelAt = 0;
+  let lastCheck: { at: number; outcome: string } | undefined;
+  let repairTimer: NodeJS.Timeout | undefined;
   let appliedNetOps: readonly NetOp[] | undefined;
   let speakerSite: Site | undefined;
   let speakerError: string | undefined;
@@ -101,32 +132,108 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
     // of turns read back, again and again, a table verified moments ago.
     const fresh = verifiedTable?.table === table && (leaving || clock.now() - verifiedTable.at < IPVS_REVERIFY_MS);
     if (ipvsVerified && fresh) return true;
-    const r = await applyIpvs(port, p.node.ipvs);
-    const serviceOf = (target: string): string =>
-      p.node.ipvs.services.find((s) => target === `${s.vip.includes(':') ? `[${s.vip}]` : s.vip}:${s.port}`)?.service ?? 'unknown';
-    drift = new Map();
-    const note = (target: string, line: string): void => {
-      const svc = serviceOf(target);
-      drift.set(svc, [...(drift.get(svc) ?? []), `${target}: ${line}`]);
-      deps.metrics.ipvsDrift.inc({ service: svc });
-    };
+    const known = ipvsVerified && kernel && clock.now() - kernelAt < KNOWN_TABLE_MS ? kernel : undefined;
+    const expected = verifiedDesired;
+    const r = await applyIpvs(port, p.node.ipvs, known);
     if (r.kind === 'failed') {
-      for (const op of r.remaining) note('target' in op ? op.target : `${op.service.vip}:${op.service.port}`, `still to do: ${op.op}`);
+      const still = r.remaining.map((op): DriftLine => {
+        const target = 'target' in op ? op.target : `${op.service.vip}:${op.service.port}`;
+        return { service: serviceOf(p.node.ipvs, target), target, text: `${target}: still to do: ${op.op}` };
+      });
+      for (const l of still) deps.metrics.ipvsDrift.inc({ service: l.service });
+      noteDrift(still, 'after a failed apply', 'not repaired yet');
       kernel = await port.read().catch(() => kernel);
+      kernelAt = clock.now();
       log.error({ err: r.error, remaining: r.remaining.length }, 'IPVS table not applied; VIPs will not be announced until it is');
       ipvsVerified = false;
       verifiedTable = undefined;
       return false;
     }
-    for (const d of r.orderDrift) note(d.target, `destination order differs from the Maglev order: ${d.detail}`);
+    // Drift found on the way: the kernel read before the diff against the table last verified,
+    // or, with the table known from before, a verify that differed although every operation went in.
+    const found = r.fresh ? (expected ? describeDrift(expected, r.before) : []) : (r.moved ? describeDrift(p.node.ipvs, r.moved) : []);
+    if (found.length > 0) reportDrift(found, 'while applying a turn', `repaired by ${r.applied.length} operation(s) with the turn's changes`);
+    recordOrderDrift(p.node.ipvs, r.orderDrift);
     kernel = r.kernel;
+    kernelAt = clock.now();
+    verifiedDesired = p.node.ipvs;
     verifiedTable = { table, at: clock.now() };
-    if (r.applied.length > 0) log.info({ ops: r.applied.map((o) => o.op) }, `IPVS: applied ${r.applied.length} operation(s), verified`);
+    if (r.applied.length > 0) log.info({ ops: r.applied.map((o) => o.op), reads: r.reads }, `IPVS: applied ${r.applied.length} operation(s), verified`);
     if (!ipvsVerified) {
       ipvsVerified = true;
       deps.kick('IPVS table verified');
     }
     return true;
+  };
+
+  const serviceOf = (table: IpvsState, target: string): string =>
+    table.services.find((s) => target === endpoint(s.vip, s.port))?.service ?? 'unknown';
+
+  const noteDrift = (lines: readonly DriftLine[], how: string, outcome: string): void => {
+    const at = clock.now();
+    const when = new Date(at).toISOString();
+    for (const [svc, texts] of driftByService(lines)) driftSeen.set(svc, { at, lines: texts.map((t) => `${t} (found ${how} at ${when}; ${outcome})`) });
+  };
+
+  /** Logs and counts what differed; status shows it with the outcome. */
+  const reportDrift = (lines: readonly DriftLine[], how: string, outcome: string): void => {
+    for (const l of lines) deps.metrics.ipvsDrift.inc({ service: l.service });
+    noteDrift(lines, how, outcome);
+    log.warn({ drift: lines.map((l) => ({ service: l.service, what: l.text })), how, outcome },
+      `IPVS drift found ${how}: ${lines.map((l) => l.text).join('; ')}; ${outcome}`);
+  };
+
+  /** Order drift is counted when it appears or changes, not on every turn it persists. */
+  const recordOrderDrift = (table: IpvsState, found: readonly { target: string; detail: string }[]): void => {
+    const next = new Map<string, string[]>();
+    for (const d of found) {
+      const svc = serviceOf(table, d.target);
+      next.set(svc, [...(next.get(svc) ?? []), `${d.target}: destination order differs from the Maglev order: ${d.detail}`]);
+    }
+    for (const [svc, lines] of next) {
+      if ((orderDrift.get(svc) ?? []).join('\n') === lines.join('\n')) continue;
+      deps.metrics.ipvsDrift.inc({ service: svc }, lines.length);
+      log.warn({ service: svc, drift: lines }, `IPVS order drift in ${svc}: reported, not repaired (that would delete and re-add destinations)`);
+    }
+    orderDrift = next;
+  };
+
+  /** The periodic check: read the whole table, compare with the verified one, repair the difference. */
+  const checkDrift = async (): Promise<void> => {
+    if (!ipvs.ok || !ipvsVerified || !verifiedDesired || stopRequestedAt !== undefined) return;
+    const expected = verifiedDesired;
+    let table: KernelService[];
+    try {
+      table = await port.read();
+    } catch (err) {
+      lastCheck = { at: clock.now(), outcome: `cannot read the table: ${(err as Error).message}` };
+      log.warn({ err }, 'IPVS drift check: cannot read the table');
+      return;
+    }
+    kernel = table;
+    kernelAt = clock.now();
+    const found = describeDrift(expected, table);
+    lastCheck = { at: kernelAt, outcome: found.length === 0 ? 'kernel equals the verified table' : `${found.length} difference(s)` };
+    if (found.length === 0) return;
+    const r = await applyIpvs(port, expected, table);
+    if (r.kind === 'verified') {
+      reportDrift(found, 'by the periodic check', `repaired by ${r.applied.map((o) => o.op).join(', ')}`);
+      kernel = r.kernel;
+      kernelAt = clock.now();
+      recordOrderDrift(expected, r.orderDrift);
+      return;
+    }
+    reportDrift(found, 'by the periodic check', `not repaired: ${r.error}`);
+    ipvsVerified = false;
+    verifiedTable = undefined;
+    deps.kick('IPVS drift not repaired: plan again without announcing');
+  };
+
+  /** One kernel writer at a time: the runtime's turns, the stop sequence and the drift check. */
+  const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = applying.then(f);
+    applying = next.catch(() => undefined);
+    return next;
   };
 
   const applyNow = async (site: Site, p: L4Plan): Promise<boolean> => {
@@ -186,18 +293,24 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
     return r.ok ? undefined : r.error;
   };
 
-  const apply = (site: Site, p: L4Plan): Promise<boolean> => {
-    // One apply at a time: the stop sequence applies too, beside the runtime's loop.
-    const next = applying.then(() => applyNow(site, p));
-    applying = next.catch(() => undefined);
-    return next;
-  };
+  // One apply at a time: the stop sequence applies too, beside the runtime's loop.
+  const apply = (site: Site, p: L4Plan): Promise<boolean> => exclusive(() => applyNow(site, p));
 
   return {
     watched: [node.agent.disableFile],
     async start(site) {
       ipvs = await checkIpvs();
       if (!ipvs.ok) log.error({ why: ipvs.why }, `${ipvs.why}: this L4 node will not announce any VIP`);
+      if (!given && ipvs.ok) {
+        const best = bestIpvsPort();
+        port = best.port;
+        portNote = best.via === 'netlink' ? 'IPVS through netlink (native addon)' : `IPVS through ipvsadm: ${best.reason}`;
+        log.info({ ipvsPort: best.via, ...(best.via === 'ipvsadm' ? { reason: best.reason } : {}) }, portNote);
+      }
+      repairTimer = setInterval(() => {
+        exclusive(checkDrift).catch((err: unknown) => log.error({ err }, 'IPVS drift check failed'));
+      }, IPVS_REPAIR_MS);
+      repairTimer.unref();
       speaker = await startSpeaker(deps, site);
       speakerSite = site;
       log.info({ speaker: speaker.daemon, ipvs: ipvs.ok }, 'l4 role started');
@@ -213,13 +326,18 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
     status(site): RoleStatus {
       const reading = lastReading;
       const blocker = ipvs.ok ? undefined : ipvs.why;
+      const now = clock.now();
+      const drift = new Map(orderDrift);
+      for (const [svc, seen] of driftSeen) if (now - seen.at < DRIFT_SHOWN_MS) drift.set(svc, [...(drift.get(svc) ?? []), ...seen.lines]);
       const services = l4ServiceStatus(site, { plan: lastPlan, kernel, drift, ...(blocker !== undefined ? { blocker } : {}) });
+      const check = lastCheck ? `last ${new Date(lastCheck.at).toISOString()}: ${lastCheck.outcome}` : 'not run yet';
       const withSpeaker = speakerError === undefined ? services : services.map((s) => ({
         ...s, vips: s.vips.map((v) => ({ ...v, reason: `${v.reason}; BGP speaker: ${speakerError}` })),
       }));
       return {
         maintenance: [{ file: node.agent.disableFile, state: reading?.status ?? 'not read yet', ...(reading?.disable.reason !== undefined ? { reason: reading.disable.reason } : {}) }],
         services: withSpeaker,
+        notes: [portNote, `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${check}`],
       };
     },
     async stop(site) {
@@ -234,6 +352,7 @@ export function l4Role(deps: RoleDeps, port: IpvsPort = ipvsadmPort()): Role<L4P
       }
       timers.clear();
       clearInterval(speakerWatch);
+      clearInterval(repairTimer);
       if (speaker) await deps.supervisor.stop(speaker.daemon);
       log.info('planned stop done: VIPs withdrawn, speaker stopped, IPVS table left in place');
     },

@@ -53,3 +53,43 @@ describe('applyIpvs', () => {
     expect(r.kind === 'verified' && r.applied.map((o) => o.op)).toEqual(['add-destination']);
   });
 });
+
+describe('applyIpvs with the table the caller last read', () => {
+  it('skips the read before the diff: one read, the verify', async () => {
+    const k = new FakeIpvs();
+    const first = await applyIpvs(k, planIpvs(site, l4));
+    if (first.kind !== 'verified') throw new Error('expected a verified first apply');
+    const r = await applyIpvs(k, planIpvs(site, l4, new Map([['l7-2', 0]])), first.kernel);
+    if (r.kind !== 'verified') throw new Error(`expected verified, got ${r.kind}`);
+    expect([r.reads, r.fresh, r.moved]).toEqual([1, false, undefined]);
+    expect(r.applied.length).toBeGreaterThan(0);
+    expect(r.applied.every((o) => o.op === 'edit-destination')).toBe(true);
+  });
+
+  it('catches up in a second round when the kernel moved since (a destination deleted by hand)', async () => {
+    const k = new FakeIpvs();
+    const first = await applyIpvs(k, planIpvs(site, l4));
+    if (first.kind !== 'verified') throw new Error('expected a verified first apply');
+    const svc = k.services[0];
+    if (!svc) throw new Error('expected a service');
+    Object.assign(svc, { destinations: svc.destinations.slice(1) });
+    const r = await applyIpvs(k, planIpvs(site, l4), first.kernel);
+    expect(r.kind).toBe('verified');
+    expect(r.kind === 'verified' && [r.reads, r.moved !== undefined]).toEqual([2, true]);
+    expect(r.kind === 'verified' && r.applied.map((o) => o.op)).toEqual(['add-destination']);
+    expect(k.services[0]?.destinations).toHaveLength(4);
+  });
+
+  it('catches up when the stale table made the kernel refuse an edit', async () => {
+    const k = new FakeIpvs();
+    const first = await applyIpvs(k, planIpvs(site, l4));
+    if (first.kind !== 'verified') throw new Error('expected a verified first apply');
+    const svc = k.services[0];
+    if (!svc) throw new Error('expected a service');
+    Object.assign(svc, { destinations: svc.destinations.slice(1) });
+    k.failNext = 'No such destination';
+    const r = await applyIpvs(k, planIpvs(site, l4, new Map([['l7-1', 0]])), first.kernel);
+    expect(r.kind).toBe('verified');
+    expect(k.services[0]?.destinations.find((d) => d.address.endsWith('31'))?.weight).toBe(0);
+  });
+});

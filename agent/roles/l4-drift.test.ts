@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { loadSite, nodeOf } from '../../test/helpers/site.js';
+import { applyIpvs } from '../../tiers/l4/apply.js';
+import { FakeIpvs } from '../../tiers/l4/fake-ipvs.js';
+import { planIpvs } from '../../tiers/l4/index.js';
+import { describeDrift, driftByService, UNPLANNED } from './l4-drift.js';
+
+const site = loadSite();
+const l4 = nodeOf(site, 'l4-1');
+const table = planIpvs(site, l4);
+
+async function kernel(): Promise<FakeIpvs> {
+  const k = new FakeIpvs();
+  await applyIpvs(k, table);
+  return k;
+}
+
+describe('describeDrift', () => {
+  it('finds nothing when the kernel holds the verified table', async () => {
+    expect(describeDrift(table, (await kernel()).services)).toEqual([]);
+  });
+
+  it('names a destination deleted by hand and a weight edited by hand, per service', async () => {
+    const k = await kernel();
+    const svc = k.services[0];
+    if (!svc) throw new Error('expected a service');
+    const [gone, edited] = [svc.destinations[0], svc.destinations[1]];
+    Object.assign(svc, { destinations: svc.destinations.slice(1) });
+    if (edited) Object.assign(edited, { weight: 7 });
+    const lines = describeDrift(table, k.services);
+    expect(lines.map((l) => l.service)).toEqual(['web', 'web']);
+    expect(lines[0]?.text).toMatch(new RegExp(`real server l7-1 ${gone?.address ?? '?'}:80 missing from the kernel \\(plan: weight 100\\)`));
+    expect(lines[1]?.text).toMatch(/real server l7-2 .* has tunnel weight 7 in the kernel, plan tunnel weight 100/);
+    expect([...driftByService(lines).keys()]).toEqual(['web']);
+  });
+
+  it('names a lost service once, and a service the plan does not have', async () => {
+    const k = await kernel();
+    const first = k.services[0];
+    if (!first) throw new Error('expected a service');
+    k.services = [...k.services.slice(1), { ...first, vip: '192.0.2.99', destinations: [] }];
+    const lines = describeDrift(table, k.services);
+    expect(lines.filter((l) => l.text.includes(`${first.vip}:${first.port}`)).map((l) => l.text)).toEqual([`service ${first.vip}:${first.port} missing from the kernel`]);
+    expect(lines.find((l) => l.service === UNPLANNED)?.text).toBe(`service 192.0.2.99:${first.port} in the kernel but not in the plan`);
+  });
+});
