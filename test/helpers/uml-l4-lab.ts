@@ -89,12 +89,10 @@ export function labFiles(speaker: 'gobgp' | 'bird'): Record<string, string> {
 
 const p = guestPaths;
 
-/**
- * Every wait is bounded (`upto MS CMD`); a step that times out is written as
- * such and the script goes on, so the host sees every figure it could get.
- */
-export function labScript(opts: { readonly tierlb: string; readonly crash: boolean }): string {
+/** The nodes, daemons and shell helpers every L4 lab script starts from; start_agent runs the agent as $AGENT. */
+function labSetup(tierlb: string): string {
   const l4 = p('l4-1');
+  const opts = { tierlb };
   return `
 export TMPDIR=/tmp HOME=/tmp
 R=$SHARE/results.env
@@ -159,7 +157,16 @@ start_agent() {
   AGENT=$!
 }
 
-# 1. Agent start; the route appears only once IPVS holds the table.
+`;
+}
+
+/**
+ * Every wait is bounded (`upto MS CMD`); a step that times out is written as
+ * such and the script goes on, so the host sees every figure it could get.
+ */
+export function labScript(opts: { readonly tierlb: string; readonly crash: boolean }): string {
+  const l4 = p('l4-1');
+  return `${labSetup(opts.tierlb)}# 1. Agent start; the route appears only once IPVS holds the table.
 t=$(ms); start_agent
 upto 40000 status_up && res agent_start_ms $(( $(ms) - t )) || res agent_start_ms timeout
 t_ipvs=; t_route=; s0=$(ms)
@@ -209,5 +216,61 @@ t=$(ms); res sigkill_at $t; kill -KILL $AGENT
 upto 20000 no_route && res crash_withdraw_ms $(( $(ms) - t )) || res crash_withdraw_ms timeout
 ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-crash.txt 2>&1 || true
 ` : ''}res done 1
+`;
+}
+
+/**
+ * The bundle again, one level deeper and with native/ beside it, so the
+ * netlink addon loader (which looks two folders up from its module for
+ * native/build/Release) finds the built addon: the agent then runs with the
+ * netlink IPVS port, as on a node where `npm run build:native` ran.
+ */
+export async function withNativeAddon(bundleDir: string, main: string): Promise<string> {
+  const { copyFile, mkdir, symlink } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const deeper = join(bundleDir, 'l4', 'agent');
+  await mkdir(deeper, { recursive: true });
+  await copyFile(main, join(deeper, 'tierlb.mjs'));
+  await symlink(join(REPO, 'native'), join(bundleDir, 'native'));
+  return join(deeper, 'tierlb.mjs');
+}
+
+/**
+ * Drift and its repair: the agent announces with a verified table, then a
+ * destination is deleted by hand (`ipvsadm -d`) and a weight edited by hand
+ * (`ipvsadm -e`); the script times how long until the kernel holds the
+ * planned table again, and keeps status, /metrics and the table after each.
+ */
+export function labDriftScript(opts: { readonly tierlb: string }): string {
+  const vs = `${VIP}:80`;
+  return `${labSetup(opts.tierlb)}t=$(ms); start_agent
+upto 40000 status_up && res agent_start_ms $(( $(ms) - t )) || res agent_start_ms timeout
+both_100() { [ "$(ip netns exec l4-1 ipvsadm -Ln | grep -Ec 'Tunnel +100 ')" = 2 ]; }
+upto 40000 route_via && res route_after_start_ms $(( $(ms) - t )) || res route_after_start_ms timeout
+upto 20000 both_100 && res full_weights_ms $(( $(ms) - t )) || res full_weights_ms timeout
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-before.txt 2>&1 || true
+ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-before.txt 2>&1 || true
+has_l72() { ip netns exec l4-1 ipvsadm -Ln | grep -q '${NODES['l7-2']}:80'; }
+l71_100() { ip netns exec l4-1 ipvsadm -Ln | grep -Eq '${NODES['l7-1']}:80 +Tunnel +100 '; }
+# Polls at 0.1 s: the figure is the repair time, the poll adds at most that.
+fast() { lim=$1; shift; s0=$(ms); while ! "$@" >/dev/null 2>&1; do [ $(( $(ms) - s0 )) -gt $lim ] && return 1; sleep 0.1; done; return 0; }
+
+# 1. A destination deleted by hand.
+t=$(ms); ip netns exec l4-1 ipvsadm -d -t ${vs} -r ${NODES['l7-2']}:80 && res deleted_at $t || res deleted_at failed
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-deleted.txt 2>&1 || true
+fast 15000 has_l72 && res delete_restored_ms $(( $(ms) - t )) || res delete_restored_ms timeout
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-restored.txt 2>&1 || true
+ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status-drift.txt 2>&1 || true
+ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-delete.txt 2>&1 || true
+
+# 2. A weight edited by hand.
+t=$(ms); ip netns exec l4-1 ipvsadm -e -t ${vs} -r ${NODES['l7-1']}:80 -i -w 42 && res edited_at $t || res edited_at failed
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-edited.txt 2>&1 || true
+fast 15000 l71_100 && res weight_restored_ms $(( $(ms) - t )) || res weight_restored_ms timeout
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-weight-back.txt 2>&1 || true
+ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status-weight.txt 2>&1 || true
+ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-weight.txt 2>&1 || true
+kill -KILL $AGENT
+res done 1
 `;
 }

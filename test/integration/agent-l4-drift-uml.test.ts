@@ -1,0 +1,125 @@
+// Drift repair for real, inside the user-mode-linux kernel (the host kernel
+// has no IPVS): the L4 agent runs with the netlink IPVS port; a destination
+// deleted by hand with `ipvsadm -d` is back within the agent's repair
+// interval, counted in tierlb_l4_ipvs_drift_total and shown by
+// `tierlb status` with what differed; a weight edited by hand with
+// `ipvsadm -e` is put back.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
+import { IPVS_REPAIR_MS } from '../../agent/roles/l4.js';
+import { parseIpvsList } from '../../tiers/l4/kernel.js';
+import { netlinkAvailable } from '../../tiers/l4/ipvs-netlink.js';
+import { bundleTierlb, type TierlbBundle } from '../helpers/uml-bundle.js';
+import { labDriftScript, labFiles, NODES, VIP, withNativeAddon } from '../helpers/uml-l4-lab.js';
+
+const runs: UmlRun[] = [];
+const passed = new Set<UmlRun>();
+let bundle: TierlbBundle | undefined;
+let main: string | undefined;
+beforeAll(async () => {
+  bundle = await bundleTierlb();
+  main = await withNativeAddon(bundle.dir, bundle.main);
+});
+afterAll(async () => {
+  for (const r of runs) if (passed.has(r)) await removeUmlShare(r);
+  await bundle?.remove();
+});
+
+/**
+ * The measured repair time is the agent's interval plus what the check
+ * itself takes in the one-CPU emulated guest (a read, a diff, one netlink
+ * operation, a verify read) plus the script's 0.1 s poll.
+ */
+const CHECK_SLACK_MS = 1500;
+
+function read(run: UmlRun, name: string): string {
+  try {
+    return readFileSync(join(run.shareDir, name), 'utf8');
+  } catch {
+    return `(no ${name})`;
+  }
+}
+
+function results(run: UmlRun): Record<string, string> {
+  return Object.fromEntries(read(run, 'results.env').split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2) as [string, string]));
+}
+
+function driftCount(metrics: string): number {
+  const m = /^tierlb_l4_ipvs_drift_total\{service="web"\} (\d+)/m.exec(metrics);
+  return m ? Number(m[1]) : 0;
+}
+
+/** The agent's log lines (pino JSON) from `since` on whose message contains `text`. */
+function logLines(log: string, since: number, text: string): { at: number; msg: string }[] {
+  return log.split('\n').flatMap((line) => {
+    if (!line.startsWith('{') || !line.includes(text)) return [];
+    try {
+      const { time, msg } = JSON.parse(line) as { time?: string; msg?: string };
+      const at = Date.parse(time ?? '');
+      return at >= since && msg?.includes(text) ? [{ at, msg }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => {
+  it('puts back a destination deleted by hand and a weight edited by hand, and says so', async () => {
+    expect(netlinkAvailable(), 'the netlink addon must be built (npm run build:native) for this test').toEqual({ ok: true });
+    if (!main) throw new Error('expected the tierlb bundle from beforeAll');
+    const started = Date.now();
+    const run = await runInUml(labDriftScript({ tierlb: main }), {
+      modules: ['ip_vs', 'ip_vs_mh', 'ipip', 'dummy', 'veth', 'bridge'], files: labFiles('gobgp'), memMb: 1024, timeoutMs: 180000,
+    });
+    runs.push(run);
+    const r = results(run);
+    const log = read(run, 'agent.log');
+    const context = [
+      `share folder (kept): ${run.shareDir}`, `results:\n${read(run, 'results.env')}`, `guest output:\n${run.output.slice(-2000)}`,
+      `agent log (drift lines):\n${log.split('\n').filter((l) => /drift|IPVS/.test(l)).slice(-30).join('\n')}`,
+      `status after the delete:\n${read(run, 'status-drift.txt')}`, `console (tail):\n${run.console.slice(-1500)}`,
+    ].join('\n\n');
+    console.log(`UML run ${Date.now() - started} ms; figures: ${JSON.stringify(r)}`);
+    expect(r.done, `the guest script did not finish\n${context}`).toBe('1');
+
+    // The netlink port, and status says so.
+    expect(logLines(log, 0, 'IPVS through netlink').length, `agent log: IPVS through netlink\n${context}`).toBe(1);
+    expect(read(run, 'status-drift.txt'), context).toContain('IPVS through netlink (native addon)');
+    const before = parseIpvsList(read(run, 'ipvs-before.txt'))[0];
+    expect(before?.destinations.map((d) => [d.address, d.weight]), context).toEqual([[NODES['l7-1'], 100], [NODES['l7-2'], 100]]);
+    const driftBefore = driftCount(read(run, 'metrics-before.txt'));
+
+    // 1. ipvsadm -d: the destination is back within the repair interval, counted, shown, logged.
+    const deletedAt = Number(r.deleted_at);
+    expect(Number.isFinite(deletedAt), context).toBe(true);
+    expect(parseIpvsList(read(run, 'ipvs-deleted.txt'))[0]?.destinations.map((d) => d.address), 'the hand delete took').toEqual([NODES['l7-1']]);
+    const found = logLines(log, deletedAt, 'IPVS drift found')[0];
+    const restoredMs = Number(r.delete_restored_ms);
+    console.log(`ipvsadm -d: agent logs the drift after ${found ? found.at - deletedAt : NaN} ms, the kernel holds the destination again after ${restoredMs} ms (repair interval ${IPVS_REPAIR_MS} ms): ${found?.msg ?? '(no log line)'}`);
+    expect(found?.msg, context).toContain(`real server l7-2 ${NODES['l7-2']}:80 missing from the kernel`);
+    expect((found?.at ?? Infinity) - deletedAt, `drift found within the repair interval\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS);
+    expect(restoredMs, `destination restored within the repair interval + the check's own time\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS + CHECK_SLACK_MS);
+    const restored = parseIpvsList(read(run, 'ipvs-restored.txt'))[0];
+    expect(restored?.destinations.map((d) => [d.address, d.weight, d.forwarding]), context).toEqual([[NODES['l7-1'], 100, 'tunnel'], [NODES['l7-2'], 100, 'tunnel']]);
+    const afterDelete = driftCount(read(run, 'metrics-delete.txt'));
+    expect(afterDelete, `tierlb_l4_ipvs_drift_total{service="web"} counts the delete\n${context}`).toBeGreaterThan(driftBefore);
+    const status = read(run, 'status-drift.txt');
+    expect(status, `status shows the drift\n${status}`).toMatch(new RegExp(`drift: ${VIP.replaceAll('.', '\\.')}:80: real server l7-2 .* missing from the kernel .*repaired`));
+
+    // 2. ipvsadm -e: the weight is put back.
+    const editedAt = Number(r.edited_at);
+    expect(Number.isFinite(editedAt), context).toBe(true);
+    expect(parseIpvsList(read(run, 'ipvs-edited.txt'))[0]?.destinations.find((d) => d.address === NODES['l7-1'])?.weight, 'the hand edit took').toBe(42);
+    const weightMs = Number(r.weight_restored_ms);
+    const edited = logLines(log, editedAt, 'IPVS drift found')[0];
+    console.log(`ipvsadm -e -w 42: weight back to 100 after ${weightMs} ms: ${edited?.msg ?? '(no log line)'}`);
+    expect(edited?.msg, context).toMatch(/real server l7-1 .* weight 42 in the kernel, plan tunnel weight 100/);
+    expect(weightMs, `weight restored within the repair interval + the check's own time\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS + CHECK_SLACK_MS);
+    expect(parseIpvsList(read(run, 'ipvs-weight-back.txt'))[0]?.destinations.map((d) => [d.address, d.weight]), context).toEqual([[NODES['l7-1'], 100], [NODES['l7-2'], 100]]);
+    expect(driftCount(read(run, 'metrics-weight.txt')), context).toBeGreaterThan(afterDelete);
+    expect(read(run, 'status-weight.txt'), context).toMatch(/drift: .*weight 42 in the kernel/);
+    passed.add(run);
+  }, 240000);
+});
