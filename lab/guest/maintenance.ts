@@ -19,7 +19,8 @@ async function usersStillServed(env: LabEnv, avoid?: (a: Answer) => string | und
   const answers = await request(env, userRequests(env, 24));
   const failed = answers.filter((a) => !a.ok);
   const wrong = avoid ? answers.map(avoid).filter((w): w is string => w !== undefined) : [];
-  return { ok: failed.length === 0 && wrong.length === 0, detail: `${answers.length - failed.length}/${answers.length} answered${wrong.length ? `, ${wrong.length} by ${wrong[0]}` : ''}` };
+  const errors = [...new Set(failed.map((f) => `${f.error ?? f.status}`))].join(',');
+  return { ok: failed.length === 0 && wrong.length === 0, detail: `${answers.length - failed.length}/${answers.length} answered${failed.length ? ` (failed: ${errors})` : ''}${wrong.length ? `, ${wrong.length} by ${wrong[0]}` : ''}` };
 }
 
 export async function l4Disable(env: LabEnv, up: Set<string>): Promise<Check[]> {
@@ -45,7 +46,7 @@ export async function l4Disable(env: LabEnv, up: Set<string>): Promise<Check[]> 
   return [
     { name, ok: gone.value !== undefined && during.ok, detail: `withdrawn in ${(gone.ms / 1000).toFixed(1)} s; ${during.detail}`, ms: gone.ms },
     { name: `rm /etc/lb/disable on ${target}: routers get its next hop back`, ok: back.value !== undefined, detail: `${(back.ms / 1000).toFixed(1)} s`, ms: back.ms },
-    { name: `long downloads through ${target} survive its withdrawal`, ok: broken.length === 0 && flows.length > 0, detail: `${flows.length - broken.length}/${flows.length} complete` },
+    { name: `long downloads through ${target} survive its withdrawal`, ok: broken.length === 0 && flows.length > 0, detail: `${flows.length - broken.length}/${flows.length} complete${broken.length ? ` (broken: ${[...new Set(broken.map((f) => f.error ?? f.status))].join(',')})` : ''}` },
   ];
 }
 
