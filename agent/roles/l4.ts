@@ -147,6 +147,8 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
       log.error({ err: r.error, remaining: r.remaining.length }, 'IPVS table not applied; VIPs will not be announced until it is');
       ipvsVerified = false;
       verifiedTable = undefined;
+      // A partly applied change set is not drift: compare with nothing until a table verifies again.
+      verifiedDesired = undefined;
       return false;
     }
     // Drift found on the way: the kernel read before the diff against the table last verified,
@@ -226,6 +228,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     reportDrift(found, 'by the periodic check', `not repaired: ${r.error}`);
     ipvsVerified = false;
     verifiedTable = undefined;
+    verifiedDesired = undefined;
     deps.kick('IPVS drift not repaired: plan again without announcing');
   };
 
