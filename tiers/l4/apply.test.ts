@@ -93,3 +93,13 @@ describe('applyIpvs with the table the caller last read', () => {
     expect(k.services[0]?.destinations.find((d) => d.address.endsWith('31'))?.weight).toBe(0);
   });
 });
+
+describe('applyIpvs when the table cannot be read back', () => {
+  it('fails instead of throwing, so the caller does not announce', async () => {
+    const k = new FakeIpvs();
+    let reads = 0;
+    const port = { apply: k.apply.bind(k), read: async () => { if (++reads > 1) throw new Error('netlink: EPERM'); return k.read(); } };
+    const r = await applyIpvs(port, planIpvs(site, l4));
+    expect(r.kind === 'failed' && r.error).toMatch(/cannot read the IPVS table back: netlink: EPERM/);
+  });
+});

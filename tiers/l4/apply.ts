@@ -48,7 +48,12 @@ export async function applyIpvs(port: IpvsPort, desired: IpvsState, known?: read
   const result = await port.apply(diff.ops);
   // A refusal after a stale `known` (an edit of a destination deleted by hand) is settled by the round from the verify read.
   if (!result.ok && !known) return { kind: 'failed', applied: [], error: result.error, remaining: diff.ops };
-  let after = await read();
+  let after: KernelService[];
+  try {
+    after = await read();
+  } catch (err) {
+    return { kind: 'failed', applied: result.ok ? diff.ops : [], error: `cannot read the IPVS table back: ${(err as Error).message}`, remaining: diff.ops };
+  }
   let left = diffIpvs(desired, after);
   let moved: KernelService[] | undefined;
   const applied = result.ok ? [...diff.ops] : [];
@@ -57,7 +62,11 @@ export async function applyIpvs(port: IpvsPort, desired: IpvsState, known?: read
     const again = await port.apply(left.ops);
     if (!again.ok) return { kind: 'failed', applied, error: again.error, remaining: left.ops };
     applied.push(...left.ops);
-    after = await read();
+    try {
+      after = await read();
+    } catch (err) {
+      return { kind: 'failed', applied, error: `cannot read the IPVS table back: ${(err as Error).message}`, remaining: left.ops };
+    }
     left = diffIpvs(desired, after);
   }
   if (left.ops.length > 0) {
