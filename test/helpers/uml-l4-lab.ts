@@ -270,6 +270,11 @@ fast 15000 l71_100 && res weight_restored_ms $(( $(ms) - t )) || res weight_rest
 ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-weight-back.txt 2>&1 || true
 ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status-weight.txt 2>&1 || true
 ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-weight.txt 2>&1 || true
+
+# 3. The whole table lost (as after a reboot or ipvsadm -C) while the agent runs.
+t=$(ms); ip netns exec l4-1 ipvsadm -C && res cleared_at $t || res cleared_at failed
+fast 15000 both_100 && res clear_restored_ms $(( $(ms) - t )) || res clear_restored_ms timeout
+ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-clear.txt 2>&1 || true
 kill -KILL $AGENT
 res done 1
 `;

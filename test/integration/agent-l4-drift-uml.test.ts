@@ -3,7 +3,7 @@
 // deleted by hand with `ipvsadm -d` is back within the agent's repair
 // interval, counted in tierlb_l4_ipvs_drift_total and shown by
 // `tierlb status` with what differed; a weight edited by hand with
-// `ipvsadm -e` is put back.
+// `ipvsadm -e` is put back; a flushed table (`ipvsadm -C`) is rebuilt.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,18 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     expect(parseIpvsList(read(run, 'ipvs-weight-back.txt'))[0]?.destinations.map((d) => [d.address, d.weight]), context).toEqual([[NODES['l7-1'], 100], [NODES['l7-2'], 100]]);
     expect(driftCount(read(run, 'metrics-weight.txt')), context).toBeGreaterThan(afterDelete);
     expect(read(run, 'status-weight.txt'), context).toMatch(/drift: .*weight 42 in the kernel/);
+
+    // 3. The whole table flushed: rebuilt in the Maglev order.
+    const clearedAt = Number(r.cleared_at);
+    expect(Number.isFinite(clearedAt), context).toBe(true);
+    const clearMs = Number(r.clear_restored_ms);
+    const cleared = logLines(log, clearedAt, 'IPVS drift found')[0];
+    console.log(`ipvsadm -C: table back after ${clearMs} ms: ${cleared?.msg ?? '(no log line)'}`);
+    expect(cleared?.msg, context).toContain(`service ${VIP}:80 missing from the kernel`);
+    expect(clearMs, `table rebuilt within the repair interval + the check's own time\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS + CHECK_SLACK_MS);
+    const rebuilt = parseIpvsList(read(run, 'ipvs-after-clear.txt'))[0];
+    expect(rebuilt && [rebuilt.scheduler, rebuilt.destinations.map((d) => [d.address, d.weight, d.forwarding])], context)
+      .toEqual(['mh', [[NODES['l7-1'], 100, 'tunnel'], [NODES['l7-2'], 100, 'tunnel']]]);
     passed.add(run);
   }, 240000);
 });
