@@ -78,7 +78,7 @@ const serviceSchema = obj({
   pool: token('name of the pool of backend servers'),
   l4: obj({
     scheduler: z.literal('mh').default('mh').meta({ description: 'IPVS scheduler; Maglev consistent hashing keeps flows on the same L7 node across L4 nodes' }),
-    flags: z.array(z.enum(MH_FLAGS)).default([]).meta({ description: 'mh scheduler flags: mh-port hashes the source port too, mh-fallback skips destinations with weight 0' }),
+    flags: z.array(z.enum(MH_FLAGS)).default(['mh-fallback']).meta({ description: 'mh scheduler flags: mh-port hashes the source port too; mh-fallback (required) sends a new flow whose node has weight 0 to the next one, which is how an L7 node drains' }),
     forwarding: z.literal('tunnel').default('tunnel').meta({ description: 'IPVS forwarding method' }),
     quorum: intIn(1, 1000, 'healthy L7 nodes needed to announce the VIPs').default(1),
     depoolThreshold: z.number().min(0).max(1).default(0.5).meta({ description: 'share of L7 nodes kept in the table even when checks fail' }),

@@ -25,7 +25,7 @@ export function labSiteValue(speaker: 'gobgp' | 'bird'): Record<string, unknown>
     },
     services: [{
       name: 'web', vips: [VIP], ports: [80], pool: 'web',
-      l4: { scheduler: 'mh', flags: [], quorum: 1 },
+      l4: { scheduler: 'mh', flags: ['mh-fallback'], quorum: 1 },
       l7: { mode: 'http', balance: 'roundrobin', check: { path: '/healthz', expectStatus: 200, interval: '1s', timeout: '1s', rise: 2, fall: 2 } },
     }],
     pools: [{ name: 'web', servers: [{ name: 'srv-1', address: NODES['srv-1'], port: 8080, node: 'srv-1' }] }],

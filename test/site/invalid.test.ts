@@ -106,6 +106,7 @@ const RULES: Case[] = [
   },
   { name: 'a VIP that is a node address', edit: set(['services', 0, 'vips', 0], '10.0.0.1'), path: 'services[0].vips[0]', reason: 'VIP 10.0.0.1 is also a node\'s own address' },
   { name: 'a UDP service', edit: set(['services', 0, 'protocol'], 'udp'), path: 'services[0].protocol', reason: 'cannot terminate UDP' },
+  { name: 'mh without mh-fallback', edit: set(['services', 1, 'l4', 'flags'], ['mh-port']), path: 'services[1].l4.flags', reason: 'expected mh-fallback among the flags' },
   { name: 'a quorum above the number of L7 nodes', edit: set(['services', 0, 'l4', 'quorum'], 5), path: 'services[0].l4.quorum', reason: 'expected at most 4 (the L7 nodes serving the service), got 5' },
   { name: 'a check timeout above its interval', edit: set(['services', 0, 'l7', 'check', 'timeout'], '2s'), path: 'services[0].l7.check.timeout', reason: 'expected at most the check interval (1s), got 2s' },
   {

@@ -24,7 +24,7 @@ describe('diffIpvs', () => {
     const d = diffIpvs(plan(), []);
     const first = ipvsOpsText(d.ops).split('\n').slice(0, 5);
     expect(first).toEqual([
-      '-A -t 198.51.100.1:80 -s mh',
+      '-A -t 198.51.100.1:80 -s mh -b mh-fallback',
       '-a -t 198.51.100.1:80 -r 10.0.1.31:80 -i -w 100',
       '-a -t 198.51.100.1:80 -r 10.0.1.32:80 -i -w 100',
       '-a -t 198.51.100.1:80 -r 10.0.1.33:80 -i -w 100',
@@ -62,15 +62,15 @@ describe('diffIpvs', () => {
       { protocol: 'tcp' as const, vip: '192.0.2.9', port: 443, scheduler: 'rr', flags: [], destinations: [] },
     ].filter((_s, i) => i !== 1);
     const text = ipvsOpsText(diffIpvs(plan(), kernel).ops).trim().split('\n');
-    expect(text[0]).toBe('-A -t 198.51.100.2:80 -s mh');
+    expect(text[0]).toBe('-A -t 198.51.100.2:80 -s mh -b mh-fallback');
     expect(text.slice(-2)).toEqual(['-d -t 198.51.100.1:80 -r 10.0.1.99:80', '-D -t 192.0.2.9:443']);
   });
 
   it('edits a service whose scheduler flags differ', () => {
     const kernel = kernelOf(plan()).map((s) => ({ ...s, flags: [] }));
     const text = ipvsOpsText(diffIpvs(plan(), kernel).ops);
-    expect(text).toContain('-E -t 198.51.100.3:80 -s mh -b mh-port');
-    expect(text).not.toContain('-E -t 198.51.100.1:80');
+    expect(text).toContain('-E -t 198.51.100.3:80 -s mh -b mh-fallback,mh-port');
+    expect(text).toContain('-E -t 198.51.100.1:80 -s mh -b mh-fallback');
   });
 
   it('applying the diff to its kernel is idempotent: the second diff is empty', () => {

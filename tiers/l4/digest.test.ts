@@ -18,7 +18,7 @@ describe('tableDigest', () => {
 
   it('hashes the canonical text of the table', () => {
     expect(tableText(first)).toBe(
-      'tcp 198.51.100.1:80 mh -; 10.0.1.31:80 100; 10.0.1.32:80 100; 10.0.1.33:80 100; 10.0.1.34:80 100',
+      'tcp 198.51.100.1:80 mh mh-fallback; 10.0.1.31:80 100; 10.0.1.32:80 100; 10.0.1.33:80 100; 10.0.1.34:80 100',
     );
   });
 

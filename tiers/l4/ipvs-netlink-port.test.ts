@@ -18,7 +18,7 @@ describe('netlinkOpsOf', () => {
     const n = first.service.destinations.length;
     expect(ops[0]).toMatchObject({ kind: 'add-service', service: { address: first.service.vip, scheduler: 'none' } });
     expect(ops.slice(1, 1 + n).map((o) => o.kind === 'add-destination' && o.destination.address)).toEqual(first.service.destinations.map((d) => d.address));
-    expect(ops[1 + n]).toEqual({ kind: 'edit-service', service: { protocol: 'tcp', address: first.service.vip, port: first.service.port, scheduler: 'mh', flags: 0 } });
+    expect(ops[1 + n]).toEqual({ kind: 'edit-service', service: { protocol: 'tcp', address: first.service.vip, port: first.service.port, scheduler: 'mh', flags: 0x08 } });
     // One extra operation per new service, reported as that service's add.
     const services = diff.ops.filter((o) => o.op === 'add-service').length;
     expect(ops).toHaveLength(diff.ops.length + services);
@@ -30,7 +30,7 @@ describe('netlinkOpsOf', () => {
     const [svc] = planIpvs(site, l4).services;
     if (!svc) throw new Error('no service');
     const { ops } = netlinkOpsOf([{ op: 'add-service', service: svc }]);
-    expect(ops).toEqual([{ kind: 'add-service', service: { protocol: 'tcp', address: svc.vip, port: svc.port, scheduler: 'mh', flags: 0 } }]);
+    expect(ops).toEqual([{ kind: 'add-service', service: { protocol: 'tcp', address: svc.vip, port: svc.port, scheduler: 'mh', flags: 0x08 } }]);
   });
 
   it('sends mh flags as IP_VS_SVC_F_SCHED1/2 bits and destinations as ipip tunnels', () => {

@@ -41,7 +41,7 @@ describe('planIpvs', () => {
   });
 
   it('uses the mh scheduler over tcp with the flags of the service', () => {
-    expect(serviceAt('198.51.100.3', 80)).toMatchObject({ protocol: 'tcp', scheduler: 'mh', flags: ['mh-port'] });
+    expect(serviceAt('198.51.100.3', 80)).toMatchObject({ protocol: 'tcp', scheduler: 'mh', flags: ['mh-fallback', 'mh-port'] });
   });
 
   it('is empty on a node that is not an l4 node', () => {
@@ -74,7 +74,8 @@ describe('scheduler flags', () => {
   });
 
   it('render no -b at all when there are none', () => {
-    expect(ipvsRulesText(plan).split('\n')[0]).toBe('-A -t 198.51.100.1:80 -s mh');
+    const bare = { services: plan.services.map((s) => ({ ...s, flags: [] })) };
+    expect(ipvsRulesText(bare).split('\n')[0]).toBe('-A -t 198.51.100.1:80 -s mh');
   });
 
   it('map to IP_VS_SVC_F_SCHED1 for mh-fallback and IP_VS_SVC_F_SCHED2 for mh-port', () => {
