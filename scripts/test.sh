@@ -12,3 +12,5 @@ echo "== tests"
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 npx vitest run --project unit
 npx vitest run --project daemons --project integration --no-file-parallelism
+echo "== lab end to end (user-mode-linux kernel)"
+npx vitest run --project lab
