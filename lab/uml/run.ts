@@ -4,7 +4,8 @@
 // inside, because linux.uml's own exit status does not carry the guest's.
 import { execa } from 'execa';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 const UML_MODULES = '/usr/lib/uml/modules';
@@ -71,12 +72,25 @@ export async function removeUmlShare(run: UmlRun): Promise<void> {
   await rm(run.shareDir, { recursive: true, force: true });
 }
 
+/** The checkout this file is in: guest scripts run its code and its bundles. */
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The guest mounts a fresh tmpfs on /tmp, which hides a checkout or a share
+ * folder under /tmp (a CI clone, say); each is mounted again from the host at
+ * the same path.
+ */
+function visibleAgain(paths: readonly string[]): string[] {
+  const quoted = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
+  return [...new Set(paths)].map((p) => `mkdir -p ${quoted(p)} 2>/dev/null; mount -t hostfs none ${quoted(p)} -o ${quoted(p)}`);
+}
+
 function initScript(share: string, modules: readonly string[]): string {
   return `#!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs tmp /tmp
-mount -t hostfs none ${share} -o ${share}
+${visibleAgain([REPO, share]).join('\n')}
 export SHARE=${share} PATH=/usr/sbin:/usr/bin:/sbin:/bin
 modprobe() { /sbin/modprobe -d ${share}/.mods "$@"; }
 (
