@@ -5,7 +5,10 @@
 // haproxy.cfg (the L7 agent is not wired yet: a stub answers the enabler's
 // agent-check from a file, as the L7 agent will), and a backend HTTP server.
 // The guest script measures and writes its results to $SHARE/results.env.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { UmlRun } from '../../lab/uml/run.js';
 import { overrideNode, type Site } from '../../site/index.js';
 import { renderEcmp } from '../../tiers/ecmp/index.js';
 import { renderL7 } from '../../tiers/l7/index.js';
@@ -278,4 +281,18 @@ ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-clear.txt 2>&1 || tr
 kill -KILL $AGENT
 res done 1
 `;
+}
+
+/** A file the guest script wrote into the share folder, or a marker saying it did not. */
+export function readShare(run: UmlRun, name: string): string {
+  try {
+    return readFileSync(join(run.shareDir, name), 'utf8');
+  } catch {
+    return `(no ${name})`;
+  }
+}
+
+/** The `KEY=value` lines the guest script wrote to results.env. */
+export function guestResults(run: UmlRun): Record<string, string> {
+  return Object.fromEntries(readShare(run, 'results.env').split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2) as [string, string]));
 }

@@ -4,15 +4,13 @@
 // interval, counted in tierlb_l4_ipvs_drift_total and shown by
 // `tierlb status` with what differed; a weight edited by hand with
 // `ipvsadm -e` is put back; a flushed table (`ipvsadm -C`) is rebuilt.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
 import { IPVS_REPAIR_MS } from '../../agent/roles/l4.js';
 import { parseIpvsList } from '../../tiers/l4/kernel.js';
 import { netlinkAvailable } from '../../tiers/l4/ipvs-netlink.js';
 import { bundleTierlb, type TierlbBundle } from '../helpers/uml-bundle.js';
-import { labDriftScript, labFiles, NODES, VIP, withNativeAddon } from '../helpers/uml-l4-lab.js';
+import { guestResults, labDriftScript, labFiles, NODES, readShare, VIP, withNativeAddon } from '../helpers/uml-l4-lab.js';
 
 const runs: UmlRun[] = [];
 const passed = new Set<UmlRun>();
@@ -34,17 +32,8 @@ afterAll(async () => {
  */
 const CHECK_SLACK_MS = 1500;
 
-function read(run: UmlRun, name: string): string {
-  try {
-    return readFileSync(join(run.shareDir, name), 'utf8');
-  } catch {
-    return `(no ${name})`;
-  }
-}
-
-function results(run: UmlRun): Record<string, string> {
-  return Object.fromEntries(read(run, 'results.env').split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2) as [string, string]));
-}
+const read = readShare;
+const results = guestResults;
 
 function driftCount(metrics: string): number {
   const m = /^tierlb_l4_ipvs_drift_total\{service="web"\} (\d+)/m.exec(metrics);

@@ -4,13 +4,11 @@
 // with the graceful-shutdown community then withdraws, and brings it back;
 // `tierlb status` shows the table; an L7 node whose monitor fails gets weight
 // 0 and stays; a planned stop drains and leaves IPVS; a crash withdraws.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
 import { parseIpvsList } from '../../tiers/l4/kernel.js';
 import { bundleTierlb, type TierlbBundle } from '../helpers/uml-bundle.js';
-import { labFiles, labScript, NODES, VIP } from '../helpers/uml-l4-lab.js';
+import { guestResults, labFiles, labScript, NODES, readShare, VIP } from '../helpers/uml-l4-lab.js';
 
 // A failed run's share folder stays for a look at its logs; its path is in the failure message.
 const runs: UmlRun[] = [];
@@ -24,17 +22,8 @@ afterAll(async () => {
 
 const DRAIN_MS = 2000;
 
-function read(run: UmlRun, name: string): string {
-  try {
-    return readFileSync(join(run.shareDir, name), 'utf8');
-  } catch {
-    return `(no ${name})`;
-  }
-}
-
-function results(run: UmlRun): Record<string, string> {
-  return Object.fromEntries(read(run, 'results.env').split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2) as [string, string]));
-}
+const read = readShare;
+const results = guestResults;
 
 function ms(r: Record<string, string>, key: string, context: string): number {
   const v = Number(r[key]);
