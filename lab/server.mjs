@@ -19,13 +19,21 @@ if (!name || ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p <
 const peer = (addr) => (addr ?? '').replace(/^::ffff:/, '');
 
 function slow(req, res, url) {
-  const seconds = Math.min(Math.max(Number(url.searchParams.get('seconds') ?? '10'), 1), 600);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-server': name });
+  const seconds = Math.round(Math.min(Math.max(Number(url.searchParams.get('seconds') ?? '10') || 10, 1), 600));
   const chunk = Buffer.alloc(1024, 46);
+  const tail = `\n${name} done\n`;
+  // Content-Length lets a client tell a short read from a complete download;
+  // X-Served-By names the server and the L7 node it came through, so the
+  // disruption bench can count the flows a failed L7 node held.
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream', 'x-server': name,
+    'content-length': String(seconds * 10 * chunk.length + Buffer.byteLength(tail)),
+    'x-served-by': `${name}.via.${peer(req.socket.remoteAddress)}`,
+  });
   let sent = 0;
   const timer = setInterval(() => {
     res.write(chunk);
-    if (++sent >= seconds * 10) { clearInterval(timer); res.end(`\n${name} done\n`); }
+    if (++sent >= seconds * 10) { clearInterval(timer); res.end(tail); }
   }, 100);
   req.on('close', () => clearInterval(timer));
 }

@@ -1,0 +1,102 @@
+// `npm run bench:disruption`: boots the lab (lab/ modules, the user-mode-linux
+// kernel here), runs the disruption scenarios of issue 5 under load inside it
+// (lab/guest/scenarios-main.ts), prints progress, and writes the table
+// (markdown) and the raw figures (JSON) to bench/results/. `--short` runs the
+// short version of scenarios 1 and 3 the lab suite uses.
+import { execa } from 'execa';
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseSiteText } from '../../site/index.js';
+import { BUNDLE_DIR, bundleLab, REPO } from '../../lab/bundle.js';
+import { follow } from '../../lab/follow.js';
+import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
+import { labTopology } from '../../lab/topology.js';
+import { runInUml } from '../../lab/uml/run.js';
+import { markdownTable } from './report.js';
+import type { BenchRun, ScenarioResult } from './result.js';
+
+const ALL = ['1', '2a', '2b', '3', '4', '5', '6'];
+const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--out DIR]`;
+
+const positive = (name: string, text: string, max: number): number => {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > max) throw new Error(`${name}: expected a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+};
+
+async function main(): Promise<number> {
+  const { values: v } = parseArgs({ options: {
+    site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, scenarios: { type: 'string' }, flows: { type: 'string' }, seconds: { type: 'string' },
+    short: { type: 'boolean', default: false }, out: { type: 'string', default: join(REPO, 'bench', 'results') }, help: { type: 'boolean', default: false },
+  } });
+  if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const scenarios = (v.scenarios ?? (v.short ? '1,3' : ALL.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = scenarios.filter((s) => !ALL.includes(s));
+  if (unknown.length > 0 || scenarios.length === 0) throw new Error(`--scenarios: expected ids among ${ALL.join(', ')}, got ${JSON.stringify(v.scenarios)}`);
+  const flows = v.flows ? positive('--flows', v.flows, 2000) : v.short ? 96 : 240;
+  const seconds = v.seconds ? positive('--seconds', v.seconds, 600) : v.short ? 30 : 40;
+  const t0 = Date.now();
+  const say = (line: string): void => { process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
+
+  await execa('bash', [join(REPO, 'scripts', 'ensure-deps.sh')], { stdio: 'inherit' });
+  const siteFile = v.site.startsWith('/') ? v.site : join(process.cwd(), v.site);
+  const parsed = parseSiteText(await readFile(siteFile, 'utf8'));
+  if (!parsed.ok) {
+    for (const i of parsed.issues) process.stderr.write(`${siteFile}${i.line ? `:${i.line}` : ''}: ${i.path.join('.')}: ${i.message}\n`);
+    return 2;
+  }
+  const topology = labTopology(parsed.site);
+  const lab = await bundleLab();
+  // The scenarios and the flows client, one file each like the lab's checks (a bundle loads fast in the lab kernel).
+  await build({
+    entryPoints: { disruption: join(REPO, 'lab', 'guest', 'scenarios-main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') },
+    outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+    banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
+  });
+  const startedAt = new Date();
+  const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  const logDir = join(runDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const load = { flows, seconds, idleMs: 15000, warmupMs: 8000 };
+  await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...load }));
+  const script = guestScript(topology, {
+    prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,
+    ...lab, checks: join(BUNDLE_DIR, 'disruption.mjs'), client: join(BUNDLE_DIR, 'flows.mjs'),
+  }, { shell: false, checks: true });
+  say(`site ${parsed.site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
+  const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
+  const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240)) * 1000 });
+  await stop();
+  const file = join(logDir, 'disruption.json');
+  const results: ScenarioResult[] = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) as ScenarioResult[] : [];
+  if (run.exitCode === null || results.length === 0) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
+
+  const count = (role: string): number => parsed.site.nodes.filter((n) => n.role === role).length;
+  const bench: BenchRun = {
+    startedAt: startedAt.toISOString(),
+    lab: { site: parsed.site.name, nodes: Object.fromEntries(['router', 'reflector', 'l4', 'l7', 'backend', 'dns'].map((r) => [r, count(r)])), vips: topology.vips.length, userAddresses: topology.clients.ipv4.length + topology.clients.ipv6.length },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20), kernel: `${osType()} ${release()}`, where: 'the lab runs in a user-mode-linux guest with one CPU and 3 GB' },
+    load: { flowsPerScenario: flows, secondsPerFlow: seconds, targets: parsed.site.services.reduce((n, s) => n + s.vips.length * s.ports.length, 0) },
+    scenarios: results,
+  };
+  await mkdir(v.out, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/:\d\d\.\d+Z$/, 'Z').replace(':', '');
+  const base = join(v.out, `disruption-${stamp}${v.short ? '-short' : ''}`);
+  const md = markdownTable(bench);
+  await writeFile(`${base}.md`, md);
+  await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDir }, null, 2)}\n`);
+  process.stdout.write(`\n${md}\n`);
+  say(`table: ${base}.md; raw figures: ${base}.json; logs: ${logDir}`);
+  const ok = results.length === scenarios.length && results.every((r) => r.ok);
+  say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${scenarios.length} scenarios met their targets`);
+  return ok ? 0 : 1;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`bench:disruption: ${(err as Error).message}\n`);
+  process.exitCode = 2;
+});

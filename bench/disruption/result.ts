@@ -1,0 +1,51 @@
+// What one run of the disruption bench measured: per scenario the flows in
+// flight across the action and how many broke, and the reaction times from
+// the action to each tier's change. Shared by the guest program that measures
+// and the host program that writes the table.
+import type { FlowEnd } from '../flows/outcome.js';
+
+export interface Reaction {
+  /** What changed, e.g. "routers' tables: l4-1 withdrawn". */
+  readonly what: string;
+  /** From the action to the change; null when it was not seen within the bound. */
+  readonly ms: number | null;
+  /** The issue's target for this reaction, when it names one. */
+  readonly targetMs?: number;
+  /** How it was measured (event timestamps or polling, and its resolution). */
+  readonly how: string;
+}
+
+export interface ScenarioFlows {
+  /** Flows that started before the action and ended after it. */
+  readonly inFlight: number;
+  /** Of those, flows that did not complete. */
+  readonly broken: number;
+  /** Every flow of the scenario, and how they ended. */
+  readonly total: number;
+  readonly byEnd: Readonly<Partial<Record<FlowEnd, number>>>;
+  /** Abrupt failures: flows the failed element held, and how many of those broke. */
+  readonly held?: { readonly by: string; readonly flows: number; readonly broken: number };
+}
+
+export interface ScenarioResult {
+  readonly id: string;
+  readonly name: string;
+  /** Planned operations must break no flow; abrupt failures at most what they must. */
+  readonly kind: 'planned' | 'failure';
+  /** The operator's commands or the failure, as run. */
+  readonly actions: readonly string[];
+  readonly flows: ScenarioFlows | null;
+  readonly reactions: readonly Reaction[];
+  /** Targets met (flows and reactions); false with `why` in notes otherwise. */
+  readonly ok: boolean;
+  readonly notes: readonly string[];
+  readonly error?: string;
+}
+
+export interface BenchRun {
+  readonly startedAt: string;
+  readonly lab: { readonly site: string; readonly nodes: Readonly<Record<string, number>>; readonly vips: number; readonly userAddresses: number };
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryMb: number; readonly kernel: string; readonly where: string };
+  readonly load: { readonly flowsPerScenario: number; readonly secondsPerFlow: number; readonly targets: number };
+  readonly scenarios: readonly ScenarioResult[];
+}

@@ -1,0 +1,79 @@
+// The disruption bench inside the lab: waits for the lab to come up, then
+// runs the scenarios named in LOG/bench-options.json one after the other,
+// each from a steady state, and writes LOG/disruption.json after each one
+// (so a run cut short keeps what it measured). Exits 0 only if every
+// scenario met its targets. Started by lab/guest-script.ts in place of the
+// checks, with the flows client (bench/flows) as its --client.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { ScenarioResult } from '../../bench/disruption/result.js';
+import { overrideNode, parseSiteText, type Site } from '../../site/index.js';
+import { labPaths, labTopology } from '../topology.js';
+import { checkRoutes, waitForAgents } from './bringup.js';
+import { progress, uptime, type LabEnv } from './env.js';
+import { SCENARIOS, type LoadOptions } from './scenarios.js';
+
+export interface BenchOptions extends LoadOptions {
+  /** Scenario ids to run, in order. */
+  readonly scenarios: readonly string[];
+}
+
+function envFromArgs(): LabEnv {
+  const { values: v } = parseArgs({ options: {
+    site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
+    node: { type: 'string', default: process.execPath }, client: { type: 'string' },
+  } });
+  if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
+  const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
+  if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
+  let site: Site = parsed.site;
+  for (const n of parsed.site.nodes) {
+    const r = overrideNode(site, n.name, labPaths(n));
+    if (!r.ok) throw new Error(`node ${n.name}: ${r.reason}`);
+    site = r.value;
+  }
+  return { site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
+}
+
+export function readBenchOptions(text: string): BenchOptions {
+  const o = JSON.parse(text) as Partial<BenchOptions>;
+  const known = new Set(SCENARIOS.map((s) => s.id));
+  const int = (k: keyof LoadOptions, min: number, max: number): number => {
+    const x = o[k];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw new Error(`bench options: expected ${k} from ${min} to ${max}, got ${JSON.stringify(x)}`);
+    return x;
+  };
+  const scenarios = Array.isArray(o.scenarios) ? o.scenarios.map(String) : [];
+  const unknown = scenarios.filter((s) => !known.has(s));
+  if (scenarios.length === 0 || unknown.length > 0) throw new Error(`bench options: expected scenarios among ${[...known].join(', ')}, got ${JSON.stringify(o.scenarios)}`);
+  return { scenarios, flows: int('flows', 1, 2000), seconds: int('seconds', 1, 600), idleMs: int('idleMs', 1000, 120000), warmupMs: int('warmupMs', 0, 120000) };
+}
+
+async function main(): Promise<number> {
+  const env = envFromArgs();
+  const options = readBenchOptions(readFileSync(`${env.logDir}/bench-options.json`, 'utf8'));
+  const { check } = await waitForAgents(env);
+  const routes = await checkRoutes(env, new Set(env.topology.nodes.map((n) => n.name)));
+  progress(env, `lab up at ${uptime().toFixed(1)} s: ${check.detail}; ${routes.detail}`);
+  const results: ScenarioResult[] = [];
+  for (const id of options.scenarios) {
+    const s = SCENARIOS.find((x) => x.id === id);
+    if (!s) continue;
+    let r: ScenarioResult;
+    try {
+      r = await s.run(env, options);
+    } catch (e) {
+      r = { id: s.id, name: s.name, kind: s.kind, actions: [], flows: null, reactions: [], ok: false, notes: [], error: (e as Error).message };
+    }
+    results.push(r);
+    progress(env, `scenario ${r.id}: ${r.ok ? 'targets met' : `targets MISSED${r.error ? ` (${r.error})` : ''}`}`);
+    writeFileSync(`${env.logDir}/disruption.json`, JSON.stringify(results, null, 2));
+  }
+  progress(env, `logs of every agent and daemon: ${env.logDir}`);
+  return results.length === options.scenarios.length && results.every((r) => r.ok) ? 0 : 1;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`disruption bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 70;
+});
