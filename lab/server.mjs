@@ -20,6 +20,10 @@ const peer = (addr) => (addr ?? '').replace(/^::ffff:/, '');
 
 function slow(req, res, url) {
   const seconds = Math.round(Math.min(Math.max(Number(url.searchParams.get('seconds') ?? '10') || 10, 1), 600));
+  // every=MS paces one 1 KB chunk per MS (default 100): the disruption bench
+  // keeps hundreds of flows open without saturating the lab kernel's one CPU.
+  const every = Math.round(Math.min(Math.max(Number(url.searchParams.get('every') ?? '100') || 100, 10), 5000));
+  const chunks = Math.max(1, Math.round((seconds * 1000) / every));
   const chunk = Buffer.alloc(1024, 46);
   const tail = `\n${name} done\n`;
   // Content-Length lets a client tell a short read from a complete download;
@@ -27,14 +31,14 @@ function slow(req, res, url) {
   // disruption bench can count the flows a failed L7 node held.
   res.writeHead(200, {
     'content-type': 'application/octet-stream', 'x-server': name,
-    'content-length': String(seconds * 10 * chunk.length + Buffer.byteLength(tail)),
+    'content-length': String(chunks * chunk.length + Buffer.byteLength(tail)),
     'x-served-by': `${name}.via.${peer(req.socket.remoteAddress)}`,
   });
   let sent = 0;
   const timer = setInterval(() => {
     res.write(chunk);
-    if (++sent >= seconds * 10) { clearInterval(timer); res.end(tail); }
-  }, 100);
+    if (++sent >= chunks) { clearInterval(timer); res.end(tail); }
+  }, every);
   req.on('close', () => clearInterval(timer));
 }
 

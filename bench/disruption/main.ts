@@ -19,7 +19,8 @@ import { runInUml } from '../../lab/uml/run.js';
 import { markdownTable } from './report.js';
 import type { BenchRun, ScenarioResult } from './result.js';
 
-const ALL = ['1', '2a', '2b', '3', '4', '5', '6'];
+// Planned operations first: a run cut short still has them.
+const ALL = ['1', '3', '5', '2b', '4', '2a', '6'];
 const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--out DIR]`;
 
 const positive = (name: string, text: string, max: number): number => {
@@ -37,8 +38,8 @@ async function main(): Promise<number> {
   const scenarios = (v.scenarios ?? (v.short ? '1,3' : ALL.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = scenarios.filter((s) => !ALL.includes(s));
   if (unknown.length > 0 || scenarios.length === 0) throw new Error(`--scenarios: expected ids among ${ALL.join(', ')}, got ${JSON.stringify(v.scenarios)}`);
-  const flows = v.flows ? positive('--flows', v.flows, 2000) : v.short ? 96 : 240;
-  const seconds = v.seconds ? positive('--seconds', v.seconds, 600) : v.short ? 30 : 40;
+  const flows = v.flows ? positive('--flows', v.flows, 2000) : v.short ? 100 : 200;
+  const seconds = v.seconds ? positive('--seconds', v.seconds, 600) : 40;
   const t0 = Date.now();
   const say = (line: string): void => { process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
 
@@ -61,7 +62,7 @@ async function main(): Promise<number> {
   const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   const logDir = join(runDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const load = { flows, seconds, idleMs: 15000, warmupMs: 8000 };
+  const load = { flows, seconds, idleMs: 15000, warmupMs: 2000 };
   await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...load }));
   const script = guestScript(topology, {
     prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,

@@ -127,7 +127,7 @@ export function startFlows(env: LabEnv, o: { targets: readonly string[]; flows: 
   const args = [...nsArgs(env, 'users'), '--', env.node, env.client,
     ...o.targets.flatMap((t) => ['--target', t]), '--sources-from-lo',
     '--flows', String(o.flows), '--concurrency', String(o.flows), '--idle-ms', String(o.idleMs),
-    '--deadline-ms', String(o.seconds * 1000 + 60000), '--batch', '10', '--json', json];
+    '--deadline-ms', String(o.seconds * 2000 + 60000), '--batch', '10', '--json', json];
   const startedAt = Date.now();
   const done = new Promise<FlowResult[]>((resolve) => {
     const p = spawn('nsenter', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -135,7 +135,7 @@ export function startFlows(env: LabEnv, o: { targets: readonly string[]; flows: 
     p.stderr?.setEncoding('utf8');
     p.stderr?.on('data', (c: string) => { marks += c; });
     // Bounded: the client cuts its own flows at deadline + idle; this is the backstop.
-    const kill = setTimeout(() => p.kill('SIGKILL'), o.seconds * 1000 + 60000 + o.idleMs + 30000);
+    const kill = setTimeout(() => p.kill('SIGKILL'), o.seconds * 2000 + 60000 + o.idleMs + 30000);
     p.on('close', () => {
       clearTimeout(kill);
       progress(env, `  flows ${o.tag}: ${marks.trim().slice(-400)}`);

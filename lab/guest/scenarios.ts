@@ -41,7 +41,7 @@ const addressesOf = (env: LabEnv, node: string): string[] => {
 /** Every VIP and port of every service, a slow download each. */
 export function slowTargets(env: LabEnv, seconds: number): string[] {
   return env.site.services.flatMap((s) => s.vips.flatMap((vip) => s.ports.map((port) =>
-    `http://${familyOfText(vip) === 'ipv6' ? `[${vip}]` : vip}:${Number(port)}/slow?seconds=${seconds}`)));
+    `http://${familyOfText(vip) === 'ipv6' ? `[${vip}]` : vip}:${Number(port)}/slow?seconds=${seconds}&every=500`)));
 }
 
 async function sh(env: LabEnv, node: string, command: string, actions: string[]): Promise<void> {
@@ -104,6 +104,15 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
   const flows = startFlows(env, { targets: slowTargets(env, seconds), flows: load.flows, seconds, idleMs: load.idleMs, tag: `scenario-${s.id}` });
   const body: Body = { actions: [], reactions: [], notes: [] };
   let error: string | undefined;
+  // Act once the flows are open: a Node.js start alone takes seconds in the busy lab kernel.
+  const l7 = names(nodesWithRole(env.site, 'l7'));
+  let open = 0;
+  const opened = await firstHeld(120000, async () => {
+    const stats = await Promise.all(l7.map((n) => haproxyStat(env, n)));
+    open = stats.flatMap((s) => s ?? []).reduce((sum, r) => sum + r.scur, 0);
+    return open >= Math.floor(load.flows * 0.9);
+  }, 1000);
+  progress(env, `  ${open} sessions open in HAProxy ${opened === null ? 'after 120 s (fewer than 90% of the flows)' : `${((opened - flows.startedAt) / 1000).toFixed(1)} s after starting the flows`}`);
   await sleep(load.warmupMs);
   try {
     await act(body);
