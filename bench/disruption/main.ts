@@ -21,7 +21,7 @@ import type { BenchRun, ScenarioResult } from './result.js';
 
 // Planned operations first: a run cut short still has them.
 const ALL = ['1', '3', '5', '2b', '4', '2a', '6'];
-const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--out DIR]`;
+const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--out DIR] [--from-logs LOGDIR]`;
 
 const positive = (name: string, text: string, max: number): number => {
   const n = Number(text);
@@ -32,7 +32,7 @@ const positive = (name: string, text: string, max: number): number => {
 async function main(): Promise<number> {
   const { values: v } = parseArgs({ options: {
     site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, scenarios: { type: 'string' }, flows: { type: 'string' }, seconds: { type: 'string' },
-    short: { type: 'boolean', default: false }, out: { type: 'string', default: join(REPO, 'bench', 'results') }, help: { type: 'boolean', default: false },
+    short: { type: 'boolean', default: false }, 'from-logs': { type: 'string' }, out: { type: 'string', default: join(REPO, 'bench', 'results') }, help: { type: 'boolean', default: false },
   } });
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const scenarios = (v.scenarios ?? (v.short ? '1,3' : ALL.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
@@ -58,30 +58,44 @@ async function main(): Promise<number> {
     outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
     banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
   });
-  const startedAt = new Date();
-  const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
-  const logDir = join(runDir, 'logs');
-  await mkdir(logDir, { recursive: true });
-  const load = { flows, seconds, idleMs: 15000, warmupMs: 2000 };
-  await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...load }));
-  const script = guestScript(topology, {
-    prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,
-    ...lab, checks: join(BUNDLE_DIR, 'disruption.mjs'), client: join(BUNDLE_DIR, 'flows.mjs'),
-  }, { shell: false, checks: true });
-  say(`site ${parsed.site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
-  const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
-  const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240)) * 1000 });
-  await stop();
+  let startedAt = new Date();
+  let load = { flows, seconds, idleMs: 15000, warmupMs: 2000 };
+  let logDir: string;
+  let exitCode: number | null = 0;
+  const fromLogs = v['from-logs'];
+  if (fromLogs) {
+    // The table again from a run's log folder (e.g. one cut short): no boot.
+    logDir = fromLogs;
+    const saved = JSON.parse(await readFile(join(logDir, 'bench-options.json'), 'utf8')) as typeof load & { scenarios: string[] };
+    load = { flows: saved.flows, seconds: saved.seconds, idleMs: saved.idleMs, warmupMs: saved.warmupMs };
+    scenarios.splice(0, scenarios.length, ...saved.scenarios);
+    const m = /disruption-(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d)-(\d+)Z/.exec(logDir);
+    if (m) startedAt = new Date(`${m[1]}:${m[2]}:${m[3]}.${m[4]}Z`);
+  } else {
+    const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+    logDir = join(runDir, 'logs');
+    await mkdir(logDir, { recursive: true });
+    await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...load }));
+    const script = guestScript(topology, {
+      prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,
+      ...lab, checks: join(BUNDLE_DIR, 'disruption.mjs'), client: join(BUNDLE_DIR, 'flows.mjs'),
+    }, { shell: false, checks: true });
+    say(`site ${parsed.site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
+    const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240)) * 1000 });
+    await stop();
+    exitCode = run.exitCode;
+    if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
+  }
   const file = join(logDir, 'disruption.json');
   const results: ScenarioResult[] = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) as ScenarioResult[] : [];
-  if (run.exitCode === null || results.length === 0) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
 
   const count = (role: string): number => parsed.site.nodes.filter((n) => n.role === role).length;
   const bench: BenchRun = {
     startedAt: startedAt.toISOString(),
     lab: { site: parsed.site.name, nodes: Object.fromEntries(['router', 'reflector', 'l4', 'l7', 'backend', 'dns'].map((r) => [r, count(r)])), vips: topology.vips.length, userAddresses: topology.clients.ipv4.length + topology.clients.ipv6.length },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20), kernel: `${osType()} ${release()}`, where: 'the lab runs in a user-mode-linux guest with one CPU and 3 GB' },
-    load: { flowsPerScenario: flows, secondsPerFlow: seconds, targets: parsed.site.services.reduce((n, s) => n + s.vips.length * s.ports.length, 0) },
+    load: { flowsPerScenario: load.flows, secondsPerFlow: load.seconds, targets: parsed.site.services.reduce((n, s) => n + s.vips.length * s.ports.length, 0) },
     scenarios: results,
   };
   await mkdir(v.out, { recursive: true });
@@ -92,7 +106,7 @@ async function main(): Promise<number> {
   await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDir }, null, 2)}\n`);
   process.stdout.write(`\n${md}\n`);
   say(`table: ${base}.md; raw figures: ${base}.json; logs: ${logDir}`);
-  const ok = results.length === scenarios.length && results.every((r) => r.ok);
+  const ok = exitCode !== null && results.length === scenarios.length && results.every((r) => r.ok);
   say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${scenarios.length} scenarios met their targets`);
   return ok ? 0 : 1;
 }
