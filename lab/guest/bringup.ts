@@ -70,18 +70,21 @@ export async function routesMatch(env: LabEnv, expected: readonly string[]): Pro
   return tables;
 }
 
+const ROUTES_WAIT_MS = 240000;
+
 export async function checkRoutes(env: LabEnv, up: Set<string>): Promise<Check> {
   const name = 'every router has one next hop per healthy L4 node for every VIP';
   const l4 = nodesWithRole(env.site, 'l4').map((n) => n.name);
   const b = blocked(name, [...nodesWithRole(env.site, 'router').map((n) => n.name), ...l4], up);
   if (b) return b;
-  const r = await until(90000, () => routesMatch(env, l4), 1000);
+  // Every L4 node announces once IPVS is verified and its L7 checks have risen: in the one-CPU lab kernel that can take minutes after BGP is up.
+  const r = await until(ROUTES_WAIT_MS, () => routesMatch(env, l4), 1000);
   const routers = nodesWithRole(env.site, 'router').map((n) => n.name);
   for (const rt of routers) {
     const table = r.value?.get(rt) ?? await vipRoutes(env, rt);
     for (const vip of env.topology.vips) progress(env, `  ${rt}: ${vip} via ${(table.get(vip) ?? []).join(', ') || 'no route'}`);
   }
-  return { name, ok: r.value !== undefined, detail: r.value ? `${routers.length} routers x ${env.topology.vips.length} VIPs via ${l4.join(', ')}` : `not every route had ${l4.join(', ')} within 90 s`, ms: r.ms };
+  return { name, ok: r.value !== undefined, detail: r.value ? `${routers.length} routers x ${env.topology.vips.length} VIPs via ${l4.join(', ')}` : `not every route had ${l4.join(', ')} within ${ROUTES_WAIT_MS / 1000} s`, ms: r.ms };
 }
 
 /** One request per user address, to the VIPs and ports of its family in turn. */
