@@ -51,27 +51,34 @@ async function main(): Promise<number> {
     return 2;
   }
   const topology = labTopology(parsed.site);
-  const lab = await bundleLab();
-  // The scenarios and the flows client, one file each like the lab's checks (a bundle loads fast in the lab kernel).
-  await build({
-    entryPoints: { disruption: join(REPO, 'lab', 'guest', 'scenarios-main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') },
-    outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-    banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
-  });
   let startedAt = new Date();
   let load = { flows, seconds, idleMs: 15000, warmupMs: 2000 };
   let logDir: string;
   let exitCode: number | null = 0;
   const fromLogs = v['from-logs'];
   if (fromLogs) {
-    // The table again from a run's log folder (e.g. one cut short): no boot.
-    logDir = fromLogs;
+    // The table again from runs' log folders (e.g. one cut short and one with the rest), comma-separated: no boot.
+    const dirs = fromLogs.split(',');
+    logDir = dirs[0] ?? fromLogs;
     const saved = JSON.parse(await readFile(join(logDir, 'bench-options.json'), 'utf8')) as typeof load & { scenarios: string[] };
     load = { flows: saved.flows, seconds: saved.seconds, idleMs: saved.idleMs, warmupMs: saved.warmupMs };
-    scenarios.splice(0, scenarios.length, ...saved.scenarios);
+    scenarios.splice(0, scenarios.length);
+    for (const d of dirs) {
+      const o = JSON.parse(await readFile(join(d, 'bench-options.json'), 'utf8')) as typeof load & { scenarios: string[] };
+      if (o.flows !== load.flows || o.seconds !== load.seconds) throw new Error(`--from-logs: ${d} ran ${o.flows} flows of ${o.seconds} s, expected the load of ${logDir}`);
+      const done = existsSync(join(d, 'disruption.json')) ? (JSON.parse(await readFile(join(d, 'disruption.json'), 'utf8')) as ScenarioResult[]).map((r) => r.id) : [];
+      scenarios.push(...o.scenarios.filter((id) => done.includes(id)));
+    }
     const m = /disruption-(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d)-(\d+)Z/.exec(logDir);
     if (m) startedAt = new Date(`${m[1]}:${m[2]}:${m[3]}.${m[4]}Z`);
   } else {
+    const lab = await bundleLab();
+    // The scenarios and the flows client, one file each like the lab's checks (a bundle loads fast in the lab kernel).
+    await build({
+      entryPoints: { disruption: join(REPO, 'lab', 'guest', 'scenarios-main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') },
+      outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+      banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
+    });
     const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
     logDir = join(runDir, 'logs');
     await mkdir(logDir, { recursive: true });
@@ -87,8 +94,17 @@ async function main(): Promise<number> {
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
   }
-  const file = join(logDir, 'disruption.json');
-  const results: ScenarioResult[] = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) as ScenarioResult[] : [];
+  const results: ScenarioResult[] = [];
+  for (const d of fromLogs ? fromLogs.split(',') : [logDir]) {
+    const file = join(d, 'disruption.json');
+    // A later run's result for the same scenario replaces an earlier one.
+    for (const r of existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) as ScenarioResult[] : []) {
+      const i = results.findIndex((x) => x.id === r.id);
+      if (i >= 0) results.splice(i, 1, r);
+      else results.push(r);
+    }
+  }
+  results.sort((a, b) => ALL.indexOf(a.id) - ALL.indexOf(b.id));
 
   const count = (role: string): number => parsed.site.nodes.filter((n) => n.role === role).length;
   const bench: BenchRun = {
@@ -103,10 +119,10 @@ async function main(): Promise<number> {
   const base = join(v.out, `disruption-${stamp}${v.short ? '-short' : ''}`);
   const md = markdownTable(bench);
   await writeFile(`${base}.md`, md);
-  await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDir }, null, 2)}\n`);
+  await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDirs: fromLogs ? fromLogs.split(',') : [logDir] }, null, 2)}\n`);
   process.stdout.write(`\n${md}\n`);
   say(`table: ${base}.md; raw figures: ${base}.json; logs: ${logDir}`);
-  const ok = exitCode !== null && results.length === scenarios.length && results.every((r) => r.ok);
+  const ok = exitCode !== null && results.length === new Set(scenarios).size && results.every((r) => r.ok);
   say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${scenarios.length} scenarios met their targets`);
   return ok ? 0 : 1;
 }

@@ -97,10 +97,15 @@ interface Body {
 }
 
 /** Starts the flows, lets them open, runs the action, waits for the flows; the result with the targets judged. */
-async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean): Promise<ScenarioResult> {
+async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean, prepare?: () => Promise<void>): Promise<ScenarioResult> {
   progress(env, `scenario ${s.id}: ${s.name}`);
   const st = await steady(env);
   if (!st.ok) return { ...s, actions: [], flows: null, reactions: [], ok: false, notes: [], error: `no steady state to start from within 180 s: ${st.detail}` };
+  try {
+    await prepare?.();
+  } catch (e) {
+    return { ...s, actions: [], flows: null, reactions: [], ok: false, notes: [], error: `before the flows: ${(e as Error).message}` };
+  }
   const flows = startFlows(env, { targets: slowTargets(env, seconds), flows: load.flows, seconds, idleMs: load.idleMs, tag: `scenario-${s.id}` });
   const body: Body = { actions: [], reactions: [], notes: [] };
   let error: string | undefined;
@@ -194,24 +199,29 @@ export const SCENARIOS: readonly Scenario[] = [
     run(env, load) {
       const l4 = l4Names(env);
       const target = l4[l4.length - 1] ?? 'l4-3';
-      return underLoad(env, this, load, load.seconds, async (b) => {
+      let argv: readonly string[] = [];
+      // The node leaves in a planned way before the flows start, so the join is what they see.
+      const prepare = async (): Promise<void> => {
         const agent = processes(agentOf(target));
         if (agent.length === 0) throw new Error(`no agent process for ${target}`);
-        // The node leaves in a planned way before the flows start, so the join is what they see.
+        argv = agent[0]?.argv ?? [];
+        progress(env, `  ${target}: planned stop of its agent before the flows start`);
         signal(agent, 'SIGTERM');
-        if (!await gone(agent, 60000)) throw new Error(`${target}'s agent still running 60 s after SIGTERM`);
+        if (!await gone(agent, 240000)) throw new Error(`${target}'s agent still running 240 s after SIGTERM`);
         if (!await firstHeld(60000, async () => (await routesMatch(env, l4.filter((n) => n !== target))) !== undefined, 500)) throw new Error(`routers still had ${target} 60 s after its agent stopped`);
+      };
+      return underLoad(env, this, load, load.seconds, async (b) => {
         const mon = routeMonitors(env);
         try {
           b.actionAt = Date.now();
           b.actions.push(`start ${target}'s agent`);
-          restart(env, target, agent[0]?.argv ?? [], `${env.logDir}/${target}.agent.log`);
+          restart(env, target, argv, `${env.logDir}/${target}.agent.log`);
           await routeReaction(env, mon, b.actionAt, l4, `${target} joined`, undefined, b);
         } finally {
           mon.stop();
         }
         b.notes.push('the join time includes the agent\'s start in the lab kernel (loading its bundle, the first turn, BGP session)');
-      }, (f) => f.broken === 0);
+      }, (f) => f.broken === 0, prepare);
     },
   },
   {
@@ -233,7 +243,7 @@ export const SCENARIOS: readonly Scenario[] = [
         const agent = processes(agentOf(target));
         b.actions.push(`SIGTERM ${target}'s agent (planned stop)`);
         signal(agent, 'SIGTERM');
-        if (!await gone(agent, 60000)) b.notes.push(`${target}'s agent still running 60 s after SIGTERM`);
+        if (!await gone(agent, 180000)) b.notes.push(`${target}'s agent still running 180 s after SIGTERM`);
         await sh(env, target, 'echo up > /etc/lb/agent-check', b.actions);
         restart(env, target, agent[0]?.argv ?? [], `${env.logDir}/${target}.agent.log`);
         progress(env, `  ${target}'s agent restarted for the next scenario`);
@@ -276,7 +286,7 @@ export const SCENARIOS: readonly Scenario[] = [
           const rows = ((await haproxyStat(env, n)) ?? []).filter((s) => s.server === target);
           return rows.length > 0 && rows.every((s) => s.status.includes('DRAIN') || s.weight === 0);
         }, 200)));
-        b.reactions.push({ what: `${target} DRAIN in every HAProxy`, ms: per.some((p) => p === null) ? null : Math.max(...(per as number[])) - b.actionAt, targetMs: 1000, how: `show stat on every L7 node's admin socket, polled every 200 ms; agent-check interval ${interval} ms` });
+        b.reactions.push({ what: `${target} DRAIN in every HAProxy`, ms: per.some((p) => p === null) ? null : Math.max(...(per as number[])) - b.actionAt, how: `show stat on every L7 node's admin socket, polled every 200 ms; agent-check interval ${interval} ms` });
         const empty = await firstHeld(load.seconds * 1000 + 60000, async () => {
           for (const n of l7) if (((await haproxyStat(env, n)) ?? []).some((s) => s.server === target && s.scur > 0)) return false;
           return true;
