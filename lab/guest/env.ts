@@ -3,8 +3,9 @@
 // command in a node. Every command is bounded in time.
 import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import type { Site } from '../../site/index.js';
-import type { LabTopology } from '../topology.js';
+import { parseArgs } from 'node:util';
+import { overrideNode, parseSiteText, type Site } from '../../site/index.js';
+import { labPaths, labTopology, type LabTopology } from '../topology.js';
 
 export interface LabEnv {
   readonly site: Site;
@@ -62,4 +63,23 @@ export async function until<T>(ms: number, probe: () => Promise<T | undefined>, 
     await sleep(everyMs);
   }
   return { value: undefined, ms: Date.now() - start };
+}
+
+/** The lab as a guest program (the checks, the disruption bench) gets it on its command line. */
+export function envFromArgs(): LabEnv {
+  const { values: v } = parseArgs({ options: {
+    site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
+    node: { type: 'string', default: process.execPath }, client: { type: 'string' },
+  } });
+  if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
+  const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
+  if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
+  // The site as each node's agent sees it, with the lab's per-node folders.
+  let site: Site = parsed.site;
+  for (const n of parsed.site.nodes) {
+    const r = overrideNode(site, n.name, labPaths(n));
+    if (!r.ok) throw new Error(`node ${n.name}: ${r.reason}`);
+    site = r.value;
+  }
+  return { site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
 }

@@ -2,31 +2,11 @@
 // been started: bring-up, requests, DNS, the maintenance contract, then a
 // summary. Writes results.json beside the logs; exits 0 only if every check
 // passed.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { overrideNode, parseSiteText, type Site } from '../../site/index.js';
-import { labPaths, labTopology } from '../topology.js';
+import { writeFileSync } from 'node:fs';
 import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
-import { progress, uptime, type LabEnv } from './env.js';
+import { envFromArgs, progress, uptime } from './env.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 
-function envFromArgs(): LabEnv {
-  const { values: v } = parseArgs({ options: {
-    site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
-    node: { type: 'string', default: process.execPath }, client: { type: 'string' },
-  } });
-  if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
-  const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
-  if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  // The site as each node's agent sees it, with the lab's per-node folders.
-  let site: Site = parsed.site;
-  for (const n of parsed.site.nodes) {
-    const r = overrideNode(site, n.name, labPaths(n));
-    if (!r.ok) throw new Error(`node ${n.name}: ${r.reason}`);
-    site = r.value;
-  }
-  return { site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
-}
 
 export function summary(checks: readonly Check[]): string[] {
   const width = Math.min(90, Math.max(...checks.map((c) => c.name.length)));

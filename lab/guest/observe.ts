@@ -78,9 +78,9 @@ export async function ipvsTable(env: LabEnv, l4: string): Promise<KernelService[
   return r.code === 0 ? parseIpvsList(r.stdout) : undefined;
 }
 
-export interface HaproxyServer { readonly backend: string; readonly server: string; readonly status: string; readonly weight: number }
+export interface HaproxyServer { readonly backend: string; readonly server: string; readonly status: string; readonly weight: number; readonly scur: number }
 
-/** `show stat` of an L7 node's HAProxy, servers only, read through its admin socket. */
+/** `show stat` of an L7 node's HAProxy, servers only, with current sessions, read through its admin socket. */
 export async function haproxyServers(env: LabEnv, l7: string): Promise<HaproxyServer[] | undefined> {
   const node = nodeNamed(env.site, l7);
   if (!node) return undefined;
@@ -90,7 +90,7 @@ export async function haproxyServers(env: LabEnv, l7: string): Promise<HaproxySe
   const header = lines[0]?.replace(/^# /, '').split(',') ?? [];
   const col = (n: string): number => header.indexOf(n);
   return lines.slice(1).map((l) => l.split(',')).filter((f) => f.length > 10 && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND')
-    .map((f) => ({ backend: f[col('pxname')] ?? '', server: f[col('svname')] ?? '', status: f[col('status')] ?? '', weight: Number(f[col('weight')]) }));
+    .map((f) => ({ backend: f[col('pxname')] ?? '', server: f[col('svname')] ?? '', status: f[col('status')] ?? '', weight: Number(f[col('weight')]), scur: Number(f[col('scur')]) || 0 }));
 }
 
 export interface Answer { readonly url: string; readonly local: string; readonly ok: boolean; readonly status?: number; readonly body?: string; readonly error?: string; readonly ms: number }

@@ -5,12 +5,9 @@
 // scenario met its targets. Started by lab/guest-script.ts in place of the
 // checks, with the flows client (bench/flows) as its --client.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { ScenarioResult } from '../../bench/disruption/result.js';
-import { overrideNode, parseSiteText, type Site } from '../../site/index.js';
-import { labPaths, labTopology } from '../topology.js';
 import { checkRoutes, waitForAgents } from './bringup.js';
-import { progress, uptime, type LabEnv } from './env.js';
+import { envFromArgs, progress, uptime } from './env.js';
 import { SCENARIOS, type LoadOptions } from './scenarios.js';
 
 export interface BenchOptions extends LoadOptions {
@@ -18,22 +15,6 @@ export interface BenchOptions extends LoadOptions {
   readonly scenarios: readonly string[];
 }
 
-function envFromArgs(): LabEnv {
-  const { values: v } = parseArgs({ options: {
-    site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
-    node: { type: 'string', default: process.execPath }, client: { type: 'string' },
-  } });
-  if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
-  const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
-  if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  let site: Site = parsed.site;
-  for (const n of parsed.site.nodes) {
-    const r = overrideNode(site, n.name, labPaths(n));
-    if (!r.ok) throw new Error(`node ${n.name}: ${r.reason}`);
-    site = r.value;
-  }
-  return { site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
-}
 
 export function readBenchOptions(text: string): BenchOptions {
   const o = JSON.parse(text) as Partial<BenchOptions>;

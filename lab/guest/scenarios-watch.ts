@@ -4,12 +4,11 @@
 // users namespace, and the processes of a node (to kill and restart them).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { haproxyRuntime } from '../../agent/ports/haproxy-runtime.js';
 import { parseRouteEvents, type RouteEvent } from '../../bench/disruption/route-events.js';
 import type { FlowResult } from '../../bench/flows/outcome.js';
 import { nodesWithRole, nodeNamed } from '../../site/index.js';
 import { haproxyPaths } from '../../tiers/l7/paths.js';
-import { nodeRun, progress, sleep, type LabEnv } from './env.js';
+import { progress, sleep, type LabEnv } from './env.js';
 
 export function nsArgs(env: LabEnv, node: string): string[] {
   const mnt = `${env.stateDir}/mnt/${node}`;
@@ -51,20 +50,7 @@ export async function firstHeld(ms: number, probe: () => Promise<boolean>, every
   return null;
 }
 
-export interface StatRow { readonly backend: string; readonly server: string; readonly status: string; readonly weight: number; readonly scur: number }
-
-/** `show stat` of an L7 node's HAProxy: servers only, with current sessions. */
-export async function haproxyStat(env: LabEnv, l7: string): Promise<StatRow[] | undefined> {
-  const node = nodeNamed(env.site, l7);
-  if (!node) return undefined;
-  const text = await haproxyRuntime(nodeRun(env, l7, haproxyPaths(node).adminSocket)).command('show stat').catch(() => undefined);
-  if (!text) return undefined;
-  const lines = text.split('\n');
-  const header = lines[0]?.replace(/^# /, '').split(',') ?? [];
-  const col = (n: string): number => header.indexOf(n);
-  return lines.slice(1).map((l) => l.split(',')).filter((f) => f.length > 10 && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND')
-    .map((f) => ({ backend: f[col('pxname')] ?? '', server: f[col('svname')] ?? '', status: f[col('status')] ?? '', weight: Number(f[col('weight')]), scur: Number(f[col('scur')]) || 0 }));
-}
+export { haproxyServers as haproxyStat, type HaproxyServer as StatRow } from './observe.js';
 
 export interface LabProcess { readonly pid: number; readonly argv: readonly string[] }
 
