@@ -19,6 +19,13 @@ export interface ScriptOptions {
   readonly siteFile: string;
 }
 
+/** Inside every node: its own copy of the site file, in a folder of its own so a rename into it is seen through the bind mount. */
+export const NODE_SITE_DIR = '/etc/tierlb-site';
+export const NODE_SITE_FILE = `${NODE_SITE_DIR}/site.yaml`;
+
+/** The same file as the lab sees it from outside: write a new one next to it and rename, like config management. */
+export const nodeSiteFile = (stateDir: string, node: string): string => `${stateDir}/nodes/${node}/site/site.yaml`;
+
 const q = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** Shell functions every lab script shares: progress lines, entering a node. */
@@ -54,24 +61,27 @@ mountpoint -q "$ST/mnt" || { mount --bind "$ST/mnt" "$ST/mnt"; mount --make-priv
     if (sysctls.length > 0) parts.push(`nsenter --net=/run/netns/${ns(name)} sysctl -q ${sysctls.map((s) => `-w ${s.key}=${s.value}`).join(' ')}\n`);
   }
   parts.push(`progress "namespaces up: ${t.namespaces.length} namespaces, ${t.segments.length} segments, ${t.clients.ipv4.length + t.clients.ipv6.length} user addresses"\n`);
-  parts.push(mountNamespaces(t));
+  parts.push(mountNamespaces(t, o.siteFile));
   return parts.join('');
 }
 
 /**
  * Each node in its own mount namespace: private /etc and /var/lib (overlays
- * with a tmpfs upper layer), and /run and /etc/lb bound from the lab's state
- * folder, so the lab can reach every node's sockets and maintenance files
- * from outside; the agent's daemon logs (stateDir/logs) land in the log folder.
+ * with a tmpfs upper layer), and /run, /etc/lb and its own copy of the site
+ * file (NODE_SITE_DIR) bound from the lab's state folder, so the lab can
+ * reach every node's sockets, maintenance files and site file from outside
+ * (and give one node another site); the agent's daemon logs (stateDir/logs)
+ * land in the log folder.
  */
-function mountNamespaces(t: LabTopology): string {
+function mountNamespaces(t: LabTopology, siteFile: string): string {
   const nodes = t.nodes.map((n) => n.name);
-  const dirs = nodes.flatMap((n) => ['etc', 'etc.work', 'varlib', 'varlib.work', 'run', 'etc-lb'].map((d) => `$ST/nodes/${n}/${d}`).concat(`"$LOG/${n}"`));
+  const dirs = nodes.flatMap((n) => ['etc', 'etc.work', 'varlib', 'varlib.work', 'run', 'etc-lb', 'site'].map((d) => `$ST/nodes/${n}/${d}`).concat(`"$LOG/${n}"`));
   // Every process start is expensive in the lab kernel: one mkdir, one touch,
-  // then one unshare per node, all at once.
+  // one tee, then one unshare per node, all at once.
   const perNode = t.nodes.map((n) => `  ${n.name}) c=${n.paths.configDir} r=${n.paths.runDir} s=${n.paths.stateDir} ;;`).join('\n');
   return `mkdir -p ${dirs.join(' ')}
 touch ${nodes.map((n) => `$ST/mnt/${n}`).join(' ')}
+tee ${nodes.map((n) => nodeSiteFile('$ST', n)).join(' ')} < ${q(siteFile)} > /dev/null
 for n in ${nodes.join(' ')}; do
   d=$ST/nodes/$n
   case $n in
@@ -80,14 +90,15 @@ ${perNode}
   nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "
     mount -t overlay lab -o lowerdir=/etc,upperdir=$d/etc,workdir=$d/etc.work /etc
     mount -t overlay lab -o lowerdir=/var/lib,upperdir=$d/varlib,workdir=$d/varlib.work /var/lib
-    mkdir -p /etc/lb $c $s/logs /var/lib/gdnsd
+    mkdir -p /etc/lb ${NODE_SITE_DIR} $c $s/logs /var/lib/gdnsd
     mount --bind $d/etc-lb /etc/lb
+    mount --bind $d/site ${NODE_SITE_DIR}
     mount --bind '$LOG/$n' $s/logs
     mount --bind $d/run /run
     mkdir -p $r" &
 done
 wait
-progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib per node"
+progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib and ${NODE_SITE_FILE} per node"
 `;
 }
 
@@ -111,7 +122,7 @@ function batch(ns: string, lines: readonly string[]): string {
   return `ip ${ns ? `-n ${ns} ` : ''}-batch - <<'EOF'\n${lines.join('\n')}\nEOF\n`;
 }
 
-/** Starts every node's agent, and the HTTP server of every backend; one log file each. */
+/** Starts every node's agent on its own copy of the site file, and the HTTP server of every backend; one log file each. */
 export function startScript(t: LabTopology, o: ScriptOptions): string {
   const lines = [preamble(o), 'cd /'];
   for (const n of t.nodes) {
@@ -120,7 +131,7 @@ export function startScript(t: LabTopology, o: ScriptOptions): string {
       lines.push(`echo $! > "$ST/pids/${n.name}.http"`);
     }
     const paths = `--run-dir ${q(n.paths.runDir)} --state-dir ${q(n.paths.stateDir)} --config-dir ${q(n.paths.configDir)}`;
-    lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.tierlb)} agent --config ${q(o.siteFile)} --node ${n.name} ${paths} >> "$LOG/${n.name}.agent.log" 2>&1 &`);
+    lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.tierlb)} agent --config ${NODE_SITE_FILE} --node ${n.name} ${paths} >> "$LOG/${n.name}.agent.log" 2>&1 &`);
     lines.push(`echo $! > "$ST/pids/${n.name}.agent"`);
   }
   lines.push(`progress "started ${t.nodes.length} agents and ${t.nodes.filter((n) => n.httpPorts.length > 0).length} HTTP servers; logs in $LOG"`);

@@ -73,8 +73,9 @@ export async function birdSessions(env: LabEnv, router: string): Promise<Map<str
   return out;
 }
 
+/** The L4 node's IPVS table; --nosort keeps the kernel's destination order, which parseIpvsList turns oldest first. */
 export async function ipvsTable(env: LabEnv, l4: string): Promise<KernelService[] | undefined> {
-  const r = await inNode(env, l4, 'ipvsadm', ['-Ln']);
+  const r = await inNode(env, l4, 'ipvsadm', ['-Ln', '--nosort']);
   return r.code === 0 ? parseIpvsList(r.stdout) : undefined;
 }
 

@@ -10,7 +10,8 @@ import { nodesWithRole, nodeNamed, type SiteNode } from '../../site/index.js';
 import { familyOfText } from '../addr.js';
 import { routesMatch } from './bringup.js';
 import { inNode, progress, sleep, type LabEnv } from './env.js';
-import { ipvsTable } from './observe.js';
+import { readNodeSite, siteWithout, writeNodeSite } from './node-site.js';
+import { ipvsTable, nodeOfAddress } from './observe.js';
 import { agentOf, firstHeld, gone, haproxyOf, haproxyStat, processes, restart, routeMonitors, serverOf, signal, startFlows } from './scenarios-watch.js';
 
 export interface LoadOptions {
@@ -97,17 +98,17 @@ interface Body {
 }
 
 /** Starts the flows, lets them open, runs the action, waits for the flows; the result with the targets judged. */
-async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean, prepare?: () => Promise<void>): Promise<ScenarioResult> {
+async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean, prepare?: (b: Body) => Promise<void>): Promise<ScenarioResult> {
   progress(env, `scenario ${s.id}: ${s.name}`);
   const st = await steady(env);
   if (!st.ok) return { ...s, actions: [], flows: null, reactions: [], ok: false, notes: [], error: `no steady state to start from within 180 s: ${st.detail}` };
+  const body: Body = { actions: [], reactions: [], notes: [] };
   try {
-    await prepare?.();
+    await prepare?.(body);
   } catch (e) {
-    return { ...s, actions: [], flows: null, reactions: [], ok: false, notes: [], error: `before the flows: ${(e as Error).message}` };
+    return { ...s, actions: body.actions, flows: null, reactions: [], ok: false, notes: body.notes, error: `before the flows: ${(e as Error).message}` };
   }
   const flows = startFlows(env, { targets: slowTargets(env, seconds), flows: load.flows, seconds, idleMs: load.idleMs, tag: `scenario-${s.id}` });
-  const body: Body = { actions: [], reactions: [], notes: [] };
   let error: string | undefined;
   // Act once the flows are open: a Node.js start alone takes seconds in the busy lab kernel.
   const l7 = names(nodesWithRole(env.site, 'l7'));
@@ -134,6 +135,50 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
   return { ...s, actions: body.actions, flows: f, reactions: body.reactions, ok: good, notes: body.notes, ...(error !== undefined ? { error } : {}) };
 }
 
+/**
+ * A history in which the L4 nodes added the L7 nodes in different orders:
+ * each L4 node of `moves` gets a site file without its L7 node, drops it
+ * from IPVS, then gets the full site back and adds that node last (the
+ * kernel's mh table depends on the add order, tiers/l4/order.ts); all at
+ * once. Then the steady state again, and each L4 node's order as read back.
+ */
+async function addedInOtherOrders(env: LabEnv, moves: readonly (readonly [string, string])[], b: Body): Promise<void> {
+  await Promise.all(moves.map(async ([l4, l7]) => {
+    const full = readNodeSite(env, l4);
+    const addrs = addressesOf(env, l7);
+    b.actions.push(`${l4}: its site file without ${l7}, renamed into place`);
+    progress(env, `  ${l4}: site file without ${l7}`);
+    writeNodeSite(env, l4, siteWithout(full, l7));
+    const dropped = await firstHeld(60000, async () => {
+      const table = await ipvsTable(env, l4);
+      return table !== undefined && table.length > 0 && table.every((svc) => svc.destinations.every((d) => !addrs.includes(d.address)));
+    }, 500);
+    if (dropped === null) throw new Error(`${l4} still had ${l7} in its IPVS 60 s after its site file lost it (${l4}.agent.log says why)`);
+    b.actions.push(`${l4}: the full site file again, ${l7} added last`);
+    progress(env, `  ${l4}: ${l7} out of its IPVS; the full site file again`);
+    writeNodeSite(env, l4, full);
+  }));
+  const st = await steady(env);
+  if (!st.ok) throw new Error(`no steady state within 180 s after the full site files: ${st.detail}`);
+  for (const n of l4Names(env)) {
+    const line = `${n}: ${await destinationOrders(env, n)}`;
+    b.notes.push(`IPVS destinations before the flows, oldest first (\`ipvsadm -Ln --nosort\` lists them newest first), ${line}`);
+    progress(env, `  ${line}`);
+  }
+}
+
+/** An L4 node's destination orders over its services, oldest first, as L7 node names, each with its number of services. */
+async function destinationOrders(env: LabEnv, l4: string): Promise<string> {
+  const table = await ipvsTable(env, l4);
+  if (!table) return 'no answer from ipvsadm';
+  const orders = new Map<string, number>();
+  for (const svc of table) {
+    const order = svc.destinations.map((d) => nodeOfAddress(env, d.address)).join(', ');
+    orders.set(order, (orders.get(order) ?? 0) + 1);
+  }
+  return [...orders].map(([order, n]) => `${order} (${n} services)`).join('; ');
+}
+
 const MONITOR = 'ip -ts monitor route in every router: the kernel\'s own timestamp of the first and last change to a VIP route after the action';
 
 /** Routes: first change after `from` and the instant the tables matched `expected` (settled, polled), as reactions. */
@@ -149,11 +194,14 @@ async function routeReaction(env: LabEnv, mon: ReturnType<typeof routeMonitors>,
 
 export const SCENARIOS: readonly Scenario[] = [
   {
-    id: '1', name: 'L4 node disabled with /etc/lb/disable, then enabled', kind: 'planned',
+    id: '1', name: 'L4 node disabled with /etc/lb/disable, then enabled, the L4 nodes having added the L7 nodes in different orders', kind: 'planned',
     run(env, load) {
       const l4 = l4Names(env);
+      const l7 = names(nodesWithRole(env.site, 'l7'));
       const target = l4[0] ?? 'l4-1';
       const drain = env.site.bgp.drainTime.ms;
+      // l4-1 adds l7-2 last, l4-2 adds l7-3 last, l4-3 keeps the file order: the flows that move between them must land on the same L7 node.
+      const moves = l4.slice(0, 2).flatMap((n, i): [string, string][] => { const m = l7[i + 1]; return m !== undefined ? [[n, m]] : []; });
       return underLoad(env, this, load, load.seconds, async (b) => {
         const mon = routeMonitors(env);
         try {
@@ -167,7 +215,7 @@ export const SCENARIOS: readonly Scenario[] = [
           mon.stop();
         }
         b.notes.push(`drain delay (bgp.drainTime) ${drain / 1000} s: the graceful-shutdown community first, the withdrawal after it`);
-      }, (f) => f.broken === 0);
+      }, (f) => f.broken === 0, (b) => addedInOtherOrders(env, moves, b));
     },
   },
   {
