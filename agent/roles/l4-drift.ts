@@ -1,8 +1,8 @@
 // What differs between the kernel's IPVS table and the table the agent last
 // verified, in words an SRE can act on, per service: a destination deleted
 // by hand, a weight edited by hand, a service added or lost. The repair is
-// applyIpvs's minimal diff; destination order is reported by the diff
-// (orderDrift), never "repaired" by deleting and re-adding. Pure.
+// applyIpvs's minimal diff, which also moves destinations back into Maglev
+// order (tiers/l4/diff.ts). Pure.
 import { diffIpvs } from '../../tiers/l4/diff.js';
 import { endpoint, type IpvsService, type IpvsState } from '../../tiers/l4/index.js';
 import { kernelEndpoint, type KernelService } from '../../tiers/l4/kernel.js';
@@ -14,6 +14,8 @@ export interface DriftLine {
   readonly service: string;
   readonly target: string;
   readonly text: string;
+  /** Only the destination's place in the kernel's order differs (weight and forwarding are as planned). */
+  readonly order?: true;
 }
 
 export function describeDrift(expected: IpvsState, kernel: readonly KernelService[]): DriftLine[] {
@@ -50,6 +52,13 @@ export function describeDrift(expected: IpvsState, kernel: readonly KernelServic
       case 'delete-destination':
         line(op.target, `${op.target}: ${kernelEndpoint(op.address, op.port)} in the kernel but not in the plan`);
         break;
+      case 'move-destination': {
+        const d = have.get(op.target)?.destinations.find((x) => x.address === op.destination.address && x.port === op.destination.port);
+        const weight = d && d.weight !== op.destination.weight ? `, and has weight ${d.weight} in the kernel, plan ${op.destination.weight}` : '';
+        out.push({ service: byTarget.get(op.target)?.service ?? UNPLANNED, target: op.target, ...(weight === '' ? { order: true as const } : {}),
+          text: `${op.target}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} out of Maglev order in the kernel${weight}` });
+        break;
+      }
     }
   }
   return out;

@@ -88,7 +88,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
   let lastPlan: L4NodePlan | undefined;
   let lastReading: DisableReading | undefined;
   let kernel: readonly KernelService[] | undefined;
-  /** Destination order that differs from the Maglev order, per service: reported, never repaired by deletion. */
+  /** Destination order still off after moving destinations (a kernel that orders otherwise), per service: reported, not retried by the drift check. */
   let orderDrift = new Map<string, string[]>();
   /** The last drift found and what became of it, per service, for status. */
   const driftSeen = new Map<string, { at: number; lines: string[] }>();
@@ -155,6 +155,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     // or, with the table known from before, a verify that differed although every operation went in.
     const found = r.fresh ? (expected ? describeDrift(expected, r.before) : []) : (r.moved ? describeDrift(p.node.ipvs, r.moved) : []);
     if (found.length > 0) reportDrift(found, 'while applying a turn', `repaired by ${r.applied.length} operation(s) with the turn's changes`);
+    noteReordered(p.node.ipvs, r.reordered);
     recordOrderDrift(p.node.ipvs, r.orderDrift);
     kernel = r.kernel;
     kernelAt = clock.now();
@@ -185,6 +186,11 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
       `IPVS drift found ${how}: ${lines.map((l) => l.text).join('; ')}; ${outcome}`);
   };
 
+  /** Destinations moved back into Maglev order: an L7 node added in another order than on the other L4 nodes, or a hand edit. */
+  const noteReordered = (table: IpvsState, moved: readonly { target: string; detail: string }[]): void => {
+    for (const m of moved) log.warn({ service: serviceOf(table, m.target), target: m.target, detail: m.detail }, `IPVS: ${m.target} back in Maglev order: ${m.detail}`);
+  };
+
   /** Order drift is counted when it appears or changes, not on every turn it persists. */
   const recordOrderDrift = (table: IpvsState, found: readonly { target: string; detail: string }[]): void => {
     const next = new Map<string, string[]>();
@@ -195,7 +201,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     for (const [svc, lines] of next) {
       if ((orderDrift.get(svc) ?? []).join('\n') === lines.join('\n')) continue;
       deps.metrics.ipvsDrift.inc({ service: svc }, lines.length);
-      log.warn({ service: svc, drift: lines }, `IPVS order drift in ${svc}: reported, not repaired (that would delete and re-add destinations)`);
+      log.error({ service: svc, drift: lines }, `IPVS order drift in ${svc} remains after moving destinations: this kernel does not keep destinations newest first as tiers/l4/order.ts expects; flows that change L4 node may land on another L7 node`);
     }
     orderDrift = next;
   };
@@ -214,7 +220,8 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     }
     kernel = table;
     kernelAt = clock.now();
-    const found = describeDrift(expected, table);
+    // An order the moves could not fix is reported once, not moved again every check.
+    const found = describeDrift(expected, table).filter((l) => !(l.order && orderDrift.has(l.service)));
     lastCheck = { at: kernelAt, outcome: found.length === 0 ? 'kernel equals the verified table' : `${found.length} difference(s)` };
     if (found.length === 0) return;
     const r = await applyIpvs(port, expected, table);
@@ -222,6 +229,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
       reportDrift(found, 'by the periodic check', `repaired by ${r.applied.map((o) => o.op).join(', ')}`);
       kernel = r.kernel;
       kernelAt = clock.now();
+      noteReordered(expected, r.reordered);
       recordOrderDrift(expected, r.orderDrift);
       return;
     }

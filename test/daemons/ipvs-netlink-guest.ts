@@ -5,6 +5,7 @@
 // the test on the host compares. Not a test file itself: it needs IPVS.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { nodeNamed, type SiteNode } from '../../site/index.js';
 import { applyIpvs } from '../../tiers/l4/apply.js';
@@ -206,18 +207,77 @@ await snapshot('applyIpvs: l7-2 drained', { kind: drained.kind, applied: drained
 ipvsadm('-d', '-t', '198.51.100.1:80', '-r', '10.0.1.33:80');
 await snapshot('ipvsadm -d by hand on a planned destination');
 const repaired = await applyIpvs(port, planIpvs(site, l4, new Map([['l7-2', 0]])));
-await snapshot('applyIpvs: repaired', { kind: repaired.kind, applied: repaired.applied.map((o) => o.op), orderDrift: repaired.kind === 'verified' ? repaired.orderDrift : [] });
+await snapshot('applyIpvs: repaired', { kind: repaired.kind, applied: repaired.applied.map((o) => o.op), reordered: repaired.kind === 'verified' ? repaired.reordered : [], orderDrift: repaired.kind === 'verified' ? repaired.orderDrift : [] });
 
 // Counters: a local client's SYN to a VIP is scheduled and tunnelled (nobody answers).
 execFileSync('bash', ['-c', 'timeout 2 bash -c "exec 3<>/dev/tcp/198.51.100.1/80" || true'], { stdio: 'ignore' });
-// The client is gone; wait (bounded) until no late retransmission moves the counters, so both readers see the same.
-for (let i = 0, before = ''; i < 10; i++) {
-  const now = ipvsadm('-L', '-n', '--stats', '--exact');
-  if (now === before) break;
-  before = now;
-  execFileSync('sleep', ['0.5']);
-}
+// The client is gone; wait until the counters hold still, so both readers see the same.
+countersStill();
 await snapshot('after a connection attempt to 198.51.100.1:80');
+
+// Two services with the same L7 nodes, one with l7-2 added last (as on an L4
+// node that learnt of it late): which L7 node each of 200 client addresses
+// gets on each, from the kernel's connection table, before and after applyIpvs
+// moves the destinations back into Maglev order.
+const wanted = planIpvs(site, l4);
+ipvsadm('-C');
+await applyIpvs(port, wanted);
+ipvsadm('-d', '-t', '198.51.100.2:80', '-r', '10.0.1.32:80');
+ipvsadm('-a', '-t', '198.51.100.2:80', '-r', '10.0.1.32:80', '-i', '-w', '100');
+await snapshot('l7-2 added last on 198.51.100.2:80 by hand');
+const lateOrder = await probeBoth(1);
+countersStill();
+const reordered = await applyIpvs(port, wanted);
+await snapshot('applyIpvs: back in Maglev order', { kind: reordered.kind, applied: reordered.applied.map((o) => o.op), reordered: reordered.kind === 'verified' ? reordered.reordered : [] });
+const inOrder = await probeBoth(2);
+countersStill();
+await snapshot('clients scheduled to different L7 nodes by the two services', { before: lateOrder, after: inOrder });
+
+/**
+ * Waits (bounded) until the counters hold still. The kernel folds its per-CPU
+ * counters into what it reports on the rate estimator's 2 s tick, so "still"
+ * means the same over more than one tick.
+ */
+function countersStill(): void {
+  for (let i = 0, before = ''; i < 6; i++) {
+    const now = ipvsadm('-L', '-n', '--stats', '--exact');
+    if (now === before) return;
+    before = now;
+    execFileSync('sleep', ['2.5']);
+  }
+}
+
+/**
+ * SYNs from 1000 client addresses to 198.51.100.1:80 and .2:80 (nobody
+ * answers); for how many clients the two services chose different real
+ * servers. Another order changes a few slots of the 251 (about 2% for 4
+ * destinations), so it takes many clients to see it.
+ */
+async function probeBoth(round: number): Promise<{ clients: number; differ: number; unseen: number; order: string[] }> {
+  const clients = Array.from({ length: 1000 }, (_, i) => `10.9.${round * 4 + Math.floor(i / 250)}.${(i % 250) + 1}`);
+  execFileSync('ip', ['-batch', '-'], { input: clients.map((c) => `address add ${c}/32 dev lo`).join('\n') });
+  await Promise.all(clients.flatMap((c) => ['198.51.100.1', '198.51.100.2'].map((vip) => new Promise<void>((done) => {
+    const sock = connect({ host: vip, port: 80, localAddress: c });
+    sock.on('error', () => undefined);
+    setTimeout(() => { sock.destroy(); done(); }, 300);
+  }))));
+  // ipvsadm -Lnc: "TCP 00:59 SYN_RECV CLIENT:PORT VIP:PORT DEST:PORT".
+  const chosen = new Map<string, string>();
+  for (const line of ipvsadm('-L', '-n', '-c').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || !clients.includes((f[3] ?? '').split(':')[0] ?? '')) continue;
+    chosen.set(`${(f[3] ?? '').split(':')[0]} ${(f[4] ?? '').split(':')[0]}`, (f[5] ?? '').split(':')[0] ?? '');
+  }
+  let differ = 0;
+  let unseen = 0;
+  for (const c of clients) {
+    const [a, b] = [chosen.get(`${c} 198.51.100.1`), chosen.get(`${c} 198.51.100.2`)];
+    if (a === undefined || b === undefined) unseen++;
+    else if (a !== b) differ++;
+  }
+  const second = (await port.read()).find((x) => x.vip === '198.51.100.2' && x.port === 80);
+  return { clients: clients.length, differ, unseen, order: second?.destinations.map((d) => d.address) ?? [] };
+}
 
 writeFileSync(join(share, 'steps.json'), JSON.stringify(steps, null, 1));
 console.log(`guest: ${steps.length} steps`);

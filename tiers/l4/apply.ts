@@ -18,6 +18,9 @@ export type IpvsApplyResult =
   | {
     readonly kind: 'verified';
     readonly applied: readonly IpvsOp[];
+    /** Services whose destinations were moved back into Maglev order by this call, with why. */
+    readonly reordered: IpvsDiff['orderDrift'];
+    /** Services still out of Maglev order after the moves: a kernel that does not keep the order modelled in order.ts. Reported, not retried. */
     readonly orderDrift: IpvsDiff['orderDrift'];
     readonly kernel: readonly KernelService[];
     /** The table the first diff was made from: read now, or the caller's `known`. */
@@ -57,7 +60,8 @@ export async function applyIpvs(port: IpvsPort, desired: IpvsState, known?: read
   let left = diffIpvs(desired, after);
   let moved: KernelService[] | undefined;
   const applied = result.ok ? [...diff.ops] : [];
-  if (left.ops.length > 0 && known) {
+  const reordered = [...diff.orderDrift];
+  if (contentOf(left).length > 0 && known) {
     moved = after;
     const again = await port.apply(left.ops);
     if (!again.ok) return { kind: 'failed', applied, error: again.error, remaining: left.ops };
@@ -67,10 +71,17 @@ export async function applyIpvs(port: IpvsPort, desired: IpvsState, known?: read
     } catch (err) {
       return { kind: 'failed', applied, error: `cannot read the IPVS table back: ${(err as Error).message}`, remaining: left.ops };
     }
+    reordered.push(...left.orderDrift);
     left = diffIpvs(desired, after);
   }
-  if (left.ops.length > 0) {
-    return { kind: 'failed', applied, error: `the kernel still differs from the plan after applying ${applied.length} operation(s)`, remaining: left.ops };
+  const remaining = contentOf(left);
+  if (remaining.length > 0) {
+    return { kind: 'failed', applied, error: `the kernel still differs from the plan after applying ${applied.length} operation(s)`, remaining };
   }
-  return { kind: 'verified', applied, orderDrift: left.orderDrift, kernel: after, before, fresh: !known, ...(moved ? { moved } : {}), reads };
+  return { kind: 'verified', applied, reordered, orderDrift: left.orderDrift, kernel: after, before, fresh: !known, ...(moved ? { moved } : {}), reads };
+}
+
+/** The differences in content (services, destinations, weights): what "verified" requires to be none. */
+function contentOf(d: IpvsDiff): IpvsOp[] {
+  return d.ops.filter((o) => o.op !== 'move-destination');
 }

@@ -43,12 +43,36 @@ describe('diffIpvs', () => {
     expect(d.ops).toHaveLength(plan().services.length);
   });
 
-  it('restores a destination deleted by hand by appending it, and reports the order it leaves', () => {
+  it('restores a destination deleted by hand in its Maglev place, moving the ones after it behind it', () => {
     const kernel = kernelOf(plan()).map((s, i) => (i === 0 ? { ...s, destinations: s.destinations.filter((x) => x.address !== '10.0.1.32') } : s));
     const d = diffIpvs(plan(), kernel);
-    expect(ipvsOpsText(d.ops)).toBe('-a -t 198.51.100.1:80 -r 10.0.1.32:80 -i -w 100\n');
+    expect(ipvsOpsText(d.ops)).toBe([
+      '-a -t 198.51.100.1:80 -r 10.0.1.32:80 -i -w 100',
+      '-d -t 198.51.100.1:80 -r 10.0.1.33:80',
+      '-a -t 198.51.100.1:80 -r 10.0.1.33:80 -i -w 100',
+      '-d -t 198.51.100.1:80 -r 10.0.1.34:80',
+      '-a -t 198.51.100.1:80 -r 10.0.1.34:80 -i -w 100',
+      '',
+    ].join('\n'));
     expect(d.orderDrift).toHaveLength(1);
-    expect(d.orderDrift[0]?.detail).toMatch(/10\.0\.1\.31, 10\.0\.1\.33, 10\.0\.1\.34, 10\.0\.1\.32 differs from the Maglev order 10\.0\.1\.31, 10\.0\.1\.32/);
+    expect(d.orderDrift[0]?.detail).toMatch(/10\.0\.1\.32 missing from the kernel belong\(s\) before 10\.0\.1\.33, 10\.0\.1\.34/);
+  });
+
+  it('moves only what follows the longest prefix already in Maglev order, with the planned weight', () => {
+    const order = ['10.0.1.31', '10.0.1.33', '10.0.1.34', '10.0.1.32'];
+    const kernel = kernelOf(plan()).map((s) => ({ ...s, destinations: order.map((a) => s.destinations.find((x) => x.address === a)).filter((x) => x !== undefined) }));
+    const d = diffIpvs(plan(new Map([['l7-3', 0]])), kernel);
+    const first = d.ops.filter((o) => 'target' in o && o.target === '198.51.100.1:80');
+    // 31 and 32 are in order (33 and 34 between them move out); 33 and 34 move behind 32, 33 with its drained weight.
+    expect(ipvsOpsText(first).trim().split('\n')).toEqual([
+      '-d -t 198.51.100.1:80 -r 10.0.1.33:80',
+      '-a -t 198.51.100.1:80 -r 10.0.1.33:80 -i -w 0',
+      '-d -t 198.51.100.1:80 -r 10.0.1.34:80',
+      '-a -t 198.51.100.1:80 -r 10.0.1.34:80 -i -w 100',
+    ]);
+    expect(d.orderDrift[0]?.detail).toMatch(/kernel order 10\.0\.1\.31, 10\.0\.1\.33, 10\.0\.1\.34, 10\.0\.1\.32 \(oldest first\) differs from the Maglev order 10\.0\.1\.31, 10\.0\.1\.32, 10\.0\.1\.33, 10\.0\.1\.34; restored by moving 10\.0\.1\.33, 10\.0\.1\.34/);
+    // Every IPv4 service (the reordered kernel above has no IPv6 destinations: those are added, in order).
+    expect(d.orderDrift).toHaveLength(plan().services.filter((sv) => sv.destinations.some((x) => x.address === '10.0.1.31')).length);
   });
 
   it('reports no drift when the missing destination belongs at the end', () => {

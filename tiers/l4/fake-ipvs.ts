@@ -50,6 +50,14 @@ export class FakeIpvs implements IpvsPort {
         Object.assign(d, { weight: op.destination.weight, forwarding: 'tunnel' });
         return;
       }
+      case 'move-destination': {
+        // The kernel's delete-then-add: the same destination, now the newest (last, oldest first).
+        const s = this.find(op.target);
+        const d = s.destinations.find((x) => x.address === op.destination.address);
+        if (!d) throw new Error(`fake kernel: no destination ${op.destination.address} to move`);
+        Object.assign(s, { destinations: [...s.destinations.filter((x) => x !== d), { ...d, weight: op.destination.weight, forwarding: 'tunnel' }] });
+        return;
+      }
       case 'delete-destination': {
         const s = this.find(op.target);
         const d = s.destinations.find((x) => x.address === op.address);

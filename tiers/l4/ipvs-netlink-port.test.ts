@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadSite } from '../../test/helpers/site.js';
 import { nodeNamed, type SiteNode } from '../../site/index.js';
 import { diffIpvs } from './diff.js';
-import { kernelServicesOf, netlinkOpsOf, schedulerFlagNames, serviceKeyOf, toKernelServices } from './ipvs-netlink-port.js';
-import { errnoName, netlinkAvailable, type NetlinkService } from './ipvs-netlink.js';
+import { kernelServicesOf, netlinkIpvsPort, netlinkOpsOf, schedulerFlagNames, serviceKeyOf, toKernelServices } from './ipvs-netlink-port.js';
+import { errnoName, netlinkAvailable, type IpvsNetlink, type NetlinkOp, type NetlinkService } from './ipvs-netlink.js';
 import { planIpvs } from './plan.js';
 
 const site = loadSite();
@@ -44,6 +44,28 @@ describe('netlinkOpsOf', () => {
     ]);
     expect(ops[0]).toMatchObject({ kind: 'edit-service', service: { flags: 0x18 } });
     expect(ops[1]).toMatchObject({ kind: 'edit-destination', destination: { weight: 0, forwarding: 'tunnel', tunType: 'ipip' } });
+  });
+});
+
+describe('netlinkIpvsPort.apply', () => {
+  it('sends a move as a delete and a re-add in the same call, and a plain delete in a call of its own', async () => {
+    const calls: NetlinkOp[][] = [];
+    const handle = { applyAll: async (ops: readonly NetlinkOp[]) => { calls.push([...ops]); return { failures: [] }; } } as unknown as IpvsNetlink;
+    const [svc] = planIpvs(site, l4).services;
+    const [a, b] = svc?.destinations ?? [];
+    if (!svc || !a || !b) throw new Error('expected a service with two destinations');
+    const target = `${svc.vip}:${svc.port}`;
+    const r = await netlinkIpvsPort(handle).apply([
+      { op: 'add-destination', target, destination: { ...a, address: '10.0.1.99' as typeof a.address } },
+      { op: 'move-destination', target, destination: { ...b, weight: 0 } },
+      { op: 'delete-destination', target, address: '10.0.1.98', port: 80 },
+    ]);
+    expect(r).toEqual({ ok: true });
+    expect(calls.map((c) => c.map((o) => `${o.kind} ${'destination' in o ? o.destination.address : ''}`))).toEqual([
+      ['add-destination 10.0.1.99', `delete-destination ${b.address}`, `add-destination ${b.address}`],
+      ['delete-destination 10.0.1.98'],
+    ]);
+    expect(calls[0]?.[2]).toMatchObject({ destination: { weight: 0, forwarding: 'tunnel', tunType: 'ipip' } });
   });
 });
 

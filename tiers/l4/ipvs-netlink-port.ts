@@ -41,7 +41,7 @@ export function netlinkIpvsPort(handle: IpvsNetlink = IpvsNetlink.open()): Netli
       const plan = netlinkOpsOf(ops);
       const refused: IpvsNetlinkError[] = [];
       let skipped = 0;
-      for (const segment of segmentsOf(plan.ops)) {
+      for (const segment of segmentsOf(plan.ops, (i) => ops[plan.origin[i] ?? -1]?.op === 'move-destination')) {
         // Deletions wait until everything before them went in: a failed add
         // followed by a delete could leave a service without destinations.
         if (segment.deletes && refused.length > 0) { skipped += segment.ops.length; continue; }
@@ -70,11 +70,15 @@ export function bestIpvsPort(): { readonly port: IpvsPort; readonly via: 'netlin
   }
 }
 
-/** Runs of deletions and of everything else, in order, with where each starts. */
-function segmentsOf(ops: readonly NetlinkOp[]): { ops: NetlinkOp[]; start: number; deletes: boolean }[] {
+/**
+ * Runs of deletions and of everything else, in order, with where each starts.
+ * A move's delete is not a deletion here: it goes in the same datagram as its
+ * re-add, so the destination is gone for microseconds, not for a round trip.
+ */
+function segmentsOf(ops: readonly NetlinkOp[], partOfMove: (index: number) => boolean): { ops: NetlinkOp[]; start: number; deletes: boolean }[] {
   const out: { ops: NetlinkOp[]; start: number; deletes: boolean }[] = [];
   ops.forEach((op, i) => {
-    const deletes = op.kind === 'delete-service' || op.kind === 'delete-destination';
+    const deletes = (op.kind === 'delete-service' || op.kind === 'delete-destination') && !partOfMove(i);
     const last = out[out.length - 1];
     if (last && last.deletes === deletes) last.ops.push(op);
     else out.push({ ops: [op], start: i, deletes });
@@ -201,6 +205,12 @@ export function netlinkOpsOf(ops: readonly IpvsOp[]): { ops: NetlinkOp[]; origin
       case 'delete-destination':
         push({ kind: 'delete-destination', service: serviceKeyOf(o.target), destination: { address: o.address, port: o.port } }, i);
         return;
+      case 'move-destination': {
+        const d = o.destination;
+        push({ kind: 'delete-destination', service: serviceKeyOf(o.target), destination: { address: d.address, port: d.port } }, i);
+        push({ kind: 'add-destination', service: serviceKeyOf(o.target), destination: { address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, tunType: 'ipip' } }, i);
+        return;
+      }
     }
   });
   return { ops: out, origin };

@@ -24,5 +24,10 @@ function opLine(o: IpvsOp): string {
     }
     case 'delete-destination':
       return `-d -t ${o.target} -r ${kernelEndpoint(o.address, o.port)}`;
+    case 'move-destination': {
+      const d = o.destination;
+      // Adjacent lines: ipvsadm -R sends them back to back.
+      return `-d -t ${o.target} -r ${endpoint(d.address, d.port)}\n-a -t ${o.target} -r ${endpoint(d.address, d.port)} -i -w ${d.weight}`;
+    }
   }
 }

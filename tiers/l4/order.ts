@@ -8,16 +8,18 @@
 // nodes but a different *order* schedule some flows differently, and a flow
 // that ECMP moves between them lands on another L7 node and is reset.
 //
-// The kernel keeps that list newest-first (ip_vs_add_dest uses
-// list_add_rcu at the head). The canonical add order is therefore the order
-// of the l7 nodes in the site file, and new L7 nodes are appended to the
-// file: a long-running L4 node that adds the new node last and a freshly
-// started one that adds every node in file order end with the same kernel
-// list. Two consequences for the applier:
+// The kernel keeps that list newest-first (ip_vs_add_dest uses list_add at
+// the head). The canonical add order is the order of the l7 nodes in the
+// site file; new L7 nodes are best appended to the file, because a long-running
+// L4 node then just adds the new node last and ends with the same kernel list
+// as a freshly started one. When an L4 node's kernel order differs anyway (an
+// L7 node inserted in the middle of the file, site versions that reached L4
+// nodes in another order, a hand edit), the applier moves the destinations
+// after the longest in-order prefix behind it: each deleted and re-added in the
+// same netlink datagram, which brings it back from the kernel's trash as the
+// same object with its connections (tiers/l4/diff.ts). Consequences:
 //   * never sort destinations (`ipvsadm -S` sorts by address; do not imitate);
-//   * change weights in place (weight 0 = quiescent). Deleting and re-adding
-//     a destination moves it to the head of the kernel list, which changes
-//     the table on this node only.
+//   * change weights in place (weight 0 = quiescent), never by delete + add.
 import type { Service, Site, SiteNode } from '../../site/index.js';
 
 /** The L7 nodes of `service`, in the order every L4 node adds them: the site file's. */
