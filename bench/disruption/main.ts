@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     }, { shell: false, checks: true });
     say(`site ${parsed.site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
-    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240)) * 1000 });
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0)) * 1000 });
     await stop();
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);

@@ -1,0 +1,28 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { agentLogged } from './agent-log.js';
+import type { LabEnv } from './env.js';
+
+const logDir = mkdtempSync(join(tmpdir(), 'tierlb-agent-log-'));
+const env = { logDir } as LabEnv;
+writeFileSync(join(logDir, 'l4-1.agent.log'), [
+  '{"level":30,"time":"2026-11-23T13:24:56.546Z","msg":"BGP: announce 198.51.100.1 graceful-shutdown"}',
+  'not json: a daemon wrote here',
+  '{"level":30,"time":"2026-11-23T13:25:01.412Z","msg":"BGP: withdraw 198.51.100.1"}',
+  '{"level":30,"time":"garbage","msg":"BGP: announce 198.51.100.1"}',
+  '{"level":30,"time":"2026-11-23T13:25:09.486Z","msg":"BGP: announce 198.51.100.1"}',
+].join('\n'));
+
+describe('agentLogged', () => {
+  it('finds the first matching line at or after the instant, skipping lines it cannot read', () => {
+    expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:24:50Z'), 'BGP:')).toBe(Date.parse('2026-11-23T13:24:56.546Z'));
+    expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:25:00Z'), 'BGP: announce')).toBe(Date.parse('2026-11-23T13:25:09.486Z'));
+  });
+
+  it('says undefined for no match and for a node without a log', () => {
+    expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:26:00Z'), 'BGP:')).toBeUndefined();
+    expect(agentLogged(env, 'l4-9', 0, 'BGP:')).toBeUndefined();
+  });
+});
