@@ -53,11 +53,11 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   });
   const writer = new OneWriter<unknown>(
     { plan: () => role.plan(site()), same: (a, b) => JSON.stringify(a) === JSON.stringify(b), apply: (p) => role.apply(site(), p) },
-    (outcome: TurnOutcome, reasons, error) => {
+    (outcome: TurnOutcome, reasons, error, timing) => {
       metrics.turns.inc({ outcome });
       lastTurn = { outcome, at: new Date(systemClock.now()).toISOString(), reasons: [...reasons] };
       const level = outcome === 'error' || outcome === 'partial' ? 'warn' : 'info';
-      logger[level]({ outcome, reasons, err: error }, `turn ${outcome}`);
+      logger[level]({ outcome, reasons, ...timing, ...(error !== undefined ? { err: error } : {}) }, `turn ${outcome}`);
     },
   );
   kickRef.kick = (reason) => void writer.kick(reason);

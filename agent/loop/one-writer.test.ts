@@ -81,3 +81,27 @@ describe('OneWriter', () => {
     expect(outcomes).toEqual(['error', 'applied']);
   });
 });
+
+describe('OneWriter timing', () => {
+  it('says how long a turn waited behind the previous one, planned and applied', async () => {
+    let now = 0;
+    let input = 1;
+    const timings: { outcome: TurnOutcome; waitedMs: number; planMs: number; applyMs: number }[] = [];
+    const w: OneWriter<number> = new OneWriter<number>({
+      plan: () => { now += 5; return input; },
+      same: (a, b) => a === b,
+      apply: async (p) => {
+        // While the first turn applies, at 50, an event kicks again.
+        if (p === 1) { now = 50; input = 2; void w.kick('second'); }
+        now += 100;
+        return true;
+      },
+    }, (outcome, _reasons, _err, t) => timings.push({ outcome, ...t }), () => now);
+    await w.kick('first');
+    expect(timings).toEqual([
+      { outcome: 'applied', waitedMs: 0, planMs: 5, applyMs: 145 },
+      // Kicked at 50, started at 150 once the first turn ended.
+      { outcome: 'applied', waitedMs: 100, planMs: 5, applyMs: 100 },
+    ]);
+  });
+});

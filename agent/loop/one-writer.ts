@@ -13,6 +13,14 @@ export interface TurnSteps<P> {
 
 export type TurnOutcome = 'applied' | 'unchanged' | 'partial' | 'error';
 
+/** Where a turn's time went, so a slow reaction can be told apart: waiting for the previous turn, planning, applying. */
+export interface TurnTiming {
+  /** From the first kick of this turn to its start (a running turn finishes first). */
+  readonly waitedMs: number;
+  readonly planMs: number;
+  readonly applyMs: number;
+}
+
 export class OneWriter<P> {
   private running: Promise<void> | undefined;
   private again = false;
@@ -21,12 +29,15 @@ export class OneWriter<P> {
 
   constructor(
     private readonly steps: TurnSteps<P>,
-    private readonly onTurn: (outcome: TurnOutcome, reasons: readonly string[], error?: unknown) => void,
+    private readonly onTurn: (outcome: TurnOutcome, reasons: readonly string[], error: unknown, timing: TurnTiming) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
+  private firstKickAt: number | undefined;
 
   /** Asks for a turn; resolves when the inputs seen at this call have been planned and applied. */
   kick(reason: string): Promise<void> {
     this.reasons.push(reason);
+    this.firstKickAt ??= this.now();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -44,23 +55,32 @@ export class OneWriter<P> {
     do {
       this.again = false;
       const reasons = this.reasons;
+      const kickedAt = this.firstKickAt ?? this.now();
       this.reasons = [];
-      await this.turn(reasons);
+      this.firstKickAt = undefined;
+      await this.turn(reasons, kickedAt);
     } while (this.again);
   }
 
-  private async turn(reasons: readonly string[]): Promise<void> {
+  private async turn(reasons: readonly string[], kickedAt: number): Promise<void> {
+    const start = this.now();
+    let planned: number | undefined;
+    const timing = (): TurnTiming => {
+      const end = this.now();
+      return { waitedMs: Math.round(start - kickedAt), planMs: Math.round((planned ?? end) - start), applyMs: planned === undefined ? 0 : Math.round(end - planned) };
+    };
     try {
       const plan = await this.steps.plan();
+      planned = this.now();
       if (this.lastApplied !== undefined && this.steps.same(plan, this.lastApplied)) {
-        this.onTurn('unchanged', reasons);
+        this.onTurn('unchanged', reasons, undefined, timing());
         return;
       }
       const complete = await this.steps.apply(plan);
       if (complete) this.lastApplied = plan;
-      this.onTurn(complete ? 'applied' : 'partial', reasons);
+      this.onTurn(complete ? 'applied' : 'partial', reasons, undefined, timing());
     } catch (error) {
-      this.onTurn('error', reasons, error);
+      this.onTurn('error', reasons, error, timing());
     }
   }
 }

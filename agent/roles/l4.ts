@@ -223,7 +223,12 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     // An order the moves could not fix is reported once, not moved again every check.
     const found = describeDrift(expected, table).filter((l) => !(l.order && orderDrift.has(l.service)));
     lastCheck = { at: kernelAt, outcome: found.length === 0 ? 'kernel equals the verified table' : `${found.length} difference(s)` };
-    if (found.length === 0) return;
+    if (found.length === 0) {
+      // A whole-table read equal to the verified table verifies it again: an enable that
+      // follows announces without reading the table back once more.
+      if (verifiedTable?.table === JSON.stringify(expected)) verifiedTable = { table: verifiedTable.table, at: kernelAt };
+      return;
+    }
     const r = await applyIpvs(port, expected, table);
     if (r.kind === 'verified') {
       reportDrift(found, 'by the periodic check', `repaired by ${r.applied.map((o) => o.op).join(', ')}`);
@@ -296,8 +301,10 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     if (sameDaemon && sameAnnouncements(lastSet, announcements)) return undefined;
     const quick = sameDaemon && lastSet !== undefined && speaker.quick && !announcesMore(lastSet, announcements) ? speaker.quick : undefined;
     log.debug({ quick: quick !== undefined, announcements }, 'BGP speaker set');
+    const started = clock.now();
     const r = quick && lastSet ? await quick(lastSet, announcements) : await speaker.speaker.set(announcements);
-    if (r.changed.length > 0) log.info({ changed: r.changed }, `BGP: ${r.changed.join(', ')}`);
+    // speakerMs: how long the speaker took to take the change (BIRD: `birdc configure` answered).
+    if (r.changed.length > 0) log.info({ changed: r.changed, speakerMs: clock.now() - started }, `BGP: ${r.changed.join(', ')}`);
     if (!r.ok) log.warn({ err: r.error }, 'BGP speaker did not take the whole set; retrying');
     lastSet = r.ok ? announcements : undefined;
     lastSetPid = r.ok ? pid : undefined;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentLogged } from './agent-log.js';
+import { agentLogged, speakerChange } from './agent-log.js';
 import type { LabEnv } from './env.js';
 
 const logDir = mkdtempSync(join(tmpdir(), 'tierlb-agent-log-'));
@@ -12,7 +12,8 @@ writeFileSync(join(logDir, 'l4-1.agent.log'), [
   'not json: a daemon wrote here',
   '{"level":30,"time":"2026-11-23T13:25:01.412Z","msg":"BGP: withdraw 198.51.100.1"}',
   '{"level":30,"time":"garbage","msg":"BGP: announce 198.51.100.1"}',
-  '{"level":30,"time":"2026-11-23T13:25:09.486Z","msg":"BGP: announce 198.51.100.1"}',
+  '{"level":30,"time":"2026-11-23T13:25:09.486Z","msg":"BGP: announce 198.51.100.1","speakerMs":1200}',
+  '{"level":30,"time":"2026-11-23T13:25:09.689Z","msg":"turn applied","waitedMs":3,"planMs":100,"applyMs":1500}',
 ].join('\n'));
 
 describe('agentLogged', () => {
@@ -24,5 +25,17 @@ describe('agentLogged', () => {
   it('says undefined for no match and for a node without a log', () => {
     expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:26:00Z'), 'BGP:')).toBeUndefined();
     expect(agentLogged(env, 'l4-9', 0, 'BGP:')).toBeUndefined();
+  });
+});
+
+describe('speakerChange', () => {
+  it('splits the agent\'s part: turn began, speaker change began, speaker answered', () => {
+    const from = Date.parse('2026-11-23T13:25:08.000Z');
+    expect(speakerChange(env, 'l4-1', from, 'BGP: announce')).toEqual({ turnBegan: 89, speakerBegan: 286, speakerDone: 1486 });
+  });
+
+  it('leaves out the turn when no turn line follows, and says undefined without a change', () => {
+    expect(speakerChange(env, 'l4-1', Date.parse('2026-11-23T13:25:00Z'), 'BGP: withdraw')).toEqual({ speakerBegan: 1412, speakerDone: 1412 });
+    expect(speakerChange(env, 'l4-1', Date.parse('2026-11-23T13:26:00Z'), 'BGP:')).toBeUndefined();
   });
 });

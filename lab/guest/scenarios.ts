@@ -11,7 +11,7 @@ import { familyOfText } from '../addr.js';
 import { routesMatch } from './bringup.js';
 import { inNode, progress, sleep, type LabEnv } from './env.js';
 import { readNodeSite, siteWithout, writeNodeSite } from './node-site.js';
-import { agentLogged } from './agent-log.js';
+import { speakerChange } from './agent-log.js';
 import { ipvsTable, nodeOfAddress } from './observe.js';
 import { agentOf, firstHeld, gone, haproxyOf, haproxyStat, processes, restart, routeMonitors, serverOf, signal, startFlows } from './scenarios-watch.js';
 
@@ -204,10 +204,18 @@ async function destinationOrders(env: LabEnv, l4: string): Promise<DestinationOr
   return { byService, summary: [...counts].map(([order, n]) => `${order} (${n} services)`).join('; ') };
 }
 
-/** When the agent's log says it had done something, as a reaction without a target: it splits a route reaction into the agent's part and BGP's. */
+/**
+ * The agent's part of a route reaction, from its log: when it gave the change
+ * to its speaker (the reaction), with when its turn began and when the speaker
+ * had taken it; what follows is BGP through the reflectors to the routers.
+ */
 function agentPart(env: LabEnv, node: string, from: number, prefix: string, what: string, b: Body): void {
-  const at = agentLogged(env, node, from, prefix);
-  b.reactions.push({ what, ms: at === undefined ? null : at - from, how: `${node}'s agent log: the first "${prefix}" line after the action (logged once the speaker took the change: BIRD's \`birdc configure\` answered)` });
+  const c = speakerChange(env, node, from, prefix);
+  const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`);
+  b.reactions.push({
+    what, ms: c ? c.speakerBegan : null,
+    how: c ? `${node}'s agent log: its turn began ${s(c.turnBegan)} after the action, the speaker change began ${s(c.speakerBegan)} and BIRD had taken it (\`birdc configure\` answered) ${s(c.speakerDone)} after` : `no "${prefix}" line in ${node}'s agent log after the action`,
+  });
 }
 
 /** Scenario 2b's flows: long enough that the joining agent's start in the busy lab kernel ends well before them. */
