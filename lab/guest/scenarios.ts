@@ -2,6 +2,7 @@
 // state: hundreds of slow downloads from the users to every VIP start, the
 // action happens while they are open, and the scenario reads what broke and
 // how long each tier took to react, from the lab's own clocks.
+import { statSync } from 'node:fs';
 import { scenarioFlows, servedVia } from '../../bench/disruption/in-flight.js';
 import type { Reaction, ScenarioFlows, ScenarioResult } from '../../bench/disruption/result.js';
 import { vipChanges } from '../../bench/disruption/route-events.js';
@@ -51,6 +52,28 @@ async function sh(env: LabEnv, node: string, command: string, actions: string[])
   progress(env, `  ${node}# ${command}`);
   const r = await inNode(env, node, 'sh', ['-c', command]);
   if (r.code !== 0) throw new Error(`${node}# ${command}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+}
+
+/**
+ * An operator's edit of a maintenance file in /etc/lb, and its instant: the
+ * file's change time as the kernel stamped it (its mtime; for a removal, the
+ * folder's). Spawning nsenter and a shell in the busy lab kernel takes up to
+ * seconds, which is the operator's command, not the agent's reaction.
+ */
+async function editMaintenance(env: LabEnv, node: string, file: string, command: string, b: Body): Promise<number> {
+  const started = Date.now();
+  await sh(env, node, command, b.actions);
+  const dir = `${env.stateDir}/nodes/${node}/etc-lb`;
+  let at: number;
+  try {
+    at = statSync(`${dir}/${file}`).mtimeMs;
+  } catch {
+    at = statSync(dir).mtimeMs;
+  }
+  // A stamp outside the command's own span is not this edit's: fall back to the command's start.
+  if (!(at >= started - 50 && at <= Date.now() + 50)) at = started;
+  b.notes.push(`${node}# ${command}: the command took ${((Date.now() - started) / 1000).toFixed(2)} s in the lab kernel; reactions count from the change's own time stamp, ${((at - started) / 1000).toFixed(2)} s after it started`);
+  return at;
 }
 
 /** Weights an L4 node gives an L7 node, over every IPVS service; a missing destination is absent. */
@@ -248,11 +271,9 @@ export const SCENARIOS: readonly Scenario[] = [
       return underLoad(env, this, load, load.seconds, async (b) => {
         const mon = routeMonitors(env);
         try {
-          b.actionAt = Date.now();
-          await sh(env, target, 'touch /etc/lb/disable', b.actions);
+          b.actionAt = await editMaintenance(env, target, 'disable', 'touch /etc/lb/disable', b);
           if (!await routeReaction(env, mon, b.actionAt, l4.filter((n) => n !== target), `disable ${target}`, 1000 + drain, b)) b.notes.push(`the routers still had ${target} 60 s after the disable file`);
-          const back = Date.now();
-          await sh(env, target, 'rm -f /etc/lb/disable', b.actions);
+          const back = await editMaintenance(env, target, 'disable', 'rm -f /etc/lb/disable', b);
           await routeReaction(env, mon, back, l4, `enable ${target}`, 1000, b);
           // The agent's own part of each reaction, from its log: the rest is BGP through the reflectors to the routers' kernels.
           agentPart(env, target, b.actionAt, 'BGP: announce', `disable ${target}: agent gave its speaker the graceful-shutdown community`, b);
@@ -330,8 +351,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const l7 = nodesWithRole(env.site, 'l7')[0];
       const check = env.site.services[0]?.l7.check;
       return underLoad(env, this, load, load.seconds, async (b) => {
-        b.actionAt = Date.now();
-        await sh(env, target, 'echo down > /etc/lb/agent-check', b.actions);
+        b.actionAt = await editMaintenance(env, target, 'agent-check', 'echo down > /etc/lb/agent-check', b);
         const ms = await ipvsReaction(env, target, b.actionAt, (w) => w.length > 0 && w.every((x) => x === 0), 30000);
         b.reactions.push({ what: `weight 0 for ${target} in every L4 node's IPVS`, ms, how: `ipvsadm -Ln on every L4 node, polled every 200 ms plus the read (time of the read that saw it); HAProxy's monitor answers 503 at once, the L4 nodes need ${check ? `${check.fall} failed checks ${check.interval.ms} ms apart` : 'fall failed checks'}` });
         const empty = await firstHeld(load.seconds * 1000 + 60000, async () => {
@@ -379,8 +399,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const l7 = names(nodesWithRole(env.site, 'l7'));
       const interval = env.site.pools[0]?.agentCheck.interval.ms ?? 500;
       return underLoad(env, this, load, load.seconds, async (b) => {
-        b.actionAt = Date.now();
-        await sh(env, target, 'echo drain > /etc/lb/agent-check', b.actions);
+        b.actionAt = await editMaintenance(env, target, 'agent-check', 'echo drain > /etc/lb/agent-check', b);
         const per = await Promise.all(l7.map((n) => firstHeld(30000, async () => {
           const rows = ((await haproxyStat(env, n)) ?? []).filter((s) => s.server === target);
           return rows.length > 0 && rows.every((s) => s.status.includes('DRAIN') || s.weight === 0);
