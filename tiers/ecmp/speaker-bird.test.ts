@@ -1,11 +1,11 @@
-// The BIRD speaker driver against a fake birdc: the file it writes, the
-// configure it asks for, and what it puts back when BIRD refuses.
+// The BIRD speaker driver against a fake control socket: the file it writes,
+// the configure it asks for, and what it puts back when BIRD refuses.
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { IpAddress } from '../../site/index.js';
-import type { Runner, RunResult } from '../common/runner.js';
+import type { BirdCommandResult, BirdControl } from './bird-control.js';
 import { birdSpeaker, parseBirdVips, BIRD_VIPS_FILE } from './speaker-bird.js';
 import { renderBirdVips } from './render.js';
 import { birdSpeakerSite, nodeOf } from './test-sites.js';
@@ -15,45 +15,46 @@ const V2 = '198.51.100.2' as IpAddress;
 const V6 = '2001:db8::c633:6402' as IpAddress;
 const SOCKET = '/run/test/bird.ctl';
 
+const READING = { code: '0002', text: 'Reading configuration from /etc/tierlb/bird.conf' };
 const REPLIES = {
-  accepted: 'BIRD 2.0.12 ready.\nReading configuration from /etc/tierlb/bird.conf\nReconfigured\n',
-  queued: 'BIRD 2.0.12 ready.\nReading configuration from /etc/tierlb/bird.conf\nReconfiguration in progress\n',
-  // birdc exits 0 on a refused file: only the reply tells.
-  refused: 'BIRD 2.0.12 ready.\nReading configuration from /etc/tierlb/bird.conf\n/etc/tierlb/bird-vips.conf:9:3 syntax error, unexpected CF_SYM_UNDEFINED\n',
-};
+  accepted: { ok: true, lines: [READING, { code: '0003', text: 'Reconfigured' }] },
+  queued: { ok: true, lines: [READING, { code: '0004', text: 'Reconfiguration in progress' }] },
+  refused: { ok: true, lines: [READING, { code: '8002', text: '/etc/tierlb/bird-vips.conf:9:3 syntax error, unexpected CF_SYM_UNDEFINED' }] },
+  missing: { ok: false, error: `BIRD on ${SOCKET}, command "configure": no such socket (is BIRD running?)` },
+} satisfies Record<string, BirdCommandResult>;
 
-/** birdc as the driver sees it: records each call and the file BIRD would read at that moment. */
-class FakeBirdc {
-  readonly calls: { args: readonly string[]; file: string }[] = [];
-  reply: RunResult = { exitCode: 0, stdout: REPLIES.accepted, stderr: '' };
+/** BIRD's control socket as the driver sees it: records each command and the file BIRD would read at that moment. */
+class FakeControl implements BirdControl {
+  readonly socket = SOCKET;
+  readonly calls: { text: string; file: string }[] = [];
+  reply: BirdCommandResult = REPLIES.accepted;
   constructor(private readonly dir: string) {}
 
-  readonly runner: Runner = async (cmd, args) => {
-    if (cmd !== 'birdc') throw new Error(`fake birdc: unexpected ${cmd}`);
-    this.calls.push({ args, file: readFileSync(join(this.dir, BIRD_VIPS_FILE), 'utf8') });
+  async command(text: string): Promise<BirdCommandResult> {
+    this.calls.push({ text, file: readFileSync(join(this.dir, BIRD_VIPS_FILE), 'utf8') });
     return this.reply;
-  };
+  }
 }
 
 describe('birdSpeaker', () => {
   const site = birdSpeakerSite();
   const node = nodeOf(site, 'l4-1');
   let dir: string;
-  let birdc: FakeBirdc;
-  const speaker = () => birdSpeaker(site, node, { configDir: dir, socket: SOCKET, runner: birdc.runner });
+  let bird: FakeControl;
+  const speaker = () => birdSpeaker(site, node, { configDir: dir, socket: SOCKET, control: bird });
   const file = (): string => readFileSync(join(dir, BIRD_VIPS_FILE), 'utf8');
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tierlb-bird-speaker-'));
-    birdc = new FakeBirdc(dir);
+    bird = new FakeControl(dir);
   });
 
   it('writes the set to bird-vips.conf, then asks BIRD to configure on its socket', async () => {
     const r = await speaker().set([{ vip: V2, gracefulShutdown: false }, { vip: V1, gracefulShutdown: false }, { vip: V6, gracefulShutdown: false }]);
     expect(r).toEqual({ ok: true, changed: [`announce ${V1}`, `announce ${V2}`, `announce ${V6}`] });
-    expect(birdc.calls.map((c) => c.args)).toEqual([['-s', SOCKET, 'configure']]);
+    expect(bird.calls.map((c) => c.text)).toEqual(['configure']);
     // BIRD read the new file, not a half-written one.
-    expect(birdc.calls[0]?.file).toBe(file());
+    expect(bird.calls[0]?.file).toBe(file());
     expect(file()).toMatch(/define GRACEFUL_SHUTDOWN = false;/);
     expect(file()).toMatch(/route 198\.51\.100\.1\/32 blackhole;/);
     expect(file()).toMatch(/route 2001:db8::c633:6402\/128 blackhole;/);
@@ -65,7 +66,7 @@ describe('birdSpeaker', () => {
     await speaker().set([{ vip: V1, gracefulShutdown: false }]);
     const r = await speaker().set([{ vip: V1, gracefulShutdown: false }, { vip: V1, gracefulShutdown: false }]);
     expect(r).toEqual({ ok: true, changed: [] });
-    expect(birdc.calls).toHaveLength(1);
+    expect(bird.calls).toHaveLength(1);
   });
 
   it('reports withdrawals and graceful shutdown as changes', async () => {
@@ -82,38 +83,38 @@ describe('birdSpeaker', () => {
   });
 
   it('takes "Reconfiguration in progress" as accepted', async () => {
-    birdc.reply = { exitCode: 0, stdout: REPLIES.queued, stderr: '' };
+    bird.reply = REPLIES.queued;
     expect((await speaker().set([{ vip: V1, gracefulShutdown: false }])).ok).toBe(true);
   });
 
-  it('puts the previous file back when BIRD refuses the new one, although birdc exits 0', async () => {
+  it('puts the previous file back when BIRD refuses the new one', async () => {
     await speaker().set([{ vip: V1, gracefulShutdown: false }]);
     const before = file();
-    birdc.reply = { exitCode: 0, stdout: REPLIES.refused, stderr: '' };
+    bird.reply = REPLIES.refused;
     const r = await speaker().set([{ vip: V1, gracefulShutdown: false }, { vip: V2, gracefulShutdown: false }]);
     expect(r.ok).toBe(false);
     expect(r.changed).toEqual([]);
-    expect(r.ok ? '' : r.error).toMatch(/expected BIRD to reconfigure: birdc -s \/run\/test\/bird\.ctl configure exited 0: .*syntax error/s);
+    expect(r.ok ? '' : r.error).toBe('expected BIRD on /run/test/bird.ctl to reconfigure, got 0002-Reading configuration from /etc/tierlb/bird.conf; 8002 /etc/tierlb/bird-vips.conf:9:3 syntax error, unexpected CF_SYM_UNDEFINED');
     expect(file()).toBe(before);
   });
 
   it('puts back an empty set when BIRD is not there on the first write', async () => {
-    birdc.reply = { exitCode: 1, stdout: '', stderr: 'Unable to connect to server control socket (/run/test/bird.ctl): No such file or directory' };
+    bird.reply = REPLIES.missing;
     const r = await speaker().set([{ vip: V1, gracefulShutdown: false }]);
-    expect(r.ok ? '' : r.error).toMatch(/exited 1: Unable to connect/);
+    expect(r.ok ? '' : r.error).toBe('expected BIRD to reconfigure: BIRD on /run/test/bird.ctl, command "configure": no such socket (is BIRD running?)');
     expect(await speaker().announced()).toEqual([]);
   });
 
   it('refuses a VIP of another site before touching anything', async () => {
     const r = await speaker().set([{ vip: '192.0.2.99' as IpAddress, gracefulShutdown: false }]);
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/expected VIPs of site example, got 192\.0\.2\.99/) as string, changed: [] });
-    expect(birdc.calls).toEqual([]);
+    expect(bird.calls).toEqual([]);
   });
 
   it('announces what it can and reports a VIP of a family the node has no address in', async () => {
     // Validation refuses such a site; the driver still must not write a route it cannot announce.
     const v4node = { ...node, addresses: { ipv4: node.addresses.ipv4 } };
-    const s = birdSpeaker(site, v4node, { configDir: dir, socket: SOCKET, runner: birdc.runner });
+    const s = birdSpeaker(site, v4node, { configDir: dir, socket: SOCKET, control: bird });
     const r = await s.set([{ vip: V1, gracefulShutdown: false }, { vip: V6, gracefulShutdown: false }]);
     expect(r.ok).toBe(false);
     expect(r.changed).toEqual([`announce ${V1}`]);
@@ -124,7 +125,7 @@ describe('birdSpeaker', () => {
   it('does not configure again for a set equal after normalisation', async () => {
     await speaker().set([{ vip: V2, gracefulShutdown: false }, { vip: V1, gracefulShutdown: true }]);
     expect((await speaker().set([{ vip: V1, gracefulShutdown: true }, { vip: V2, gracefulShutdown: true }])).changed).toEqual([]);
-    expect(birdc.calls).toHaveLength(1);
+    expect(bird.calls).toHaveLength(1);
   });
 });
 

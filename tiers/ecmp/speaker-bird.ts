@@ -1,6 +1,7 @@
 // The BGP speaker driver for BIRD: the announced set lives in bird-vips.conf,
 // which this driver rewrites atomically (temp file, rename) and then asks
-// BIRD to `configure`. An unchanged set touches nothing. If BIRD does not take
+// BIRD to `configure` on its control socket (directly, not through birdc: see
+// bird-control.ts). An unchanged set touches nothing. If BIRD does not take
 // the new file, the previous one is put back, so the file always says what
 // BIRD runs; that is why announced() reads the file rather than `birdc show
 // route` (which, besides, shows the static routes without the community the
@@ -14,8 +15,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { familyOf, toIp, type Site, type SiteNode } from '../../site/index.js';
-import { describeRun, execaRunner, type Runner } from '../common/runner.js';
-import { birdReload } from './daemons.js';
+import { birdConfigure, birdControl, type BirdControl } from './bird-control.js';
 import { renderBirdVips } from './render.js';
 import {
   describeChanges, diffAnnouncements, normalizeAnnouncements, refuseForeign,
@@ -26,26 +26,24 @@ export interface BirdSpeakerOptions {
   /** The folder of bird.conf, which includes "bird-vips.conf". */
   readonly configDir: string;
   readonly socket: string;
-  readonly runner?: Runner;
+  /** BIRD's control socket; tests pass a fake. Default: birdControl(socket). */
+  readonly control?: BirdControl;
 }
 
 export const BIRD_VIPS_FILE = 'bird-vips.conf';
 
-/** Replies of `birdc configure` meaning BIRD has taken the new config (the last two: it applies it in the background). */
+/**
+ * Replies of `birdc configure` meaning BIRD has taken the new config (the
+ * last two: it applies it in the background). birdc's text, for the router
+ * role (agent/roles/bgp-bird.ts); this driver reads the codes on the socket
+ * (BIRD_CONFIGURE_ACCEPTED_CODES).
+ */
 export const BIRD_CONFIGURE_ACCEPTED = /^(Reconfigured|Reconfiguration in progress|Reconfiguration already in progress, queueing new config)$/m;
 
 export function birdSpeaker(site: Site, node: SiteNode, options: BirdSpeakerOptions): BgpSpeaker {
-  const run = options.runner ?? execaRunner;
+  const control = options.control ?? birdControl(options.socket);
   const file = join(options.configDir, BIRD_VIPS_FILE);
   const readCurrent = (): Promise<string | undefined> => readFile(file, 'utf8').catch(() => undefined);
-
-  const configure = async (): Promise<string | undefined> => {
-    const reload = birdReload(options.socket);
-    if (reload.kind !== 'command') return `expected a command to reload BIRD, got ${reload.kind}`;
-    const r = await run(reload.command, reload.args);
-    // birdc exits 0 on a refused file too: only BIRD's reply tells.
-    return r.exitCode === 0 && BIRD_CONFIGURE_ACCEPTED.test(r.stdout) ? undefined : `expected BIRD to reconfigure: ${describeRun(reload.command, reload.args, r)}`;
-  };
 
   return {
     async announced() {
@@ -69,7 +67,9 @@ export function birdSpeaker(site: Site, node: SiteNode, options: BirdSpeakerOpti
   async function replace(content: string, previous: string | undefined): Promise<string | undefined> {
     try {
       await writeAtomically(file, content);
-      const refused = await configure();
+      // A timeout puts the file back too, though BIRD may have taken the new
+      // one; a later set() that differs from the file configures again.
+      const refused = await birdConfigure(control);
       if (refused) await writeAtomically(file, previous ?? renderBirdVips(site, node, [], { gracefulShutdown: false }));
       return refused;
     } catch (error) {
