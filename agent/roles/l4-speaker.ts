@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Site, SiteNode } from '../../site/index.js';
 import {
-  BIRD_VIPS_FILE, bgpPaths, birdReload, birdSpeaker, birdSpec, gobgpSpeaker, gobgpdSpec, renderBirdVips, renderEcmp, type BgpSpeaker,
+  BIRD_VIPS_FILE, bgpPaths, birdSpeaker, birdSpec, gobgpSpeaker, gobgpdSpec, renderBirdVips, renderEcmp, type BgpSpeaker,
 } from '../../tiers/ecmp/index.js';
+import { birdConfigure, birdControl } from '../../tiers/ecmp/bird-control.js';
 import type { RenderedFile } from '../../tiers/common/files.js';
-import { describeRun, execaRunner } from '../../tiers/common/runner.js';
 import { filesOf, installDaemonFiles } from '../apply/daemon-files.js';
 import type { RoleDeps } from '../role.js';
 import { gobgpQuickChange, type QuickChange } from './l4-speaker-fast.js';
@@ -77,10 +77,11 @@ export async function refreshSpeaker(deps: RoleDeps, site: Site, started: Starte
   if (started.daemon === 'gobgpd') {
     deps.supervisor.signal('gobgpd', 'SIGHUP');
   } else {
-    const reload = birdReload(paths.birdSocket);
-    if (reload.kind === 'command') {
-      const out = await execaRunner(reload.command, reload.args);
-      if (out.exitCode !== 0) return describeRun(reload.command, reload.args, out);
+    // BIRD's reply decides: it answers a refused file with an error code, where birdc would exit 0.
+    const refused = await birdConfigure(birdControl(paths.birdSocket));
+    if (refused) {
+      deps.metrics.reloads.inc({ daemon: started.daemon, result: 'failed' });
+      return refused;
     }
   }
   deps.metrics.reloads.inc({ daemon: started.daemon, result: 'ok' });
