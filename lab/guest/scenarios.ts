@@ -2,7 +2,7 @@
 // state: hundreds of slow downloads from the users to every VIP start, the
 // action happens while they are open, and the scenario reads what broke and
 // how long each tier took to react, from the lab's own clocks.
-import { statSync } from 'node:fs';
+import { appendFileSync, statSync } from 'node:fs';
 import { scenarioFlows, servedVia } from '../../bench/disruption/in-flight.js';
 import type { Reaction, ScenarioFlows, ScenarioResult } from '../../bench/disruption/result.js';
 import { vipChanges } from '../../bench/disruption/route-events.js';
@@ -76,6 +76,20 @@ async function editMaintenance(env: LabEnv, node: string, file: string, command:
   return at;
 }
 
+/** `ipvsadm -Lnc` of every L4 node every 4 s until stopped, appended to `file` with the time of each read. */
+function recordConnections(env: LabEnv, file: string): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async (): Promise<void> => {
+    for (let i = 0; running && i < 1000; i++) {
+      const at = new Date().toISOString();
+      const tables = await Promise.all(l4Names(env).map(async (n) => ({ n, r: await inNode(env, n, 'ipvsadm', ['-L', '-n', '-c']) })));
+      appendFileSync(file, tables.map(({ n, r }) => `## ${n} ${at}\n${r.stdout}`).join(''));
+      for (let w = 0; running && w < 8; w++) await sleep(500);
+    }
+  })();
+  return { async stop() { running = false; await loop; } };
+}
+
 /** Weights an L4 node gives an L7 node, over every IPVS service; a missing destination is absent. */
 async function l7WeightsOn(env: LabEnv, l4: string, l7: string): Promise<number[]> {
   const addrs = addressesOf(env, l7);
@@ -144,6 +158,8 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
   }, 1000);
   progress(env, `  ${open} sessions open in HAProxy ${opened === null ? 'after 120 s (fewer than 90% of the flows)' : `${((opened - flows.startedAt) / 1000).toFixed(1)} s after starting the flows`}`);
   await sleep(load.warmupMs);
+  // Which L4 node holds which flow, and where it sends it, while the flows run: the first thing to look at when one breaks.
+  const conns = recordConnections(env, `${env.logDir}/ipvs-conns-scenario-${s.id}.txt`);
   try {
     await act(body);
   } catch (e) {
@@ -151,6 +167,7 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
     progress(env, `  error: ${error}`);
   }
   const results = await flows.done;
+  await conns.stop();
   const f = scenarioFlows(results, body.actionAt ?? Date.now(), body.held);
   progress(env, `  flows: ${f.broken} broken of ${f.inFlight} in flight (${JSON.stringify(f.byEnd)})${f.held ? `; ${f.held.by} held ${f.held.flows}, ${f.held.broken} broke` : ''}`);
   for (const r of body.reactions) progress(env, `  ${r.what}: ${r.ms === null ? 'not seen' : `${(r.ms / 1000).toFixed(2)} s`}${r.targetMs !== undefined ? ` (target ${(r.targetMs / 1000).toFixed(2)} s)` : ''}`);
