@@ -160,6 +160,9 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
   await sleep(load.warmupMs);
   // Which L4 node holds which flow, and where it sends it, while the flows run: the first thing to look at when one breaks.
   const conns = recordConnections(env, `${env.logDir}/ipvs-conns-scenario-${s.id}.txt`);
+  // Any change of a VIP route moves flows between L4 nodes: expected in some scenarios, a cause to look at in the others.
+  const routesDuring = routeMonitors(env);
+  const monitoredFrom = Date.now();
   try {
     await act(body);
   } catch (e) {
@@ -168,6 +171,10 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
   }
   const results = await flows.done;
   await conns.stop();
+  routesDuring.stop();
+  const moved = vipChanges(routesDuring.events(), env.topology.vips, monitoredFrom);
+  const rel = (t: number): string => `${((t - (body.actionAt ?? monitoredFrom)) / 1000).toFixed(2)} s`;
+  body.notes.push(moved ? `the routers' VIP routes changed ${moved.count} time(s) while the flows ran, from ${rel(moved.first)} to ${rel(moved.last)} after the action (ip -ts monitor route)` : 'the routers\' VIP routes did not change while the flows ran');
   const f = scenarioFlows(results, body.actionAt ?? Date.now(), body.held);
   progress(env, `  flows: ${f.broken} broken of ${f.inFlight} in flight (${JSON.stringify(f.byEnd)})${f.held ? `; ${f.held.by} held ${f.held.flows}, ${f.held.broken} broke` : ''}`);
   for (const r of body.reactions) progress(env, `  ${r.what}: ${r.ms === null ? 'not seen' : `${(r.ms / 1000).toFixed(2)} s`}${r.targetMs !== undefined ? ` (target ${(r.targetMs / 1000).toFixed(2)} s)` : ''}`);
