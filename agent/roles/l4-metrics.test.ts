@@ -12,7 +12,7 @@ const up = { ...INITIAL_HEALTH, state: 'up' as const, consecutiveOk: 2 };
 describe('recordL4Metrics', () => {
   it('sets the announced gauge, the desired weights and the health of each real server', async () => {
     const health = new Map(site.services.flatMap((s) => s.l7.nodes.map((l7) => [healthKey(l7, s.name), l7 === 'l7-2' ? INITIAL_HEALTH : up] as const)));
-    const plan = planL4Node(site, node, { now: 0, disable: { disabled: false }, ipvsVerified: true, health });
+    const plan = planL4Node(site, node, { now: 0, disable: { disabled: false }, ipvsVerified: true, health, announcing: new Set(site.services.flatMap((s) => s.vips)) });
     const metrics = createMetrics();
     recordL4Metrics(metrics, site, plan, undefined);
     const text = await metrics.registry.metrics();

@@ -10,7 +10,7 @@ const site = loadSite();
 const node = nodeOf(site, 'l4-1');
 const up = { ...INITIAL_HEALTH, state: 'up' as const, consecutiveOk: 2 };
 const health = new Map(site.services.flatMap((s) => s.l7.nodes.map((l7) => [healthKey(l7, s.name), l7 === 'l7-4' ? { ...INITIAL_HEALTH, state: 'down' as const, lastReason: 'connection refused' } : up] as const)));
-const plan = planL4Node(site, node, { now: 0, disable: { disabled: false }, ipvsVerified: true, health });
+const plan = planL4Node(site, node, { now: 0, disable: { disabled: false }, ipvsVerified: true, health, announcing: new Set(site.services.flatMap((s) => s.vips)) });
 
 describe('l4ServiceStatus', () => {
   it('shows each VIP with the decision and why', () => {

@@ -116,6 +116,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     lastReading = reading;
     const nodePlan = planL4Node(site, node, {
       now, disable: reading.disable, ipvsVerified: ipvs.ok && ipvsVerified, health: monitor.snapshot(),
+      announcing: new Set((lastSet ?? []).filter((a) => !a.gracefulShutdown).map((a) => a.vip as string)),
       ...(stopRequestedAt !== undefined ? { stopRequestedAt } : {}),
     });
     lastPlan = nodePlan;

@@ -13,7 +13,8 @@ const L7 = ['l7-1', 'l7-2', 'l7-3', 'l7-4'];
 function obs(over: Partial<L4Observations> = {}, downNodes: string[] = [], services = ['web', 'api']): L4Observations {
   const health = new Map<string, TargetHealth>();
   for (const l7 of L7) for (const s of services) health.set(healthKey(l7, s), downNodes.includes(l7) ? down : up);
-  return { now: 1000, disable: { disabled: false }, ipvsVerified: true, health, ...over };
+  // A node already announcing every VIP unless a test says otherwise (joining is tested below).
+  return { now: 1000, disable: { disabled: false }, ipvsVerified: true, health, announcing: new Set(site.services.flatMap((s) => s.vips)), ...over };
 }
 
 const weightsOf = (plan: ReturnType<typeof planL4Node>, target: string): number[] =>
@@ -83,4 +84,35 @@ describe('planL4Node', () => {
     const p = planL4Node(site, l4, obs({ now: 10000, disable: { disabled: true, since: 900 } }));
     expect(weightsOf(p, '198.51.100.1:80')).toEqual([100, 100, 100, 100]);
   });
+
+  describe('joining (announcing nothing yet)', () => {
+    const joining = { announcing: new Set<string>() };
+    const withSince = (since: number, unknownNode?: string): Map<string, TargetHealth> => {
+      const health = new Map<string, TargetHealth>();
+      for (const l7 of L7) for (const s of ['web', 'api']) health.set(healthKey(l7, s), l7 === unknownNode ? { state: 'unknown', consecutiveOk: 1, consecutiveFail: 0 } : { ...up, since });
+      return health;
+    };
+
+    it('waits for a first verdict on every L7 node, even with a quorum up', () => {
+      const p = planL4Node(site, l4, obs({ ...joining, health: withSince(0, 'l7-3') }));
+      expect(p.announcements).toEqual([]);
+      expect(p.services[0]?.announce.reason).toMatch(/joining: waiting for a first verdict on l7-3/);
+    });
+
+    it('waits until the health has held for a full rise (interval × rise) and wakes then', () => {
+      const check = site.services[0]?.l7.check;
+      const settle = (check?.interval.ms ?? 0) * (check?.rise ?? 0);
+      const early = planL4Node(site, l4, obs({ ...joining, now: 1000 + settle - 1, health: withSince(1000) }));
+      expect(early.announcements).toEqual([]);
+      expect(early.wakeAt).toBe(1000 + settle);
+      const late = planL4Node(site, l4, obs({ ...joining, now: 1000 + settle, health: withSince(1000) }));
+      expect(late.announcements).toHaveLength(8);
+    });
+
+    it('does not hold back a node that announces already when an L7 node changes', () => {
+      const p = planL4Node(site, l4, obs({ now: 1001, health: withSince(1000) }));
+      expect(p.announcements).toHaveLength(8);
+    });
+  });
 });
+

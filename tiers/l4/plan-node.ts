@@ -3,7 +3,7 @@
 // threshold), whether to announce its VIPs (disable file, planned stop,
 // quorum, IPVS verified), and the IPVS table and BGP announcements that follow.
 import type { IpAddress, Service, Site, SiteNode, Token } from '../../site/index.js';
-import { decideAnnounce, type AnnounceDecision, type DisableState } from './announce.js';
+import { decideAnnounce, healthSettle, type AnnounceDecision, type DisableState } from './announce.js';
 import { INITIAL_HEALTH, type TargetHealth } from './health.js';
 import { FULL_WEIGHT, type IpvsState } from './model.js';
 import { planIpvs } from './plan.js';
@@ -17,6 +17,8 @@ export interface L4Observations {
   readonly ipvsVerified: boolean;
   /** Health of each (L7 node, service) pair, keyed by healthKey(). */
   readonly health: ReadonlyMap<string, TargetHealth>;
+  /** VIPs this node announces now without the graceful-shutdown community; a service with none of them joins (see announce.ts). */
+  readonly announcing: ReadonlySet<string>;
 }
 
 export interface PlannedAnnouncement {
@@ -60,9 +62,12 @@ export function planL4Node(site: Site, node: SiteNode, obs: L4Observations): L4N
 function decideService(site: Site, service: Service, obs: L4Observations): ServiceDecision {
   const nodes = service.l7.nodes.map((name) => ({ name, health: obs.health.get(healthKey(name, service.name)) ?? INITIAL_HEALTH }));
   const weights = planWeights(nodes, { fullWeight: FULL_WEIGHT, depoolThreshold: service.l4.depoolThreshold });
+  const joins = !service.vips.some((vip) => obs.announcing.has(vip));
+  const check = service.l7.check;
   const announce = decideAnnounce({
     disabled: obs.disable, ...(obs.stopRequestedAt !== undefined ? { stopRequestedAt: obs.stopRequestedAt } : {}),
     now: obs.now, drainTime: site.bgp.drainTime, ipvsApplied: obs.ipvsVerified, healthyL7: weights.healthy, quorum: service.l4.quorum,
+    ...(joins ? { joining: healthSettle(nodes, obs.now, check.interval.ms * check.rise) } : {}),
   });
   return { service: service.name, announce, weights };
 }
