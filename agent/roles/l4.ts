@@ -304,7 +304,7 @@ export function l4Role(deps: RoleDeps, given?: IpvsPort): Role<L4Plan> {
     log.debug({ quick: quick !== undefined, announcements }, 'BGP speaker set');
     const started = clock.now();
     const r = quick && lastSet ? await quick(lastSet, announcements) : await speaker.speaker.set(announcements);
-    // speakerMs: how long the speaker took to take the change (BIRD: `birdc configure` answered).
+    // speakerMs: how long the speaker took to take the change (BIRD: its answer to `configure`).
     if (r.changed.length > 0) log.info({ changed: r.changed, speakerMs: clock.now() - started }, `BGP: ${r.changed.join(', ')}`);
     if (!r.ok) log.warn({ err: r.error }, 'BGP speaker did not take the whole set; retrying');
     lastSet = r.ok ? announcements : undefined;

@@ -261,7 +261,7 @@ function agentPart(env: LabEnv, node: string, from: number, prefix: string, what
   const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`);
   b.reactions.push({
     what, ms: c ? c.speakerBegan : null,
-    how: c ? `${node}'s agent log: its turn began ${s(c.turnBegan)} after the action, the speaker change began ${s(c.speakerBegan)} and BIRD had taken it (\`birdc configure\` answered) ${s(c.speakerDone)} after` : `no "${prefix}" line in ${node}'s agent log after the action`,
+    how: c ? `${node}'s agent log: its turn began ${s(c.turnBegan)} after the action, the speaker change began ${s(c.speakerBegan)} and the speaker had answered ${s(c.speakerDone)} after` : `no "${prefix}" line in ${node}'s agent log after the action`,
   });
 }
 
