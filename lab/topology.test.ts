@@ -54,6 +54,10 @@ describe('the lab topology of lab/site.yaml', () => {
     expect(t.addresses.filter((a) => a.ns === 'users' && a.dev === 'lo')).toHaveLength(400);
   });
 
+  it('keeps the users\' flows on one ECMP path: their sockets never pick a new flow hash', () => {
+    expect(t.sysctls.filter((s) => s.key === 'net.core.txrehash')).toEqual([expect.objectContaining({ ns: 'users', value: '0' })]);
+  });
+
   it('lets the routers and the internet forward', () => {
     expect(t.sysctls.filter((s) => s.key === 'net.ipv4.ip_forward').map((s) => s.ns)).toEqual(['rt-1', 'rt-2', 'internet']);
   });

@@ -191,6 +191,13 @@ function attachUplink(b: Builder, routers: readonly LabNode[]): void {
 
 function attachUsers(b: Builder): void {
   b.pairs.push({ a: { ns: INTERNET, dev: 'users' }, b: { ns: USERS_NS, dev: 'eth0' } });
+  // In one kernel a packet keeps its socket's flow hash across the veths, and the
+  // internet's and routers' ECMP use that hash (skb->l4_hash) instead of hashing
+  // the headers. A client's TCP socket picks a new hash after a timeout or a
+  // spurious retransmission, which in the busy lab kernel moved some 90 of 200
+  // flows between L4 nodes in a scenario with no route change. A real router
+  // hashes an IPv4 flow's headers, which a rehash does not change.
+  b.sysctls.push({ ns: USERS_NS, key: 'net.core.txrehash', value: '0', why: 'keep each flow on one ECMP path, as real routers would hash it' });
   for (const f of FAMILIES) {
     const len = f === 'ipv4' ? 30 : 64;
     b.addresses.push({ ns: INTERNET, dev: 'users', cidr: `${nthOf(USER_LINK[f], 1)}/${len}` });

@@ -2,7 +2,8 @@
 // state: hundreds of slow downloads from the users to every VIP start, the
 // action happens while they are open, and the scenario reads what broke and
 // how long each tier took to react, from the lab's own clocks.
-import { appendFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { connectionMoves } from '../../bench/disruption/conn-moves.js';
 import { scenarioFlows, servedVia } from '../../bench/disruption/in-flight.js';
 import type { Reaction, ScenarioFlows, ScenarioResult } from '../../bench/disruption/result.js';
 import { vipChanges } from '../../bench/disruption/route-events.js';
@@ -77,7 +78,15 @@ async function editMaintenance(env: LabEnv, node: string, file: string, command:
 }
 
 /** `ipvsadm -Lnc` of every L4 node every 4 s until stopped, appended to `file` with the time of each read. */
-function recordConnections(env: LabEnv, file: string): { stop(): Promise<void> } {
+function readFileOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function recordConnections(env: LabEnv, file: string): { readonly file: string; stop(): Promise<void> } {
   let running = true;
   const loop = (async (): Promise<void> => {
     for (let i = 0; running && i < 1000; i++) {
@@ -87,7 +96,7 @@ function recordConnections(env: LabEnv, file: string): { stop(): Promise<void> }
       for (let w = 0; running && w < 8; w++) await sleep(500);
     }
   })();
-  return { async stop() { running = false; await loop; } };
+  return { file, async stop() { running = false; await loop; } };
 }
 
 /** Weights an L4 node gives an L7 node, over every IPVS service; a missing destination is absent. */
@@ -171,6 +180,8 @@ async function underLoad(env: LabEnv, s: Omit<Scenario, 'run'>, load: LoadOption
   }
   const results = await flows.done;
   await conns.stop();
+  const moves = connectionMoves(readFileOr(conns.file));
+  body.notes.push(`${moves.moved} flow(s) were active on more than one L4 node within 10 s (moved by ECMP), ${moves.split} of them sent to different L7 nodes by those L4 nodes${moves.examples.length > 0 ? `: ${moves.examples.join('; ')}` : ''} (${conns.file.split('/').pop() ?? ''})`);
   routesDuring.stop();
   const moved = vipChanges(routesDuring.events(), env.topology.vips, monitoredFrom);
   const rel = (t: number): string => `${((t - (body.actionAt ?? monitoredFrom)) / 1000).toFixed(2)} s`;
