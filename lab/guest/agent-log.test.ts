@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentLogged, speakerChange } from './agent-log.js';
+import { agentLines, speakerChange } from './agent-log.js';
 import type { LabEnv } from './env.js';
 
 const logDir = mkdtempSync(join(tmpdir(), 'tierlb-agent-log-'));
@@ -16,15 +16,10 @@ writeFileSync(join(logDir, 'l4-1.agent.log'), [
   '{"level":30,"time":"2026-11-23T13:25:09.689Z","msg":"turn applied","waitedMs":3,"planMs":100,"applyMs":1500}',
 ].join('\n'));
 
-describe('agentLogged', () => {
-  it('finds the first matching line at or after the instant, skipping lines it cannot read', () => {
-    expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:24:50Z'), 'BGP:')).toBe(Date.parse('2026-11-23T13:24:56.546Z'));
-    expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:25:00Z'), 'BGP: announce')).toBe(Date.parse('2026-11-23T13:25:09.486Z'));
-  });
-
-  it('says undefined for no match and for a node without a log', () => {
-    expect(agentLogged(env, 'l4-1', Date.parse('2026-11-23T13:26:00Z'), 'BGP:')).toBeUndefined();
-    expect(agentLogged(env, 'l4-9', 0, 'BGP:')).toBeUndefined();
+describe('agentLines', () => {
+  it('reads the JSON lines at or after the instant, skipping lines it cannot read, and none for a node without a log', () => {
+    expect(agentLines(env, 'l4-1', Date.parse('2026-11-23T13:25:00Z')).map((l) => l.msg)).toEqual(['BGP: withdraw 198.51.100.1', 'BGP: announce 198.51.100.1', 'turn applied']);
+    expect(agentLines(env, 'l4-9', 0)).toEqual([]);
   });
 });
 

@@ -11,11 +11,6 @@ export interface LoggedLine {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
-/** Epoch ms of the first line of `node`'s agent log at or after `from` whose message starts with `prefix`; undefined when none. */
-export function agentLogged(env: LabEnv, node: string, from: number, prefix: string): number | undefined {
-  return agentLines(env, node, from).find((l) => l.msg.startsWith(prefix))?.at;
-}
-
 /** Every JSON line of `node`'s agent log at or after `from`, in order; lines it cannot read are skipped. */
 export function agentLines(env: LabEnv, node: string, from: number): LoggedLine[] {
   let text: string;
