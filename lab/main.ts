@@ -6,14 +6,13 @@
 // and `lab enter NODE` work.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSiteText } from '../site/index.js';
 import { bundleLab, REPO } from './bundle.js';
 import { follow } from './follow.js';
+import { prepareLabSite } from './site-file.js';
 import { guestScript, LAB_MODULES } from './guest-script.js';
-import { labTopology } from './topology.js';
 import { runInUml } from './uml/run.js';
 
 const USAGE = 'usage: npm run lab -- [--site FILE] [--shell [--no-checks]]';
@@ -24,16 +23,11 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const say = (line: string): void => { process.stdout.write(`[lab ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`); };
 
-  await execa('bash', [join(REPO, 'scripts', 'ensure-deps.sh')], { stdio: 'inherit' });
-  const siteFile = v.site.startsWith('/') ? v.site : join(process.cwd(), v.site);
-  const parsed = parseSiteText(await readFile(siteFile, 'utf8'));
-  if (!parsed.ok) {
-    for (const i of parsed.issues) process.stderr.write(`${siteFile}${i.line ? `:${i.line}` : ''}: ${i.path.join('.')}: ${i.message}\n`);
-    return 2;
-  }
-  const topology = labTopology(parsed.site);
+  const labSite = await prepareLabSite(v.site);
+  if (labSite === undefined) return 2;
+  const { siteFile, site, topology } = labSite;
   const bundles = await bundleLab();
-  say(`site ${parsed.site.name}: ${topology.nodes.length} nodes, ${topology.segments.length} segments; bundled tierlb and the checks`);
+  say(`site ${site.name}: ${topology.nodes.length} nodes, ${topology.segments.length} segments; bundled tierlb and the checks`);
 
   const runDir = join(REPO, '.lab-runs', new Date().toISOString().replace(/[:.]/g, '-'));
   const logDir = join(runDir, 'logs');

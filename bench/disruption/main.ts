@@ -3,18 +3,16 @@
 // (lab/guest/scenarios-main.ts), prints progress, and writes the table
 // (markdown) and the raw figures (JSON) to bench/results/. `--short` runs the
 // short version of scenarios 1 and 3 the lab suite uses.
-import { execa } from 'execa';
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSiteText } from '../../site/index.js';
 import { BUNDLE_DIR, bundleLab, REPO } from '../../lab/bundle.js';
 import { follow } from '../../lab/follow.js';
+import { prepareLabSite } from '../../lab/site-file.js';
 import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
-import { labTopology } from '../../lab/topology.js';
 import { runInUml } from '../../lab/uml/run.js';
 import { markdownTable } from './report.js';
 import type { BenchRun, ScenarioResult } from './result.js';
@@ -43,14 +41,9 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const say = (line: string): void => { process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
 
-  await execa('bash', [join(REPO, 'scripts', 'ensure-deps.sh')], { stdio: 'inherit' });
-  const siteFile = v.site.startsWith('/') ? v.site : join(process.cwd(), v.site);
-  const parsed = parseSiteText(await readFile(siteFile, 'utf8'));
-  if (!parsed.ok) {
-    for (const i of parsed.issues) process.stderr.write(`${siteFile}${i.line ? `:${i.line}` : ''}: ${i.path.join('.')}: ${i.message}\n`);
-    return 2;
-  }
-  const topology = labTopology(parsed.site);
+  const labSite = await prepareLabSite(v.site);
+  if (labSite === undefined) return 2;
+  const { siteFile, site, topology } = labSite;
   let startedAt = new Date();
   let load = { flows, seconds, idleMs: 15000, warmupMs: 2000 };
   let logDir: string;
@@ -87,7 +80,7 @@ async function main(): Promise<number> {
       prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,
       ...lab, checks: join(BUNDLE_DIR, 'disruption.mjs'), client: join(BUNDLE_DIR, 'flows.mjs'),
     }, { shell: false, checks: true });
-    say(`site ${parsed.site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
+    say(`site ${site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
     const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0)) * 1000 });
     await stop();
@@ -106,12 +99,12 @@ async function main(): Promise<number> {
   }
   results.sort((a, b) => ALL.indexOf(a.id) - ALL.indexOf(b.id));
 
-  const count = (role: string): number => parsed.site.nodes.filter((n) => n.role === role).length;
+  const count = (role: string): number => site.nodes.filter((n) => n.role === role).length;
   const bench: BenchRun = {
     startedAt: startedAt.toISOString(),
-    lab: { site: parsed.site.name, nodes: Object.fromEntries(['router', 'reflector', 'l4', 'l7', 'backend', 'dns'].map((r) => [r, count(r)])), vips: topology.vips.length, userAddresses: topology.clients.ipv4.length + topology.clients.ipv6.length },
+    lab: { site: site.name, nodes: Object.fromEntries(['router', 'reflector', 'l4', 'l7', 'backend', 'dns'].map((r) => [r, count(r)])), vips: topology.vips.length, userAddresses: topology.clients.ipv4.length + topology.clients.ipv6.length },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20), kernel: `${osType()} ${release()}`, where: 'the lab runs in a user-mode-linux guest with one CPU and 3 GB' },
-    load: { flowsPerScenario: load.flows, secondsPerFlow: load.seconds, targets: parsed.site.services.reduce((n, s) => n + s.vips.length * s.ports.length, 0) },
+    load: { flowsPerScenario: load.flows, secondsPerFlow: load.seconds, targets: site.services.reduce((n, s) => n + s.vips.length * s.ports.length, 0) },
     scenarios: results,
   };
   await mkdir(v.out, { recursive: true });
