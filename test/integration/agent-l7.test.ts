@@ -114,7 +114,7 @@ describe('l7 agent with real haproxy', () => {
   };
   const monitorCode = async (path = ''): Promise<string> => (await curl(`${MONITOR}${path}`)).code;
   const readPid = (): number => Number(readFileSync(pidFile(), 'utf8').trim());
-  // HAProxy truncates its pid file before writing the new pid: a read in between sees no pid at all.
+  // A starting or re-executing HAProxy unlinks its pid file and creates it empty before writing the pid: a read in between sees no pid.
   const newMasterPid = (old: number): number | undefined => {
     try { const p = readPid(); return Number.isInteger(p) && p > 1 && p !== old ? p : undefined; } catch { return undefined; }
   };
