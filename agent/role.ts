@@ -15,8 +15,13 @@ export interface RoleDeps {
   readonly metrics: Metrics;
   readonly clock: Clock;
   readonly supervisor: Supervisor;
-  /** Asks the runtime for a new plan/apply turn (health changed, a timer fired). */
-  readonly kick: (reason: string) => void;
+  /**
+   * Asks the one writer for a plan/apply turn (health changed, a timer fired);
+   * resolves once the inputs seen now have been applied. `repair` applies even
+   * an unchanged plan: the world moved under an applier (a daemon restarted,
+   * a drift check is due), and each applier looks at what it owns.
+   */
+  readonly kick: (reason: string, opts?: { readonly repair?: boolean }) => Promise<void>;
 }
 
 export type RoleStatus = Pick<StatusReport, 'maintenance' | 'services' | 'sessions' | 'notes'>;

@@ -1,6 +1,7 @@
 // The agent's runtime, the same for every role: load the site, start the
 // role, watch the site file and the maintenance files, run the one-writer
 // loop, serve status and metrics, and stop in order.
+import { isDeepStrictEqual } from 'node:util';
 import { Registry } from 'prom-client';
 import { nodeNamed, type Site } from '../site/index.js';
 import { SiteSource } from './inputs/site-source.js';
@@ -8,7 +9,8 @@ import { watchFiles, type FileWatch } from './inputs/watch.js';
 import { OneWriter, type TurnOutcome } from './loop/one-writer.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
-import { startStatusServer, type StatusEndpoint } from './observe/status-server.js';
+import { startStatusServer } from './observe/status-server.js';
+import { ListenerSet, type Endpoint } from './apply/listeners.js';
 import type { StatusReport } from './observe/status.js';
 import { overridesOf, type AgentOptions } from './options.js';
 import { systemClock } from './ports/clock.js';
@@ -19,6 +21,7 @@ import { DEFAULT_BACKOFF } from './supervise/backoff.js';
 import { join } from 'node:path';
 
 export interface RunningAgent {
+  /** The port the status endpoint is bound to now (it follows the site file's listen address). */
   readonly statusPort: number;
   status(): StatusReport;
   /** Re-reads the site file (SIGHUP does this too). */
@@ -40,35 +43,61 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   if (!node) throw new AgentStartError(`node "${opts.node}" is not in ${opts.config}`);
   const logger = log ?? createLogger(node.name);
   const metrics: Metrics = createMetrics(new Registry(), true);
+  const supervisorEvents: { started: (name: string, pid: number) => void } = { started: () => undefined };
   const supervisor = new Supervisor(systemClock, (e) => {
+    if (e.kind === 'started' || e.kind === 'adopted') supervisorEvents.started(e.name, e.pid);
     if (e.kind === 'output') logger.info({ daemon: e.name, stream: e.stream }, e.line);
     else logger.info({ daemon: e.name, event: e }, `daemon ${e.name} ${e.kind}`);
     if (e.kind === 'exited' && e.restartInMs !== null) metrics.restarts.inc({ daemon: e.name });
   }, DEFAULT_BACKOFF, join(node.agent.stateDir, 'logs'));
   let lastTurn: StatusReport['lastTurn'];
-  const kickRef: { kick: (reason: string) => void } = { kick: () => undefined };
+  const kickRef: { kick: (reason: string, opts?: { repair?: boolean }) => Promise<void> } = { kick: () => Promise.resolve() };
   const role: Role<unknown> = createRole(node.role, {
     node, log: logger.child({ role: node.role }), metrics, clock: systemClock, supervisor,
-    kick: (reason) => kickRef.kick(reason),
+    kick: (reason, opts) => kickRef.kick(reason, opts),
   });
-  const writer = new OneWriter<unknown>(
-    { plan: () => role.plan(site()), same: (a, b) => JSON.stringify(a) === JSON.stringify(b), apply: (p) => role.apply(site(), p) },
+  const status = (): StatusReport => ({
+    node: node.name, role: node.role, site: site().name, ...role.status(site()), lastTurn,
+    daemons: supervisor.list(),
+  });
+  // The status endpoint follows the site's listen address: a new one is bound before the old one closes.
+  const statusListeners = new ListenerSet((e) => startStatusServer(e.host, e.port, status, metrics.registry), systemClock, 0);
+  const writer = new OneWriter<AgentPlan>(
+    {
+      plan: async () => ({ role: await role.plan(site()), statusListen: statusListenOf(site(), node.name) }),
+      same: isDeepStrictEqual,
+      apply: async (p) => {
+        const roleDone = await role.apply(site(), p.role);
+        const listen = await statusListeners.apply([p.statusListen]);
+        for (const e of listen.errors) logger.error({ listen: p.statusListen }, `status endpoint: ${e}; the previous one stays`);
+        return roleDone && listen.ok;
+      },
+    },
     (outcome: TurnOutcome, reasons, error, timing) => {
       metrics.turns.inc({ outcome });
       lastTurn = { outcome, at: new Date(systemClock.now()).toISOString(), reasons: [...reasons] };
-      const level = outcome === 'error' || outcome === 'partial' ? 'warn' : 'info';
+      // The periodic repair turns that find nothing to do are not news.
+      const routine = outcome === 'applied' && reasons.every((r) => ROUTINE_REASONS.has(r));
+      const level = outcome === 'error' || outcome === 'partial' ? 'warn' : routine ? 'debug' : 'info';
       logger[level]({ outcome, reasons, ...timing, ...(error !== undefined ? { err: error } : {}) }, `turn ${outcome}`);
     },
   );
-  kickRef.kick = (reason) => void writer.kick(reason);
+  kickRef.kick = (reason, opts) => writer.kick(reason, opts);
+  // A daemon that (re)started holds nothing the appliers gave the one before it.
+  supervisorEvents.started = (name, pid) => void writer.kick(`${name} started (pid ${pid})`, { repair: true });
 
   const reloadSite = async (): Promise<void> => {
-    const r = await source.reload();
-    if (r.kind === 'refused') {
+    try {
+      const r = await source.reload();
+      if (r.kind === 'refused') {
+        metrics.configRejected.inc({ stage: 'validate' });
+        logger.error({ issues: r.issues }, `site file refused; the running state stays as it was: ${r.issues[0] ?? ''}`);
+      } else if (r.kind === 'loaded') {
+        await writer.kick('site file changed');
+      }
+    } catch (err) {
       metrics.configRejected.inc({ stage: 'validate' });
-      logger.error({ issues: r.issues }, 'site file refused; the running state stays as it was');
-    } else if (r.kind === 'loaded') {
-      kickRef.kick('site file changed');
+      logger.error({ err }, 'site file reload failed; the running state stays as it was');
     }
   };
 
@@ -79,19 +108,19 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     if (path === opts.config) {
       if (kind === 'settled') void reloadSite();
     } else {
-      kickRef.kick(kind === 'event' ? `${path} changed` : `${path} settled`);
+      void kickRef.kick(kind === 'event' ? `${path} changed` : `${path} settled`);
     }
   });
-  const status = (): StatusReport => ({
-    node: node.name, role: node.role, site: site().name, ...role.status(site()), lastTurn,
-    daemons: supervisor.list(),
-  });
-  const endpoint: StatusEndpoint = await startStatusServer(node.agent.listen.address, node.agent.listen.port, status, metrics.registry);
+  const listenAt = statusListenOf(site(), node.name);
+  const bound = await statusListeners.apply([listenAt]);
+  if (!bound.ok) throw new AgentStartError(`cannot start: ${bound.errors.join('; ')}`);
   await writer.kick('start');
-  logger.info({ role: node.role, status: `${node.agent.listen.address}:${endpoint.port}` }, 'agent started');
+  logger.info({ role: node.role, status: `${listenAt.host}:${statusListeners.portOf(listenAt) ?? listenAt.port}` }, 'agent started');
 
   return {
-    statusPort: endpoint.port,
+    get statusPort() {
+      return statusListeners.endpoints()[0]?.port ?? 0;
+    },
     status,
     reloadSite,
     async stop() {
@@ -99,7 +128,20 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
       await watch.close();
       await role.stop(site());
       await supervisor.stopAll();
-      await endpoint.close();
+      await statusListeners.closeAll();
     },
   };
+}
+
+interface AgentPlan {
+  readonly role: unknown;
+  readonly statusListen: Endpoint;
+}
+
+/** Kicks that come back on their own and rarely change anything. */
+const ROUTINE_REASONS: ReadonlySet<string> = new Set(['IPVS drift check']);
+
+function statusListenOf(site: Site, name: string): Endpoint {
+  const listen = nodeNamed(site, name)?.agent.listen;
+  return { host: listen?.address ?? '127.0.0.1', port: listen?.port ?? 0 };
 }

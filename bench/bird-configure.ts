@@ -9,9 +9,9 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execaRunner } from '../tiers/common/runner.js';
-import { birdConfigure, birdControl } from '../tiers/ecmp/bird-control.js';
-import { BIRD_CONFIGURE_ACCEPTED } from '../tiers/ecmp/speaker-bird.js';
+import { birdConfigure, birdControl } from '../agent/drivers/bird/control.js';
+import { BIRD_CONFIGURE_ACCEPTED } from '../agent/drivers/bird/speaker.js';
+import { execaRunner } from '../agent/drivers/kernel/runner.js';
 
 const RUNS = Number(process.argv[2] ?? 30);
 const BALLAST_MB = Number(process.argv[3] ?? 0);

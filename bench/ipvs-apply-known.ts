@@ -7,15 +7,16 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeDrift } from '../agent/roles/l4-drift.js';
+import { ipvsadmPort } from '../agent/drivers/ipvs/ipvsadm-port.js';
+import { netlinkIpvsPort } from '../agent/drivers/ipvs/netlink-port.js';
+import { describeDrift } from '../agent/roles/l4/drift.js';
 import { removeUmlShare, runInUml } from '../lab/uml/run.js';
 import { REPO } from '../test/helpers/site.js';
 import { applyIpvs } from '../tiers/l4/apply.js';
 import { diffIpvs } from '../tiers/l4/diff.js';
-import { netlinkIpvsPort } from '../tiers/l4/ipvs-netlink-port.js';
-import { ipvsadmPort, type IpvsPort } from '../tiers/l4/ipvs-port.js';
 import type { KernelService } from '../tiers/l4/kernel.js';
 import type { IpvsDestination, IpvsService, IpvsState } from '../tiers/l4/model.js';
+import type { IpvsPort } from '../tiers/l4/port.js';
 
 const SERVICES = 1000;
 const DESTS = 50;

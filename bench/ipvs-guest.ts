@@ -13,8 +13,8 @@ import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { applyIpvs } from '../tiers/l4/apply.js';
 import { diffIpvs, type IpvsOp } from '../tiers/l4/diff.js';
-import { IpvsNetlink } from '../tiers/l4/ipvs-netlink.js';
-import { netlinkIpvsPort } from '../tiers/l4/ipvs-netlink-port.js';
+import { IpvsNetlink } from '../agent/drivers/ipvs/netlink-addon.js';
+import { netlinkIpvsPort } from '../agent/drivers/ipvs/netlink-port.js';
 import type { IpvsDestination, IpvsService, IpvsState } from '../tiers/l4/model.js';
 import { ipvsOpsText } from '../tiers/l4/ops-text.js';
 

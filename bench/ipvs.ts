@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeUmlShare, runInUml } from '../lab/uml/run.js';
-import { netlinkAvailable } from '../tiers/l4/ipvs-netlink.js';
+import { netlinkAvailable } from '../agent/drivers/ipvs/netlink-addon.js';
 import { REPO } from '../test/helpers/site.js';
 import type { BenchRow } from './ipvs-guest.js';
 

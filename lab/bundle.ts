@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-/** Under the repository, so templates/ is found from the bundle (tiers/common/template.ts walks up). */
+/** Under the repository, so the netlink addon loader (agent/drivers/ipvs/netlink-addon.ts, three folders up) finds native/ from the bundle. */
 export const BUNDLE_DIR = join(REPO, 'node_modules', '.cache', 'tierlb-lab');
 
 export interface Bundles { readonly tierlb: string; readonly checks: string; readonly server: string; readonly client: string }

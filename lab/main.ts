@@ -1,7 +1,9 @@
 // `npm run lab`: builds the site of lab/site.yaml in network namespaces, runs
 // every node's agent, then the checks and the demo; prints progress as it
-// goes and exits with the checks' status. Where the host kernel lacks IPVS
-// or IPIP (these machines), it all runs inside the user-mode-linux kernel.
+// goes and exits with the checks' status. npm starts it through
+// scripts/with-deps.sh, which installs what is missing before tsx runs it.
+// Where the host kernel lacks IPVS or IPIP (these machines), it all runs
+// inside the user-mode-linux kernel.
 // `--shell` leaves the lab running with a shell where `lab exec NODE CMD...`
 // and `lab enter NODE` work.
 import { execa } from 'execa';

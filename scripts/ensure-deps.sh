@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what tierlb's tests and lab need when it is missing: Debian
 # packages of the daemons, then npm dependencies. Safe to run again.
+# `--npm-only` skips the Debian packages (for scripts that start no daemon).
+# It needs no npm package itself: the npm scripts a fresh checkout may run
+# first call it before anything from node_modules (scripts/with-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(bird2 gobgpd haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils)
+if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,10 +29,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
   done
 fi
 
-if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  echo "tierlb: installing npm dependencies"
-  # npm install, not npm ci: the lockfile npm writes here lists only this
-  # platform's optional packages, which npm ci refuses; install keeps the
-  # locked versions all the same.
+# node_modules/.package-lock.json is npm's record of what it installed; it is
+# touched after each install so that a lockfile npm rewrote during the install
+# does not look newer than it.
+if [ ! -d node_modules ]; then
+  echo "tierlb: installing npm dependencies (npm ci)"
+  # npm ci installs exactly package-lock.json and fails if it does not match
+  # package.json. The lockfile lists every platform's optional packages
+  # (esbuild's and rollup's native builds) as npm writes them, so it is the
+  # same on every machine and npm ci accepts it.
+  npm ci --no-audit --no-fund
+  touch node_modules/.package-lock.json
+elif [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "tierlb: package.json or package-lock.json changed; installing npm dependencies (npm install)"
+  # npm install, not npm ci: it keeps what is installed and updates the
+  # lockfile when package.json changed.
   npm install --no-audit --no-fund
+  touch node_modules/.package-lock.json
 fi

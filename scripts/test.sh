@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
+echo "== generated files are fresh"
+# A check, not a regeneration: a template edited without `npm run gen:templates`
+# must fail here, not be fixed silently in this checkout only.
+npx tsx scripts/gen-templates.ts --check
 echo "== typecheck and lint"
 npx tsc --noEmit
 npx eslint .

@@ -1,10 +1,11 @@
 // The one parser every entry point shares: YAML text in, a trusted Site or
 // the complete list of problems out. Pure: reading the file is the caller's.
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, type Document } from 'yaml';
 import type { z } from 'zod';
 import { crossCheck } from './crosscheck.js';
 import type { Sections } from './crosscheck-report.js';
 import type { FieldPath, SiteIssue } from './errors.js';
+import { cutShort, ISSUE_MESSAGE_MAX_CHARS, ISSUE_VALUE_MAX_CHARS, readYaml, SITE_MAX_VALUES } from './limits.js';
 import type { Site } from './model.js';
 import { resolveSite } from './resolve.js';
 import { siteSchema } from './schema.js';
@@ -13,21 +14,24 @@ export type SiteResult = { ok: true; site: Site } | { ok: false; issues: SiteIss
 
 export function parseSiteText(text: string): SiteResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: sortIssues(doc.errors.map((e) => ({ path: [], message: `YAML: ${e.message.split('\n')[0]}`, line: lines.linePos(e.pos[0]).line }))),
-    };
+  const read = readYaml(text, lines);
+  if (!read.ok) return { ok: false, issues: sortIssues(read.issues) };
+  const { doc } = read;
+  let value: unknown;
+  try {
+    // readYaml bounded the expanded size already; this is yaml's own guard, set where it cannot refuse first.
+    value = doc.toJS({ maxAliasCount: SITE_MAX_VALUES });
+  } catch (err) {
+    return { ok: false, issues: [{ path: [], message: `YAML: ${cutShort((err as Error).message, ISSUE_VALUE_MAX_CHARS)}` }] };
   }
-  return parseSiteValue(doc.toJS({ maxAliasCount: 100 }), (path) => lineOf(doc, lines, path));
+  return parseSiteValue(value, (path) => lineOf(doc, lines, path));
 }
 
 /** Parses an already-decoded value (tests, etcd later); `lineOf` maps a path to its line. */
 export function parseSiteValue(value: unknown, lineOf: (path: FieldPath) => number | undefined = () => undefined): SiteResult {
   const parsed = siteSchema.safeParse(value, { reportInput: true });
   const fail = (issues: { path: FieldPath; message: string }[]): SiteResult =>
-    ({ ok: false, issues: sortIssues(issues.map((i) => ({ ...i, line: lineOf(i.path) }))) });
+    ({ ok: false, issues: sortIssues(issues.map((i) => ({ ...i, message: cutShort(i.message, ISSUE_MESSAGE_MAX_CHARS), line: lineOf(i.path) }))) });
   if (!parsed.success) {
     // Beside the field errors, the cross-checks of every section that parsed
     // on its own: one run shows the operator everything it can.
@@ -93,7 +97,7 @@ function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return JSON.stringify(v) ?? String(v);
+  return cutShort(JSON.stringify(v) ?? String(v), ISSUE_VALUE_MAX_CHARS);
 }
 
 /** The line of the deepest part of `path` that exists in the document. */

@@ -63,11 +63,30 @@ describe('OneWriter', () => {
     expect(h.applied).toEqual([1]);
   });
 
-  it('applies an equal plan again after invalidate, to repair drift', async () => {
+  it('applies an equal plan again on a repair kick, so the appliers can look at what they own', async () => {
     const h = harness();
     await h.writer.kick('start');
-    h.writer.invalidate();
-    await h.writer.kick('drift');
+    await h.writer.kick('drift check due', { repair: true });
+    expect(h.applied).toEqual([1, 1]);
+  });
+
+  it('skips an equal plan again after the repair turn', async () => {
+    const h = harness();
+    await h.writer.kick('start');
+    await h.writer.kick('speaker restarted', { repair: true });
+    await h.writer.kick('file touched');
+    expect(h.outcomes).toEqual(['applied', 'applied', 'unchanged']);
+  });
+
+  it('keeps a repair asked for during a turn for the turn after it', async () => {
+    const h = harness();
+    await h.writer.kick('start');
+    h.gate.hold = true;
+    const running = h.writer.kick('file touched');
+    void h.writer.kick('daemon restarted', { repair: true });
+    h.gate.hold = false;
+    h.release();
+    await running;
     expect(h.applied).toEqual([1, 1]);
   });
 

@@ -2,7 +2,10 @@
 // kicks it; kicks that arrive while a turn runs coalesce into one more turn.
 // A turn plans from the current inputs and applies only when the plan differs
 // from the last one applied in full; a partly failed apply is retried on the
-// next kick because it is not recorded as applied.
+// next kick because it is not recorded as applied. A kick that says the world
+// moved under the appliers (a daemon restarted, a drift check is due) asks
+// for a repair: the next turn applies even an equal plan, and each applier
+// decides from what it owns whether anything needs doing.
 export interface TurnSteps<P> {
   /** Reads the inputs (files, health, daemon state) and plans; the planning itself is pure. */
   plan(): P | Promise<P>;
@@ -33,10 +36,12 @@ export class OneWriter<P> {
     private readonly now: () => number = () => performance.now(),
   ) {}
   private firstKickAt: number | undefined;
+  private repairNext = false;
 
   /** Asks for a turn; resolves when the inputs seen at this call have been planned and applied. */
-  kick(reason: string): Promise<void> {
+  kick(reason: string, opts: { readonly repair?: boolean } = {}): Promise<void> {
     this.reasons.push(reason);
+    if (opts.repair === true) this.repairNext = true;
     this.firstKickAt ??= this.now();
     if (this.running) {
       this.again = true;
@@ -46,10 +51,6 @@ export class OneWriter<P> {
     return this.running;
   }
 
-  /** Forgets the last applied plan, so the next turn applies even an equal plan (drift repair). */
-  invalidate(): void {
-    this.lastApplied = undefined;
-  }
 
   private async drain(): Promise<void> {
     do {
@@ -70,9 +71,11 @@ export class OneWriter<P> {
       return { waitedMs: Math.round(start - kickedAt), planMs: Math.round((planned ?? end) - start), applyMs: planned === undefined ? 0 : Math.round(end - planned) };
     };
     try {
+      const repair = this.repairNext;
+      this.repairNext = false;
       const plan = await this.steps.plan();
       planned = this.now();
-      if (this.lastApplied !== undefined && this.steps.same(plan, this.lastApplied)) {
+      if (!repair && this.lastApplied !== undefined && this.steps.same(plan, this.lastApplied)) {
         this.onTurn('unchanged', reasons, undefined, timing());
         return;
       }

@@ -2,8 +2,8 @@
 // bird.conf, which sessions are up, which next hops each VIP has in the
 // kernel. birdc exits 0 on most refusals, so every answer is judged by BIRD's
 // reply text, and every reply gets a safe reading (unknown lines are skipped).
-import { BIRD_CONFIGURE_ACCEPTED } from '../../tiers/ecmp/speaker-bird.js';
 import { describeRun, type Runner, type RunResult } from '../../tiers/common/runner.js';
+import { BIRD_CONFIGURE_ACCEPTED } from '../drivers/bird/speaker.js';
 
 const TIMEOUT_MS = 5000;
 

@@ -71,7 +71,7 @@ describe('bgpDaemonRole', () => {
     const supervisor = new Supervisor(systemClock, () => undefined, { initialMs: 50, maxMs: 200, resetAfterMs: 10000 });
     supervisors.push(supervisor);
     const metrics = createMetrics(new Registry());
-    const deps: RoleDeps = { node, log: createLogger('rt-1', 'silent'), metrics, clock: systemClock, supervisor, kick: () => undefined };
+    const deps: RoleDeps = { node, log: createLogger('rt-1', 'silent'), metrics, clock: systemClock, supervisor, kick: () => Promise.resolve() };
     const driver = new FakeDriver(supervisor, `${tag}-${process.pid}-${Date.now()}`);
     const role = bgpDaemonRole(deps, driver, { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 2000, observeEveryMs: 60000 });
     return { dir, supervisor, metrics, driver, role };
@@ -134,7 +134,7 @@ describe('bgpDaemonRole', () => {
     const { dir, driver, role } = setup('reject');
     await role.start(site);
     const bad = bgpDaemonRole(
-      { node: { ...nodeOf(site, 'rt-1'), agent: { ...nodeOf(site, 'rt-1').agent, configDir: dir as SiteNode['agent']['configDir'] } }, log: createLogger('rt-1', 'silent'), metrics: createMetrics(new Registry()), clock: systemClock, supervisor: driver.supervisor, kick: () => undefined },
+      { node: { ...nodeOf(site, 'rt-1'), agent: { ...nodeOf(site, 'rt-1').agent, configDir: dir as SiteNode['agent']['configDir'] } }, log: createLogger('rt-1', 'silent'), metrics: createMetrics(new Registry()), clock: systemClock, supervisor: driver.supervisor, kick: () => Promise.resolve() },
       driver, { checker: async () => ({ ok: false, output: 'bird.conf:1:1 syntax error' }) },
     );
     const before = driver.content;
@@ -146,7 +146,7 @@ describe('bgpDaemonRole', () => {
 
   it('starts with the files on disk when the new ones are refused, and refuses to start without any', async () => {
     const { dir, supervisor, driver } = setup('ondisk');
-    const deps = { node: { ...nodeOf(site, 'rt-1'), agent: { ...nodeOf(site, 'rt-1').agent, configDir: dir as SiteNode['agent']['configDir'] } }, log: createLogger('rt-1', 'silent'), metrics: createMetrics(new Registry()), clock: systemClock, supervisor, kick: () => undefined };
+    const deps = { node: { ...nodeOf(site, 'rt-1'), agent: { ...nodeOf(site, 'rt-1').agent, configDir: dir as SiteNode['agent']['configDir'] } }, log: createLogger('rt-1', 'silent'), metrics: createMetrics(new Registry()), clock: systemClock, supervisor, kick: () => Promise.resolve() };
     const refusing = bgpDaemonRole(deps, driver, { checker: async () => ({ ok: false, output: 'syntax error' }), readyTimeoutMs: 2000 });
     await expect(refusing.start(site)).rejects.toThrow(/its config was not installed \(rejected\) and none is on disk/);
     expect(supervisor.list()).toEqual([]);

@@ -3,8 +3,8 @@ import type { Role as RoleName } from '../../site/index.js';
 import type { Role, RoleDeps } from '../role.js';
 import { backendRole } from './backend.js';
 import { dnsRole } from './dns.js';
-import { l4Role } from './l4.js';
-import { l7Role } from './l7.js';
+import { l4Role } from './l4/index.js';
+import { l7Role } from './l7/index.js';
 import { reflectorRole } from './reflector.js';
 import { routerRole } from './router.js';
 

@@ -77,7 +77,7 @@ function setup() {
   const gobgpd = new FakeGobgpd(join(dir, 'gobgpd.toml'));
   const metrics = createMetrics(new Registry());
   const role = reflectorRole(
-    { node, log: createLogger('rr-1', 'silent'), metrics, clock: systemClock, supervisor: gobgpd.supervisor, kick: () => undefined },
+    { node, log: createLogger('rr-1', 'silent'), metrics, clock: systemClock, supervisor: gobgpd.supervisor, kick: () => Promise.resolve() },
     gobgpd.runner,
     { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 1000, observeEveryMs: 60000, settleMs: 300 },
   );

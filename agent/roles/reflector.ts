@@ -7,10 +7,11 @@
 // gobgpd then, which resets its sessions (the other reflector carries the
 // routes meanwhile). Crash and stop behaviour: bgp-role.ts.
 import { nodeNamed, type Site, type SiteNode } from '../../site/index.js';
-import { execaRunner, type Runner } from '../../tiers/common/runner.js';
+import type { Runner } from '../../tiers/common/runner.js';
 import { bgpPaths, gobgpdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
 import { sessionsOf } from '../../tiers/ecmp/view.js';
 import { filesOf } from '../apply/daemon-files.js';
+import { execaRunner } from '../drivers/kernel/runner.js';
 import type { Role, RoleDeps } from '../role.js';
 import type { Verdict } from './bgp-bird.js';
 import { gobgpGlobal, gobgpNeighbors, type GobgpApi } from './bgp-gobgp.js';

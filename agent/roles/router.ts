@@ -5,11 +5,12 @@
 // protocols whose config changed). Crash and stop behaviour: bgp-role.ts.
 import { nodeNamed, type Site, type SiteNode } from '../../site/index.js';
 import type { NetOp } from '../../tiers/common/files.js';
-import { applyNetOps, netOpsSettled } from '../../tiers/common/netops-apply.js';
-import { execaRunner, type Runner } from '../../tiers/common/runner.js';
+import type { Runner } from '../../tiers/common/runner.js';
 import { bgpPaths, birdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
 import { familiesOf, sessionsOf } from '../../tiers/ecmp/view.js';
 import { filesOf } from '../apply/daemon-files.js';
+import { applyNetOps, netOpsSettled } from '../drivers/kernel/netops.js';
+import { execaRunner } from '../drivers/kernel/runner.js';
 import type { Role, RoleDeps } from '../role.js';
 import { birdAnswers, birdc, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
 import { bgpDaemonRole, type BgpRoleOptions, type BgpRolePlan } from './bgp-role.js';

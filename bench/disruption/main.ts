@@ -1,8 +1,10 @@
 // `npm run bench:disruption`: boots the lab (lab/ modules, the user-mode-linux
 // kernel here), runs the disruption scenarios of issue 5 under load inside it
-// (lab/guest/scenarios-main.ts), prints progress, and writes the table
+// (guest/main.ts, bundled here), prints progress, and writes the table
 // (markdown) and the raw figures (JSON) to bench/results/. `--short` runs the
-// short version of scenarios 1 and 3 the lab suite uses.
+// short version of scenarios 1 and 3 the lab suite uses. Scenario `edits`
+// (live site edits) boots the lab with one more L7 node that no service lists
+// (edit-plan.ts: editsBootSite), so an edit can append it.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -14,11 +16,13 @@ import { follow } from '../../lab/follow.js';
 import { prepareLabSite } from '../../lab/site-file.js';
 import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
 import { runInUml } from '../../lab/uml/run.js';
+import { editPlan, editsBootSite } from './edit-plan.js';
 import { markdownTable } from './report.js';
 import type { BenchRun, ScenarioResult } from './result.js';
 
-// Planned operations first: a run cut short still has them.
-const ALL = ['1', '3', '5', '2b', '4', '2a', '6'];
+// Planned operations first: a run cut short still has them. The site edits
+// last: they leave the lab on another site if they fail before putting it back.
+const ALL = ['1', '3', '5', '2b', '4', '2a', '6', 'edits'];
 const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--out DIR] [--from-logs LOGDIR]`;
 
 const positive = (name: string, text: string, max: number): number => {
@@ -39,12 +43,16 @@ async function main(): Promise<number> {
   const flows = v.flows ? positive('--flows', v.flows, 2000) : v.short ? 100 : 200;
   const seconds = v.seconds ? positive('--seconds', v.seconds, 600) : 40;
   const t0 = Date.now();
+  let startedAt = new Date();
   const say = (line: string): void => { process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
 
-  const labSite = await prepareLabSite(v.site);
+  const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  // Scenario edits has a row per step, each under its own flows.
+  const edits = scenarios.includes('edits') && !v['from-logs'] ? await editsSite(v.site, runDir) : undefined;
+  const labSite = await prepareLabSite(edits?.file ?? v.site);
   if (labSite === undefined) return 2;
   const { siteFile, site, topology } = labSite;
-  let startedAt = new Date();
+
   let load = { flows, seconds, idleMs: 15000, warmupMs: 2000 };
   let logDir: string;
   let exitCode: number | null = 0;
@@ -59,7 +67,7 @@ async function main(): Promise<number> {
     for (const d of dirs) {
       const o = JSON.parse(await readFile(join(d, 'bench-options.json'), 'utf8')) as typeof load & { scenarios: string[] };
       if (o.flows !== load.flows || o.seconds !== load.seconds) throw new Error(`--from-logs: ${d} ran ${o.flows} flows of ${o.seconds} s, expected the load of ${logDir}`);
-      const done = existsSync(join(d, 'disruption.json')) ? (JSON.parse(await readFile(join(d, 'disruption.json'), 'utf8')) as ScenarioResult[]).map((r) => r.id) : [];
+      const done = existsSync(join(d, 'disruption.json')) ? (JSON.parse(await readFile(join(d, 'disruption.json'), 'utf8')) as ScenarioResult[]).map((r) => r.scenario ?? r.id) : [];
       scenarios.push(...o.scenarios.filter((id) => done.includes(id)));
     }
     const m = /disruption-(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d)-(\d+)Z/.exec(logDir);
@@ -68,11 +76,10 @@ async function main(): Promise<number> {
     const lab = await bundleLab();
     // The scenarios and the flows client, one file each like the lab's checks (a bundle loads fast in the lab kernel).
     await build({
-      entryPoints: { disruption: join(REPO, 'lab', 'guest', 'scenarios-main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') },
+      entryPoints: { disruption: join(REPO, 'bench', 'disruption', 'guest', 'main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') },
       outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
       banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
     });
-    const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
     logDir = join(runDir, 'logs');
     await mkdir(logDir, { recursive: true });
     await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...load }));
@@ -82,7 +89,8 @@ async function main(): Promise<number> {
     }, { shell: false, checks: true });
     say(`site ${site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
-    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + scenarios.length * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0)) * 1000 });
+    const rows = scenarios.length - (edits ? 1 : 0) + (edits?.rows ?? 0);
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0)) * 1000 });
     await stop();
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
@@ -97,7 +105,8 @@ async function main(): Promise<number> {
       else results.push(r);
     }
   }
-  results.sort((a, b) => ALL.indexOf(a.id) - ALL.indexOf(b.id));
+  // Stable: the rows of one scenario's steps keep their order.
+  results.sort((a, b) => ALL.indexOf(a.scenario ?? a.id) - ALL.indexOf(b.scenario ?? b.id));
 
   const count = (role: string): number => site.nodes.filter((n) => n.role === role).length;
   const bench: BenchRun = {
@@ -115,9 +124,20 @@ async function main(): Promise<number> {
   await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDirs: fromLogs ? fromLogs.split(',') : [logDir] }, null, 2)}\n`);
   process.stdout.write(`\n${md}\n`);
   say(`table: ${base}.md; raw figures: ${base}.json; logs: ${logDir}`);
-  const ok = exitCode !== null && results.length === new Set(scenarios).size && results.every((r) => r.ok);
-  say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${scenarios.length} scenarios met their targets`);
+  const ok = exitCode !== null && new Set(results.map((r) => r.scenario ?? r.id)).size === new Set(scenarios).size && results.every((r) => r.ok);
+  say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${results.length} rows of ${scenarios.length} scenarios met their targets`);
   return ok ? 0 : 1;
+}
+
+/** The site for a run with scenario `edits`: `siteArg` with a spare L7 node (editsBootSite), written into the run's folder. */
+async function editsSite(siteArg: string, runDir: string): Promise<{ file: string; rows: number }> {
+  const boot = editsBootSite(await readFile(siteArg.startsWith('/') ? siteArg : join(process.cwd(), siteArg), 'utf8'));
+  // The edits must apply to it: a site they cannot be made from is refused before the boot.
+  const rows = editPlan(boot.text).length;
+  await mkdir(runDir, { recursive: true });
+  const file = join(runDir, 'site-edits.yaml');
+  await writeFile(file, boot.text);
+  return { file, rows };
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {

@@ -28,7 +28,10 @@ export interface ScenarioFlows {
 }
 
 export interface ScenarioResult {
+  /** The row's id: a scenario's (`3`), or a step's (`edits.a`) when a scenario has one row per step. */
   readonly id: string;
+  /** The scenario a step's row belongs to (`edits`); absent when the row is the whole scenario. */
+  readonly scenario?: string;
   readonly name: string;
   /** Planned operations must break no flow; abrupt failures at most what they must. */
   readonly kind: 'planned' | 'failure';

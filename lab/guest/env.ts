@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { overrideNode, parseSiteText, type Site } from '../../site/index.js';
+import { allVips, overrideNode, parseSiteText, type Site } from '../../site/index.js';
 import { labPaths, labTopology, type LabTopology } from '../topology.js';
 
 export interface LabEnv {
@@ -74,12 +74,27 @@ export function envFromArgs(): LabEnv {
   if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
   const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
   if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  // The site as each node's agent sees it, with the lab's per-node folders.
-  let site: Site = parsed.site;
-  for (const n of parsed.site.nodes) {
+  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
+}
+
+/** The site as each node's agent sees it, with the lab's per-node folders. */
+function asAgentsSeeIt(parsed: Site): Site {
+  let site = parsed;
+  for (const n of parsed.nodes) {
     const r = overrideNode(site, n.name, labPaths(n));
     if (!r.ok) throw new Error(`node ${n.name}: ${r.reason}`);
     site = r.value;
   }
-  return { site, topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
+  return site;
+}
+
+/**
+ * The lab as seen through another site text (one written to the running
+ * nodes): its site and VIPs. The namespaces stay those the lab was built
+ * with; a node the text adds has none.
+ */
+export function withSiteText(env: LabEnv, text: string): LabEnv {
+  const parsed = parseSiteText(text);
+  if (!parsed.ok) throw new Error(`the edited site does not validate: ${parsed.issues.map((i) => i.message).join('; ')}`);
+  return { ...env, site: asAgentsSeeIt(parsed.site), topology: { ...env.topology, vips: allVips(parsed.site) } };
 }

@@ -1,10 +1,11 @@
 // The lab's checks and demo, run inside the lab once every node's agent has
-// been started: bring-up, requests, DNS, the maintenance contract, then a
-// summary. Writes results.json beside the logs; exits 0 only if every check
-// passed.
+// been started: bring-up, requests, DNS, the maintenance contract, a live
+// edit of the running site, then a summary. Writes results.json beside the
+// logs; exits 0 only if every check passed.
 import { writeFileSync } from 'node:fs';
 import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
 import { envFromArgs, progress, uptime } from './env.js';
+import { vipAddedLive } from './live-edit.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 
 
@@ -28,7 +29,8 @@ async function main(): Promise<number> {
   checks.push(await checkDns(env, up));
   const upAt = uptime();
   progress(env, `lab up with smoke checks done at ${upAt.toFixed(1)} s after boot`);
-  for (const step of [l4Disable, l7Down, serverDrain]) checks.push(...await step(env, up));
+  // The live edit last: it changes every node's site file (and puts it back).
+  for (const step of [l4Disable, l7Down, serverDrain, vipAddedLive]) checks.push(...await step(env, up));
   progress(env, 'summary:');
   for (const l of summary(checks)) progress(env, `  ${l}`);
   progress(env, `logs of every agent and daemon: ${env.logDir}`);

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodesWithRole, parseSiteText, type Site } from '../../site/index.js';
 import { REPO } from '../../test/helpers/site.js';
-import { siteWithout } from './node-site.js';
+import { nodeSiteFile } from '../script.js';
+import { labTopology } from '../topology.js';
+import type { LabEnv } from './env.js';
+import { siteWithout, writeEveryNodeSite } from './node-site.js';
 
 const text = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
 
@@ -37,5 +41,34 @@ describe('a site without one node', () => {
 
   it('refuses a node the site does not have', () => {
     expect(() => siteWithout(text, 'l7-9')).toThrow('expected a node named l7-9');
+  });
+});
+
+describe('every node\'s copy of the site', () => {
+  const lab = (): LabEnv => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'tierlb-node-site-'));
+    const topology = labTopology(parse(text));
+    for (const n of topology.nodes) {
+      mkdirSync(join(stateDir, 'nodes', n.name, 'site'), { recursive: true });
+      writeFileSync(nodeSiteFile(stateDir, n.name), text);
+    }
+    return { stateDir, topology } as LabEnv;
+  };
+
+  it('is replaced on every node by renames, leaving no file beside it', () => {
+    const env = lab();
+    const edited = siteWithout(text, 'l7-4');
+    const at = writeEveryNodeSite(env, edited);
+    for (const n of env.topology.nodes) {
+      expect(readFileSync(nodeSiteFile(env.stateDir, n.name), 'utf8')).toBe(edited);
+      expect(readdirSync(join(env.stateDir, 'nodes', n.name, 'site'))).toEqual(['site.yaml']);
+    }
+    expect(at.last).toBeGreaterThanOrEqual(at.first);
+  });
+
+  it('refuses a text the agents would refuse, and leaves every copy as it was', () => {
+    const env = lab();
+    expect(() => writeEveryNodeSite(env, text.replace('asn: 64512', 'asn: nope'))).toThrow('does not validate');
+    for (const n of env.topology.nodes) expect(readFileSync(nodeSiteFile(env.stateDir, n.name), 'utf8')).toBe(text);
   });
 });

@@ -20,6 +20,23 @@ export function writeNodeSite(env: LabEnv, node: string, text: string): void {
 }
 
 /**
+ * Gives every node of the lab the same new site, as config management rolls
+ * out one file: every copy written beside the old one first, then every
+ * rename, in the nodes' file order, one right after the other; so the agents
+ * see the change within milliseconds of each other. Returns when the first
+ * and the last rename happened (epoch ms).
+ */
+export function writeEveryNodeSite(env: LabEnv, text: string): { readonly first: number; readonly last: number } {
+  const parsed = parseSiteText(text);
+  if (!parsed.ok) throw new Error(`the site for every node does not validate: ${parsed.issues.map((i) => formatIssue(i)).join('; ')}`);
+  const files = env.topology.nodes.map((n) => nodeSiteFile(env.stateDir, n.name));
+  for (const f of files) writeFileSync(`${f}.new`, text);
+  const first = Date.now();
+  for (const f of files) renameSync(`${f}.new`, f);
+  return { first, last: Date.now() };
+}
+
+/**
  * The site text without the node `name`: its entry in `nodes` (its lines)
  * and its name in any service's `l7.nodes`; every other byte kept, so the
  * node's copy differs from the others by exactly that.

@@ -2,7 +2,7 @@
 // `list()`, `apply(ops)` (stops at the first failure) and `applyAll(ops)`
 // (packed, runs every op) run on a worker thread and return promises, so
 // the agent's event loop keeps answering while the kernel works. The
-// TypeScript wrapper (tiers/l4/ipvs-netlink.ts) serialises calls per handle
+// TypeScript wrapper (agent/drivers/ipvs/netlink-addon.ts) serialises calls per handle
 // and turns failures into typed errors.
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +34,7 @@ bool ParseAddress(const std::string& text, Address* out) {
 // Tables cross the boundary as columns of numbers plus arrays of strings,
 // not as objects: a 1,000 × 50 table is two Float64Arrays and two string
 // arrays instead of a million property sets. The layouts below are repeated
-// in tiers/l4/ipvs-netlink.ts; change both together.
+// in agent/drivers/ipvs/netlink-addon.ts; change both together.
 constexpr size_t kSvcStride = 18;   // family protocol port fwmark flags timeout netmask ndests stats[10]
 constexpr size_t kDestStride = 22;  // family port connFlags weight u l active inact persist tunType tunPort tunFlags stats[10]
 constexpr size_t kOpStride = 16;    // kind family protocol port fwmark flags timeout netmask dport connFlags weight u l tunType tunPort tunFlags

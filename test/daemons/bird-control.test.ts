@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { birdConfigure, birdControl } from '../../tiers/ecmp/bird-control.js';
+import { birdConfigure, birdControl } from '../../agent/drivers/bird/control.js';
 import { eventually } from './ecmp-netns.js';
 
 const GOOD = 'router id 192.0.2.1;\nprotocol device {}\nprotocol static vips { ipv4; route 198.51.100.1/32 blackhole; }\n';

@@ -11,8 +11,8 @@ import { nodeNamed, type SiteNode } from '../../site/index.js';
 import { applyIpvs } from '../../tiers/l4/apply.js';
 import { parseIpvsList } from '../../tiers/l4/kernel.js';
 import { planIpvs } from '../../tiers/l4/plan.js';
-import { IpvsNetlink, IpvsNetlinkError, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from '../../tiers/l4/ipvs-netlink.js';
-import { netlinkIpvsPort, schedulerFlagNames } from '../../tiers/l4/ipvs-netlink-port.js';
+import { IpvsNetlink, IpvsNetlinkError, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from '../../agent/drivers/ipvs/netlink-addon.js';
+import { netlinkIpvsPort, schedulerFlagNames } from '../../agent/drivers/ipvs/netlink-port.js';
 import { loadSite } from '../helpers/site.js';
 
 export interface GuestStep {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
-import { netlinkAvailable } from '../../tiers/l4/ipvs-netlink.js';
+import { netlinkAvailable } from '../../agent/drivers/ipvs/netlink-addon.js';
 import { REPO } from '../helpers/site.js';
 import type { GuestStep } from './ipvs-netlink-guest.js';
 

@@ -2,9 +2,7 @@
 // through tsx there took 14 s warm and 30 s cold (one CPU, every source file
 // transformed), the bundle a fraction of that. It lives under /var/tmp,
 // which the guest sees through its host-filesystem root (its /tmp is a fresh
-// tmpfs), with node_modules and templates/ linked beside it: the packages
-// stay external, and the renderer finds templates/ by walking up from the
-// module's own folder.
+// tmpfs), with node_modules linked beside it: the packages stay external.
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +24,5 @@ export async function bundleTierlb(): Promise<TierlbBundle> {
     '--packages=external', `--outfile=${main}`, '--log-level=warning',
   ], { cwd: REPO });
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  await symlink(join(REPO, 'templates'), join(dir, 'templates'));
   return { dir, main, remove: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -223,15 +223,15 @@ ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-crash.txt 2>&1 || tr
 }
 
 /**
- * The bundle again, one level deeper and with native/ beside it, so the
- * netlink addon loader (which looks two folders up from its module for
+ * The bundle again, two levels deeper and with native/ beside it, so the
+ * netlink addon loader (which looks three folders up from its module for
  * native/build/Release) finds the built addon: the agent then runs with the
  * netlink IPVS port, as on a node where `npm run build:native` ran.
  */
 export async function withNativeAddon(bundleDir: string, main: string): Promise<string> {
   const { copyFile, mkdir, symlink } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const deeper = join(bundleDir, 'l4', 'agent');
+  const deeper = join(bundleDir, 'l4', 'agent', 'bin');
   await mkdir(deeper, { recursive: true });
   await copyFile(main, join(deeper, 'tierlb.mjs'));
   await symlink(join(REPO, 'native'), join(bundleDir, 'native'));

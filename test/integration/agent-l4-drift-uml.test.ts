@@ -6,9 +6,9 @@
 // `ipvsadm -e` is put back; a flushed table (`ipvsadm -C`) is rebuilt.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
-import { IPVS_REPAIR_MS } from '../../agent/roles/l4.js';
+import { IPVS_REPAIR_MS } from '../../agent/roles/l4/index.js';
 import { parseIpvsList } from '../../tiers/l4/kernel.js';
-import { netlinkAvailable } from '../../tiers/l4/ipvs-netlink.js';
+import { netlinkAvailable } from '../../agent/drivers/ipvs/netlink-addon.js';
 import { bundleTierlb, type TierlbBundle } from '../helpers/uml-bundle.js';
 import { guestResults, labDriftScript, labFiles, NODES, readShare, VIP, withNativeAddon } from '../helpers/uml-l4-lab.js';
 

@@ -14,7 +14,7 @@ import { startAgentProcess, waitFor, writeSiteFile, type AgentProcess } from '..
 import { runCli } from '../helpers/cli.js';
 import { addLoopbackAddresses, createNetns, type Netns } from '../helpers/netns.js';
 import { exampleValue } from '../helpers/site.js';
-import { isRunningProcess } from '../../tiers/l7/haproxy-daemon.js';
+import { isRunningProcess } from '../../agent/drivers/haproxy/daemon.js';
 
 const L7_ADDRESSES = ['10.0.1.31', 'fd00:1::31'];
 const BACKENDS = [{ name: 'srv-1', address: '10.0.2.41' }, { name: 'srv-2', address: '10.0.2.42' }];

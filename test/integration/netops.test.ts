@@ -7,9 +7,10 @@
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Site } from '../../site/index.js';
-import { applyNetOps, type NetOpResult } from '../../tiers/common/netops-apply.js';
+import { applyNetOps, type NetOpResult } from '../../agent/drivers/kernel/netops.js';
+import { netnsRunner } from '../../agent/drivers/kernel/runner.js';
 import type { NetOp } from '../../tiers/common/files.js';
-import { netnsRunner, type Runner } from '../../tiers/common/runner.js';
+import type { Runner } from '../../tiers/common/runner.js';
 import { renderL4, VIP_DEVICE } from '../../tiers/l4/index.js';
 import { l7NetOps } from '../../tiers/l7/index.js';
 import { createNetns, type Netns } from '../helpers/netns.js';

@@ -1,8 +1,8 @@
 // End to end: `npm run lab` once (one boot of the lab kernel, every agent,
-// the demo), then one test per behaviour the issue names, read from the
-// lab's results. Each check was observed in the lab: routers' kernel routes,
-// `ipvsadm -Ln` on the L4 nodes, HAProxy's runtime API, and requests from
-// the users' addresses.
+// the demo, a live edit of the running site), then one test per behaviour
+// the issue names, read from the lab's results. Each check was observed in
+// the lab: routers' kernel routes, `ipvsadm -Ln` on the L4 nodes, HAProxy's
+// runtime API, and requests from the users' addresses.
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +41,11 @@ describe('the lab, end to end', () => {
   it('keeps long downloads through a withdrawn L4 node', () => passed(/long downloads/));
   it('gives an L7 node in maintenance weight 0 on every L4 node while users are still served, and restores it', () => passed(/agent-check: L4 nodes give it weight/));
   it('drains a server in every HAProxy while users are still served, and restores it', () => passed(/agent-check: (every HAProxy drains it|back in every HAProxy)/));
+  it('announces a VIP added to the running site from every L4 node, answers it, and withdraws a disabled L4 node\'s next hop for it', () => {
+    const live = check(/^live edit: /);
+    expect(live.map((c) => c.name).every((n) => /VIP \d+\.\d+\.\d+\.\d+/.test(n)), 'each live-edit check names the VIP it added').toBe(true);
+    passed(/^live edit: /);
+  });
   it('exits 0 exactly when every check passed', () => {
     expect(/lab finished with status (\d+)/.exec(output)?.[1]).toBe(checks.every((c) => c.ok) ? '0' : '1');
   });

@@ -3,7 +3,7 @@ import { nodeNamed, type SiteNode } from '../../site/index.js';
 import { loadSite } from '../../test/helpers/site.js';
 import { applyIpvs } from './apply.js';
 import type { IpvsOp } from './diff.js';
-import { FakeIpvs } from './fake-ipvs.js';
+import { FakeIpvs } from '../../test/fakes/ipvs.js';
 import type { IpvsState } from './model.js';
 import { planIpvs } from './plan.js';
 

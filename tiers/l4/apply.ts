@@ -10,7 +10,7 @@
 // had moved since (a hand edit), the diff from that read is applied and read
 // back once more, so a stale `known` costs a round, never a wrong table.
 import { diffIpvs, type IpvsDiff, type IpvsOp } from './diff.js';
-import type { IpvsPort } from './ipvs-port.js';
+import type { IpvsPort } from './port.js';
 import type { KernelService } from './kernel.js';
 import type { IpvsState } from './model.js';
 

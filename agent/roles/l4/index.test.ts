@@ -1,0 +1,212 @@
+// The l4 role with fake drivers (speaker, IPVS, kernel, L7 health) driven by
+// a real one writer, as the agent's runtime drives it: the site is edited
+// while the role runs, and every edit must reach the drivers.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { overrideNode, parseSiteValue, type Site } from '../../../site/index.js';
+import { exampleValue, nodeOf } from '../../../test/helpers/site.js';
+import { FakeIpvs } from '../../../test/fakes/ipvs.js';
+import type { KernelService } from '../../../tiers/l4/kernel.js';
+import { FakeNet } from '../../../test/fakes/net.js';
+import { FakeSpeaker } from '../../../test/fakes/speaker.js';
+import { OneWriter } from '../../loop/one-writer.js';
+import { createLogger } from '../../observe/log.js';
+import { createMetrics } from '../../observe/metrics.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
+import type { Role } from '../../role.js';
+import { Supervisor } from '../../supervise/supervisor.js';
+import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
+
+type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown> };
+
+/** The example site with fast L7 checks (one good answer makes a node healthy), so a test waits milliseconds. */
+function fastSite(edit: (v: SiteValue) => void = () => undefined): SiteValue {
+  const v = exampleValue() as SiteValue;
+  for (const s of v.services) (s.l7 as Record<string, unknown>).check = { ...((s.l7 as Record<string, unknown>).check as object), interval: '50ms', timeout: '40ms', rise: 1, fall: 1 };
+  // A planned stop (after each test) drains this long.
+  v.bgp.drainTime = '100ms';
+  edit(v);
+  return v;
+}
+
+const running: Role<L4Plan>[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.stop(siteAfterStop).catch(() => undefined);
+});
+let siteAfterStop: Site;
+
+function harness(value: SiteValue) {
+  const dir = mkdtempSync(join(tmpdir(), 'tierlb-l4-role-'));
+  const disableFile = join(dir, 'disable');
+  const parse = (v: unknown): Site => {
+    const r = parseSiteValue(v);
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const o = overrideNode(r.site, 'l4-1', { disableFile, agentCheckFile: join(dir, 'agent-check'), configDir: dir, runDir: dir, stateDir: dir });
+    if (!o.ok) throw new Error(o.reason);
+    return o.value;
+  };
+  let site = parse(value);
+  siteAfterStop = site;
+  const speaker = new FakeSpeaker();
+  const ipvs = new FakeIpvs();
+  const net = new FakeNet();
+  // Real time, plus what a test skips ahead (the drift check's period) without sleeping.
+  const skipped = { ms: 0 };
+  const clock: Clock = { now: () => Date.now() + skipped.ms, sleep: systemClock.sleep };
+  const kick = { fn: (_r: string, _o?: { repair?: boolean }): Promise<void> => Promise.resolve() };
+  const role = l4Role({
+    node: nodeOf(site, 'l4-1'), log: createLogger('l4-1', 'silent'), metrics: createMetrics(new Registry()),
+    clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kick.fn(r, o),
+  }, {
+    speaker, net, ipvs: () => ({ port: ipvs, note: 'fake IPVS' }), ipvsAvailable: async () => ({ ok: true }),
+    monitorFetch: async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }),
+  });
+  running.push(role);
+  const writer = new OneWriter<L4Plan>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);
+  kick.fn = (r, o) => writer.kick(r, o);
+  return {
+    role, speaker, ipvs, net, disableFile, skip: (ms: number) => { skipped.ms += ms; },
+    async start() { await role.start(site); await writer.kick('start'); },
+    async edit(v: SiteValue) { site = parse(v); siteAfterStop = site; await writer.kick('site file changed'); },
+    kick: (r: string, o?: { repair?: boolean }) => writer.kick(r, o),
+  };
+}
+
+const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
+
+describe('the l4 role', () => {
+  it('announces every VIP once its L7 nodes are healthy and its IPVS table is verified', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(h.ipvs.services.map((s) => `${s.vip}:${s.port}`)).toContain('198.51.100.1:80');
+  });
+
+  it('announces a VIP added to a service after start', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await h.edit(fastSite((v) => { (v.services[0]?.vips as string[]).push('198.51.100.77'); }));
+    await waitFor(() => expect(h.speaker.announced()).toContain('198.51.100.77'));
+    expect(h.ipvs.services.some((s) => s.vip === '198.51.100.77')).toBe(true);
+  });
+
+  it('still moves traffic away on disable after a VIP was added', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await h.edit(fastSite((v) => { (v.services[0]?.vips as string[]).push('198.51.100.77'); }));
+    await waitFor(() => expect(h.speaker.announced()).toContain('198.51.100.77'));
+    writeFileSync(h.disableFile, 'maintenance\n');
+    await h.kick(`${h.disableFile} changed`);
+    expect(h.speaker.rib.get('198.51.100.77')?.gracefulShutdown).toBe(true);
+    expect([...h.speaker.rib.values()].every((a) => a.gracefulShutdown)).toBe(true);
+  });
+
+  it('withdraws a VIP removed from the site and deletes its IPVS service', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toContain('198.51.100.2'));
+    await h.edit(fastSite((v) => { const web = v.services[0] ?? {}; web.vips = (web.vips as string[]).filter((x) => x !== '198.51.100.2'); }));
+    expect(h.speaker.announced()).not.toContain('198.51.100.2');
+    expect(h.ipvs.services.some((s) => s.vip === '198.51.100.2')).toBe(false);
+  });
+
+  it('hands a change of bgp settings alone to the speaker', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const before = h.speaker.configures.length;
+    await h.edit(fastSite((v) => { v.bgp.holdTime = '9s'; v.bgp.keepalive = '3s'; }));
+    expect(h.speaker.configures.length).toBe(before + 1);
+    expect(h.speaker.config?.files.map((f) => f.content).join('\n')).toMatch(/hold-time = 9/);
+  });
+
+  it('announces every VIP again with the new communities when bgp communities change', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await h.edit(fastSite((v) => { v.bgp.communities = { gracefulShutdown: '65535:0', vip: ['64512:100', '64512:200'] }; }));
+    const attributes = [...h.speaker.rib.values()].map((a) => a.attributes);
+    expect(attributes).toHaveLength(8);
+    for (const a of attributes) expect(a).toContain('64512:200');
+  });
+
+  it('gives a restarted speaker the whole set again on a repair kick', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    h.speaker.restart();
+    await h.kick('gobgpd started', { repair: true });
+    expect(h.speaker.announced()).toHaveLength(8);
+  });
+
+  it('repairs a destination deleted by hand on the drift check', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const first = (): KernelService => h.ipvs.services[0] ?? expect.fail('no IPVS service');
+    h.ipvs.services[0] = { ...first(), destinations: first().destinations.slice(1) };
+    await h.kick('IPVS drift check', { repair: true });
+    expect(first().destinations).toHaveLength(3);
+    h.skip(IPVS_REPAIR_MS);
+    await h.kick('IPVS drift check', { repair: true });
+    expect(first().destinations).toHaveLength(4);
+  });
+
+  it('announces nothing new while the IPVS table cannot be applied', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    h.ipvs.apply = async () => ({ ok: false, error: 'kernel says no' });
+    await h.edit(fastSite((v) => { (v.services[0]?.vips as string[]).push('198.51.100.77'); }));
+    await h.kick('retry');
+    expect(h.speaker.announced()).not.toContain('198.51.100.77');
+  });
+
+  it('keeps the running speaker config when the checker refuses a new one, and says so', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    h.speaker.refuseConfig = 'gobgpd: bad config';
+    await h.edit(fastSite((v) => { v.bgp.holdTime = '9s'; }));
+    expect(h.speaker.announced()).toHaveLength(8);
+    const vip = h.role.status(siteAfterStop).services[0]?.vips[0];
+    expect(vip?.reason).toMatch(/gobgpd: bad config/);
+  });
+});
+
+describe('the l4 role removing an L7 node', () => {
+  const withoutL7 = (name: string) => fastSite((v) => {
+    for (const s of v.services) (s.l7 as Record<string, unknown>).nodes = ['l7-1', 'l7-2', 'l7-3', 'l7-4'].filter((n) => n !== name);
+  });
+  const weightOf = (h: ReturnType<typeof harness>, node: string): number | undefined =>
+    h.ipvs.services.find((s) => s.vip === '198.51.100.1')?.destinations.find((d) => d.address === nodeAddress(node))?.weight;
+  const nodeAddress = (node: string): string => `10.0.1.3${node.slice(-1)}`;
+
+  it('gives it weight 0 first and keeps it while it has connections', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    h.ipvs.services = h.ipvs.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, activeConns: 2 })) }));
+    await h.edit(withoutL7('l7-2'));
+    expect(weightOf(h, 'l7-2')).toBe(0);
+  });
+
+  it('removes it once the kernel shows its connections gone', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    h.ipvs.services = h.ipvs.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, activeConns: 2 })) }));
+    await h.edit(withoutL7('l7-2'));
+    h.ipvs.services = h.ipvs.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, activeConns: 0 })) }));
+    h.skip(IPVS_REPAIR_MS);
+    await h.kick('IPVS drift check', { repair: true });
+    await h.kick('IPVS drift check', { repair: true });
+    expect(weightOf(h, 'l7-2')).toBeUndefined();
+  });
+});

@@ -1,0 +1,232 @@
+// The l4 role: IPVS (Maglev, tunnel) towards the L7 nodes, their health, and
+// the BGP speaker that announces the VIPs. observe (disable file, L7 health,
+// what the appliers verified) → planL4 (pure) → appliers that own their
+// state: the kernel's addresses, the IPVS table, the speaker's config and
+// announced set. Every write happens in a turn of the one writer; timers
+// (the end of a drain, a retry, the drift check) only kick it.
+//
+// Learn before announcing: a VIP is announced only after the IPVS table was
+// applied and read back equal to the plan, and moving traffic away
+// (withdraw, graceful-shutdown community) goes before any table work.
+// Planned stop: announce with the graceful-shutdown community for the site's
+// drain time, withdraw, stop the speaker; the IPVS table stays, so flows that
+// still arrive are scheduled the same way as on every other L4 node.
+import { nodeNamed, type Site, type SiteNode } from '../../../site/index.js';
+import type { NetOp } from '../../../tiers/common/files.js';
+import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type Departure } from '../../../tiers/l4/departures.js';
+import type { IpvsPort } from '../../../tiers/l4/port.js';
+import { NetApplier } from '../../apply/net-applier.js';
+import { execaRunner } from '../../drivers/kernel/runner.js';
+import { bestIpvsPort } from '../../drivers/ipvs/netlink-port.js';
+import { httpMonitorFetch } from '../../health/l7-monitor-fetch.js';
+import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
+import { l7CheckTargets } from '../../health/l7-monitor-targets.js';
+import { L7Monitor } from '../../health/l7-monitor.js';
+import type { Role, RoleDeps, RoleStatus } from '../../role.js';
+import { DisableTracker, type DisableReading } from './disable.js';
+import { checkIpvs, type IpvsAvailability } from './ipvs-check.js';
+import { recordL4Metrics } from './metrics.js';
+import { l4ServiceStatus } from './status.js';
+import { Timers } from '../../loop/timers.js';
+import { sameAnnouncements } from './announce-order.js';
+import { Announcer } from './announcer.js';
+import { IPVS_REPAIR_MS, IpvsApplier } from './ipvs-applier.js';
+import { planL4, planSpeaker, type L4Plan } from './plan.js';
+import { speakerDaemon } from './speaker-daemon.js';
+import type { SpeakerPort } from './speaker-port.js';
+
+export { IPVS_REPAIR_MS } from './ipvs-applier.js';
+export type { L4Plan } from './plan.js';
+
+/** The L4 role's effects; tests pass fakes, the agent the real ones. */
+export interface L4Drivers {
+  readonly speaker: SpeakerPort;
+  /** Chosen once IPVS is known to be there: netlink when the addon loads, ipvsadm otherwise. */
+  readonly ipvs: () => { readonly port: IpvsPort; readonly note: string };
+  readonly ipvsAvailable: () => Promise<IpvsAvailability>;
+  readonly net: Pick<NetApplier, 'apply' | 'essentialHeld'>;
+  readonly monitorFetch: MonitorFetch;
+}
+
+/** A failed IPVS apply or announce is tried again after this long. */
+const RETRY_MS = 1000;
+/** Bounds the stop sequence: at most this many turns. */
+const STOP_TURNS = 4;
+
+/** The dummy device and the VIPs on it make IPVS see VIP packets: without them the node must not announce. */
+const isSysctl = (op: NetOp): boolean => op.kind === 'sysctl';
+
+export function realL4Drivers(deps: RoleDeps): L4Drivers {
+  return {
+    speaker: speakerDaemon(deps),
+    ipvs: () => {
+      const best = bestIpvsPort();
+      return { port: best.port, note: best.via === 'netlink' ? 'IPVS through netlink (native addon)' : `IPVS through ipvsadm: ${best.reason}` };
+    },
+    ipvsAvailable: () => checkIpvs(),
+    // A sysctl that fails is logged and retried but does not block (an older kernel may lack one key).
+    net: new NetApplier(execaRunner, deps.log, { essential: (op) => !isSysctl(op), permanent: () => false }),
+    monitorFetch: httpMonitorFetch,
+  };
+}
+
+export function l4Role(deps: RoleDeps, drivers: L4Drivers = realL4Drivers(deps)): Role<L4Plan> {
+  return new L4Role(deps, drivers);
+}
+
+class L4Role implements Role<L4Plan> {
+  readonly watched: readonly string[];
+  private readonly disable: DisableTracker;
+  private readonly timers: Timers;
+  private readonly monitor: L7Monitor;
+  private readonly announcer: Announcer;
+  private ipvs: IpvsApplier | undefined;
+  private ipvsNote = 'IPVS port not chosen yet';
+  private blocker: string | undefined = 'IPVS not checked yet';
+  private stopRequestedAt: number | undefined;
+  private lastPlan: L4Plan | undefined;
+  private lastReading: DisableReading | undefined;
+  private repairTimer: NodeJS.Timeout | undefined;
+  private departures: Departure[] = [];
+
+  constructor(private readonly deps: RoleDeps, private readonly drivers: L4Drivers) {
+    this.watched = [deps.node.agent.disableFile];
+    this.disable = new DisableTracker(deps.node.agent.disableFile);
+    this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
+    this.announcer = new Announcer(drivers.speaker, deps.log, deps.clock);
+    this.monitor = new L7Monitor({
+      fetch: drivers.monitorFetch, clock: deps.clock,
+      onChange: (changes) => {
+        for (const c of changes) deps.log.info({ health: c.key, from: c.from, to: c.to, reason: c.reason }, `L7 health ${c.key} ${c.from} -> ${c.to}`);
+        void deps.kick(`health ${changes.map((c) => `${c.key} ${c.to}`).join(', ')}`);
+      },
+    });
+  }
+
+  async start(site: Site): Promise<void> {
+    const node = this.nodeIn(site);
+    const available = await this.drivers.ipvsAvailable();
+    if (available.ok) {
+      const chosen = this.drivers.ipvs();
+      this.ipvs = new IpvsApplier({ port: chosen.port, clock: this.deps.clock, log: this.deps.log, metrics: this.deps.metrics });
+      this.ipvsNote = chosen.note;
+      this.blocker = undefined;
+      this.deps.log.info({ ipvs: chosen.note }, chosen.note);
+      this.repairTimer = setInterval(() => void this.deps.kick('IPVS drift check', { repair: true }), IPVS_REPAIR_MS);
+      this.repairTimer.unref();
+    } else {
+      this.blocker = available.why;
+      this.deps.log.error({ why: available.why }, `${available.why}: this L4 node will not announce any VIP`);
+    }
+    if (!(await this.announcer.configure(site, node, planSpeaker(site, node)))) {
+      throw new Error(`cannot start the BGP speaker: ${this.announcer.status().problem ?? 'its config was refused'}`);
+    }
+    await this.monitor.sync(l7CheckTargets(site, node));
+    this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok }, 'l4 role started');
+  }
+
+  async plan(site: Site): Promise<L4Plan> {
+    const node = this.nodeIn(site);
+    if (this.stopRequestedAt === undefined) await this.monitor.sync(l7CheckTargets(site, node));
+    const now = this.deps.clock.now();
+    const reading = await this.disable.read(now);
+    if (reading.warnings.length > 0) this.deps.log.warn({ file: node.agent.disableFile, warnings: reading.warnings }, 'disable file');
+    this.lastReading = reading;
+    const base = planL4(site, node, {
+      now, disable: reading.disable, health: this.monitor.snapshot(),
+      ipvsVerified: this.ipvs !== undefined && this.ipvs.isVerified && this.drivers.net.essentialHeld,
+      announcing: new Set(this.announcer.announcing.filter((a) => !a.gracefulShutdown).map((a) => a.vip as string)),
+      ...(this.stopRequestedAt !== undefined ? { stopRequestedAt: this.stopRequestedAt } : {}),
+    });
+    const plan = this.keepDeparting(site, base, now);
+    this.lastPlan = plan;
+    this.timers.wakeAt('drain', plan.node.wakeAt);
+    this.timers.wakeAt('disable expiry', reading.expiresAt);
+    return plan;
+  }
+
+  async apply(site: Site, p: L4Plan): Promise<boolean> {
+    const node = this.nodeIn(site);
+    const configured = await this.announcer.configure(site, node, p.speaker);
+    if (!this.ipvs) return (await this.announcer.announce(site, node, p.speaker, [])) === undefined && configured;
+    // Moving traffic away goes first, and waits for no table read; attracting it waits for a verified table.
+    const attracts = this.announcer.attracts(p.node.announcements);
+    const leaving = !attracts && !sameAnnouncements(this.announcer.announcing, p.node.announcements);
+    let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
+    const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
+    const net = await this.drivers.net.apply(p.netOps);
+    const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving }) : undefined;
+    if (table?.kind !== 'verified') {
+      // Withdraw at once if we were announcing; otherwise only retry later, never in a tight loop.
+      if (wasVerified) void this.deps.kick('IPVS no longer verified: plan again without announcing');
+      this.timers.retry(RETRY_MS);
+      return false;
+    }
+    if (!wasVerified) void this.deps.kick('IPVS table verified');
+    if (attracts) speakerError = await this.announcer.announce(site, node, p.speaker, p.node.announcements);
+    recordL4Metrics(this.deps.metrics, site, p.node, this.ipvs.status().kernel);
+    if (speakerError !== undefined || !net.all || !configured) this.timers.retry(RETRY_MS);
+    return net.all && speakerError === undefined && configured;
+  }
+
+  status(site: Site): RoleStatus {
+    const ipvs = this.ipvs?.status();
+    const speaker = this.announcer.status();
+    const services = l4ServiceStatus(site, {
+      plan: this.lastPlan?.node, kernel: ipvs?.kernel, drift: ipvs?.drift ?? new Map(), ...(this.blocker !== undefined ? { blocker: this.blocker } : {}),
+    });
+    const withSpeaker = speaker.problem === undefined ? services : services.map((s) => ({
+      ...s, vips: s.vips.map((v) => ({ ...v, reason: `${v.reason}; BGP speaker: ${speaker.problem}` })),
+    }));
+    const reading = this.lastReading;
+    return {
+      maintenance: [{ file: this.nodeIn(site).agent.disableFile, state: reading?.status ?? 'not read yet', ...(reading?.disable.reason !== undefined ? { reason: reading.disable.reason } : {}) }],
+      services: withSpeaker,
+      notes: [
+        this.ipvsNote,
+        `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
+        ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),
+      ],
+    };
+  }
+
+  async stop(site: Site): Promise<void> {
+    this.stopRequestedAt = this.deps.clock.now();
+    this.deps.log.info({ drainTime: site.bgp.drainTime.toString() }, 'planned stop: graceful-shutdown community, then withdraw');
+    clearInterval(this.repairTimer);
+    await this.monitor.stop();
+    for (let turn = 0; turn < STOP_TURNS; turn++) {
+      await this.deps.kick('planned stop');
+      const p = this.lastPlan?.node;
+      if (!p || p.announcements.length === 0 || p.wakeAt === undefined) break;
+      await this.deps.clock.sleep(Math.min(site.bgp.drainTime.ms, Math.max(0, p.wakeAt - this.deps.clock.now())));
+    }
+    this.timers.clear();
+    await this.announcer.stop();
+    this.deps.log.info('planned stop done: VIPs withdrawn, speaker stopped, IPVS table left in place');
+  }
+
+  /** L7 nodes removed from a service stay with weight 0 until their connections are gone (tiers/l4/departures.ts). */
+  private keepDeparting(site: Site, plan: L4Plan, now: number): L4Plan {
+    const previous = this.lastPlan?.node.ipvs;
+    const tracked = trackDepartures(previous, plan.node.ipvs, this.departures, now);
+    const ipvs = this.ipvs?.status();
+    const kernel = ipvs?.kernel !== undefined && ipvs.kernelAt !== undefined ? { table: ipvs.kernel, at: ipvs.kernelAt } : undefined;
+    const kept = stillDeparting(site, tracked, kernel, now);
+    const key = (d: Departure): string => `${d.vip}:${d.port} ${d.destination.node}`;
+    const was = new Set(this.departures.map(key));
+    const stays = new Set(kept.map(key));
+    for (const d of kept) if (!was.has(key(d))) this.deps.log.info({ departure: key(d) }, `L7 node ${d.destination.node} left ${d.vip}:${d.port}: weight 0 until its connections are gone`);
+    for (const d of this.departures) if (!stays.has(key(d))) this.deps.log.info({ departure: key(d), ms: now - d.since }, `L7 node ${d.destination.node} removed from ${d.vip}:${d.port}`);
+    this.departures = kept;
+    const bounds = kept.map((d) => d.since + departureBoundMs(site.services.find((s) => s.vips.some((v) => v === d.vip))));
+    this.timers.wakeAt('departure bound', bounds.length > 0 ? Math.min(...bounds) : undefined);
+    if (kept.length === 0) return plan;
+    return { ...plan, node: { ...plan.node, ipvs: withDepartures(plan.node.ipvs, previous, kept) } };
+  }
+
+  /** This node as the current site says (its paths and ports may have changed), with the agent's overrides. */
+  private nodeIn(site: Site): SiteNode {
+    return nodeNamed(site, this.deps.node.name) ?? this.deps.node;
+  }
+}

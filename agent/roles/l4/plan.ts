@@ -1,0 +1,42 @@
+// Everything an L4 node should be after one turn, as data: the kernel's
+// links and addresses, the IPVS table, the BGP speaker's config and the set
+// it announces. Pure: it only composes the planners and renderers of tiers/,
+// so the one writer can compare two plans and the appliers need nothing else.
+import type { Site, SiteNode } from '../../../site/index.js';
+import type { NetOp, RenderedFile } from '../../../tiers/common/files.js';
+import { BIRD_VIPS_FILE, renderEcmp } from '../../../tiers/ecmp/index.js';
+import { renderL4 } from '../../../tiers/l4/index.js';
+import { planL4Node, type L4NodePlan, type L4Observations } from '../../../tiers/l4/plan-node.js';
+
+export type SpeakerDaemonName = 'gobgpd' | 'bird';
+
+export interface SpeakerPlan {
+  readonly daemon: SpeakerDaemonName;
+  /** The daemon's config files (BIRD: bird.conf only; the announced set is the announcer's). */
+  readonly files: readonly RenderedFile[];
+  /**
+   * What every announced path carries besides its VIP and its graceful-shutdown
+   * flag (communities, next hops): when it changes, every VIP is announced again.
+   */
+  readonly pathAttributes: string;
+}
+
+export interface L4Plan {
+  readonly netOps: readonly NetOp[];
+  readonly node: L4NodePlan;
+  readonly speaker: SpeakerPlan;
+}
+
+export function planL4(site: Site, node: SiteNode, obs: L4Observations): L4Plan {
+  return { netOps: renderL4(site, node).netOps, node: planL4Node(site, node, obs), speaker: planSpeaker(site, node) };
+}
+
+export function planSpeaker(site: Site, node: SiteNode): SpeakerPlan {
+  const daemon: SpeakerDaemonName = site.bgp.speaker === 'gobgp' ? 'gobgpd' : 'bird';
+  const files = renderEcmp(site, node).files.filter((f) => f.daemon === daemon && f.name !== BIRD_VIPS_FILE);
+  const pathAttributes = JSON.stringify({
+    communities: site.bgp.communities,
+    nextHops: [node.addresses.ipv4 ?? null, node.addresses.ipv6 ?? null],
+  });
+  return { daemon, files, pathAttributes };
+}

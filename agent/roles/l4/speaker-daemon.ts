@@ -1,0 +1,105 @@
+// The real SpeakerPort: gobgpd or BIRD under the agent's supervisor. The
+// speaker runs under `setpriv --pdeathsig TERM` (see tiers/ecmp/daemons.ts):
+// if the agent dies, the speaker dies, its sessions drop and the routers
+// withdraw this node's paths, because nobody would check the VIPs it
+// announces any more.
+//
+// A new config is taken live: gobgpd re-reads its file on SIGHUP (it applies
+// neighbor, peer-group and policy changes, resetting the sessions whose
+// settings changed), BIRD on `configure` (its reply decides; it resets a
+// session only where a protocol option cannot change in place). A switch of
+// daemon (bgp.speaker) needs the agent restarted and is said so.
+import { readFile } from 'node:fs/promises';
+import type { Site, SiteNode } from '../../../site/index.js';
+import type { RenderedFile } from '../../../tiers/common/files.js';
+import { BIRD_VIPS_FILE } from '../../../tiers/ecmp/bird-vips.js';
+import { bgpPaths, birdSpec, gobgpdSpec, renderBirdVips, type Announcement, type SpeakerResult } from '../../../tiers/ecmp/index.js';
+import { installDaemonFiles } from '../../apply/daemon-files.js';
+import { birdConfigure, birdControl } from '../../drivers/bird/control.js';
+import { birdSpeaker } from '../../drivers/bird/speaker.js';
+import { gobgpQuickChange, type QuickChange } from '../../drivers/gobgp/quick.js';
+import { gobgpSpeaker } from '../../drivers/gobgp/speaker.js';
+import type { RoleDeps } from '../../role.js';
+import { announcesMore } from './announce-order.js';
+import type { SpeakerDaemonName } from './plan.js';
+import type { SpeakerConfigResult, SpeakerPort } from './speaker-port.js';
+
+export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervisor'>): SpeakerPort {
+  let running: SpeakerDaemonName | undefined;
+
+  const start = (node: SiteNode, daemon: SpeakerDaemonName): void => {
+    const paths = bgpPaths(node);
+    deps.supervisor.start(daemon === 'gobgpd'
+      ? gobgpdSpec(node, { configFile: paths.gobgpdConfig, apiHost: paths.gobgpApi.host, apiPort: paths.gobgpApi.port })
+      : birdSpec(node, { configFile: paths.birdConfig, socket: paths.birdSocket, pidFile: paths.birdPidFile }));
+    running = daemon;
+  };
+
+  /** The running daemon takes the installed files; undefined when it did. */
+  const reload = async (node: SiteNode, daemon: SpeakerDaemonName): Promise<string | undefined> => {
+    if (daemon === 'gobgpd') return deps.supervisor.signal('gobgpd', 'SIGHUP') ? undefined : 'gobgpd is not running';
+    // BIRD's reply decides: it answers a refused file with an error code, where birdc would exit 0.
+    return birdConfigure(birdControl(bgpPaths(node).birdSocket));
+  };
+
+  return {
+    async configure(site, node, plan): Promise<SpeakerConfigResult> {
+      if (running !== undefined && running !== plan.daemon) {
+        return { kind: 'restart-needed', detail: `bgp.speaker changed to ${site.bgp.speaker}: restart the agent to switch speakers; ${running} keeps running` };
+      }
+      const files = plan.daemon === 'bird' ? [...plan.files, await currentBirdVips(site, node)] : [...plan.files];
+      const r = await installDaemonFiles(deps, node.agent.configDir, plan.daemon, files);
+      if (r.kind === 'rejected') return { kind: 'refused', detail: `${plan.daemon} refused its config:\n${r.output}` };
+      if (r.kind === 'failed') return { kind: 'refused', detail: `cannot install the ${plan.daemon} config in ${node.agent.configDir}: ${r.error.message}` };
+      if (running === undefined) {
+        start(node, plan.daemon);
+        return { kind: 'started' };
+      }
+      if (r.kind === 'unchanged') return { kind: 'unchanged' };
+      const refused = await reload(node, plan.daemon);
+      deps.metrics.reloads.inc({ daemon: plan.daemon, result: refused === undefined ? 'ok' : 'failed' });
+      if (refused !== undefined) return { kind: 'refused', detail: refused };
+      return { kind: 'reloaded', note: `${plan.daemon} resets the BGP sessions whose settings (timers, addresses) changed` };
+    },
+
+    pid() {
+      return running === undefined ? undefined : deps.supervisor.pid(running);
+    },
+
+    async set(site, node, to, opts) {
+      const paths = bgpPaths(node);
+      if (running === 'bird') return birdSpeaker(site, node, { configDir: node.agent.configDir, socket: paths.birdSocket }).set(to);
+      if (running !== 'gobgpd') return { ok: false, error: 'no BGP speaker running', changed: [] };
+      // While the same gobgpd runs, it holds exactly what the agent gave it: moving traffic away needs only the changing commands.
+      const quick = gobgpQuickChange(site, node, paths.gobgpApi);
+      if (opts.again === true) return announceAgain(quick, opts.from ?? [], to);
+      if (opts.from !== undefined && !announcesMore(opts.from, to)) return quick(opts.from, to);
+      return gobgpSpeaker(site, node, { apiHost: paths.gobgpApi.host, apiPort: paths.gobgpApi.port }).set(to);
+    },
+
+    async stop() {
+      if (running !== undefined) await deps.supervisor.stop(running);
+    },
+  };
+}
+
+/** Withdraws what left the set, then announces every VIP of it again: an `add` of a held prefix replaces its path. */
+async function announceAgain(quick: QuickChange, from: readonly Announcement[], to: readonly Announcement[]): Promise<SpeakerResult> {
+  const kept = new Set<string>(to.map((a) => a.vip));
+  const gone = await quick(from.filter((a) => !kept.has(a.vip)), []);
+  const all = await quick([], to);
+  const changed = [...gone.changed, ...all.changed];
+  const errors = [gone, all].flatMap((r) => (r.ok ? [] : [r.error]));
+  return errors.length === 0 ? { ok: true, changed } : { ok: false, error: errors.join('; '), changed };
+}
+
+/**
+ * bird-vips.conf as it is now: the checker needs the include beside bird.conf,
+ * and a rendered (empty) one must not replace the set a running BIRD
+ * announces. Absent, it is created empty: nothing is announced before the
+ * agent has checked the L7 quorum.
+ */
+async function currentBirdVips(site: Site, node: SiteNode): Promise<RenderedFile> {
+  const current = await readFile(bgpPaths(node).birdVips, 'utf8').catch(() => undefined);
+  return { name: BIRD_VIPS_FILE, daemon: 'bird', content: current ?? renderBirdVips(site, node, [], { gracefulShutdown: false }) };
+}

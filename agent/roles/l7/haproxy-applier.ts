@@ -1,0 +1,97 @@
+// HAProxy's config, owned: the applier keeps the haproxy.cfg the running
+// master loaded, the one the checker or HAProxy refused (not tried again
+// until the site changes it), and the master it last saw answer. A new
+// config is installed after `haproxy -c`, then reloaded without dropping a
+// connection; a restarted master is waited for, and what it loaded is read
+// back from the installed file.
+import type { InstallResult } from '../../install/install.js';
+import type { Logger } from '../../observe/log.js';
+import type { Metrics } from '../../observe/metrics.js';
+import type { HaproxyControl } from './haproxy.js';
+
+/** How long a turn waits for a (re)started HAProxy to answer before it gives up until the next one. */
+const READY_MS = 5000;
+
+export type HaproxyApplyResult =
+  /** HAProxy runs `config` (or keeps the last good one if `config` was refused: ok is then false). */
+  | { readonly kind: 'running'; readonly ok: boolean; readonly master: number; readonly reloaded: boolean }
+  /** No master answers yet: try again soon. */
+  | { readonly kind: 'not-ready' };
+
+export interface HaproxyApplierDeps {
+  readonly haproxy: HaproxyControl;
+  /** Installs haproxy.cfg after its checker; the real one is installDaemonFiles. */
+  readonly install: (config: string) => Promise<InstallResult>;
+  /** The installed haproxy.cfg, as a restarted master reads it. */
+  readonly installed: () => Promise<string | undefined>;
+  readonly log: Logger;
+  readonly metrics: Pick<Metrics, 'reloads'>;
+}
+
+export class HaproxyApplier {
+  private loaded: string | undefined;
+  private refused: string | undefined;
+  private readyMaster: number | undefined;
+
+  constructor(private readonly deps: HaproxyApplierDeps) {}
+
+  /** Installs the first config and starts (or adopts) HAProxy; false when no config can be installed at all. */
+  async start(config: string): Promise<{ started: boolean; adopted?: number }> {
+    if (!(await this.install(config))) {
+      if ((await this.deps.installed()) === undefined) return { started: false };
+      this.deps.log.error('starting haproxy with the last installed config: the new one was refused');
+    }
+    const adopted = await this.deps.haproxy.start();
+    this.loaded = await this.deps.installed();
+    return { started: true, ...(adopted !== undefined ? { adopted } : {}) };
+  }
+
+  async apply(config: string): Promise<HaproxyApplyResult> {
+    const installed = await this.install(config);
+    const master = this.deps.haproxy.masterPid();
+    if (master === undefined || !this.deps.haproxy.running() || !(await this.ensureReady(master))) return { kind: 'not-ready' };
+    if (!installed || config === this.loaded) return { kind: 'running', ok: installed, master, reloaded: false };
+    const reloaded = await this.reload(config);
+    return { kind: 'running', ok: reloaded, master, reloaded };
+  }
+
+  private async install(config: string): Promise<boolean> {
+    if (config === this.refused) return false;
+    const r = await this.deps.install(config);
+    if (r.kind === 'rejected') this.refused = config;
+    return r.kind === 'installed' || r.kind === 'unchanged';
+  }
+
+  /** Makes sure the running master answers before it is told anything; notes what a restarted one loaded. */
+  private async ensureReady(master: number): Promise<boolean> {
+    if (this.readyMaster === master) return true;
+    if (!(await this.deps.haproxy.waitReady(master, READY_MS))) {
+      this.deps.log.warn({ pid: master }, 'haproxy does not answer on its sockets yet');
+      return false;
+    }
+    if (this.readyMaster !== undefined) this.deps.log.info({ pid: master, previous: this.readyMaster }, 'haproxy was restarted');
+    this.readyMaster = master;
+    // A restarted master read the installed file, not what the last reload loaded.
+    this.loaded = await this.deps.installed();
+    return true;
+  }
+
+  private async reload(config: string): Promise<boolean> {
+    const result = await this.deps.haproxy.reload();
+    this.deps.metrics.reloads.inc({ daemon: 'haproxy', result: result.kind });
+    switch (result.kind) {
+      case 'reloaded':
+        this.deps.log.info({ workers: result.workers, previous: result.previous, ms: result.ms }, 'haproxy reloaded; the previous workers finish their connections');
+        this.loaded = config;
+        return true;
+      case 'rejected':
+        // The checker accepted it, so this is rare (a port taken, a missing file): the old workers keep serving.
+        this.deps.log.error({ ms: result.ms }, 'haproxy refused the new config on reload; the previous workers keep serving');
+        this.refused = config;
+        return false;
+      default:
+        this.deps.log.warn({ result }, 'haproxy reload did not complete');
+        return false;
+    }
+  }
+}

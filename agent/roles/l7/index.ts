@@ -1,0 +1,185 @@
+// The l7 role: an L7 node's agent. observe (the node's agent-check file) →
+// planL7 (pure) → appliers that own their state: the kernel's tunnels and
+// VIP addresses on lo, haproxy.cfg (checked, installed, reloaded without
+// dropping a connection), the enabler server's state pushed through the
+// runtime API, and the agent-check listener HAProxy's enabler polls.
+//
+// Two paths carry the enabler state: the push in the turn that read the
+// file (well under a second), and the agent-check HAProxy polls every
+// agent-inter, which says the same thing and repairs what a failed push or
+// a restart of HAProxy missed.
+import { readFile } from 'node:fs/promises';
+import { nodeNamed, servicesOnL7, type Site, type SiteNode } from '../../../site/index.js';
+import { renderAgentReply, type AgentReply } from '../../../tiers/backend/index.js';
+import type { NetOp } from '../../../tiers/common/files.js';
+import { haproxyPaths } from '../../../tiers/l7/index.js';
+import { enablerView } from '../../../tiers/l7/view-backends.js';
+import { fileAgentCheckSource, startAgentCheckServer } from '../../agentcheck/index.js';
+import { installDaemonFiles } from '../../apply/daemon-files.js';
+import { ListenerSet, type Opener } from '../../apply/listeners.js';
+import { NetApplier } from '../../apply/net-applier.js';
+import { execaRunner } from '../../drivers/kernel/runner.js';
+import { Timers } from '../../loop/timers.js';
+import type { InstallResult } from '../../install/install.js';
+import type { Role, RoleDeps, RoleStatus } from '../../role.js';
+import { EnablerApplier } from './enabler-applier.js';
+import { haproxyControl, type HaproxyControl } from './haproxy.js';
+import { HaproxyApplier } from './haproxy-applier.js';
+import { planL7, STOPPING, type L7Plan } from './plan.js';
+import { l7ServiceStatus, parseShowStat, type StatRow } from './status.js';
+
+export type { L7Plan } from './plan.js';
+
+/** The l7 role's effects; tests pass fakes, the agent the real ones. */
+export interface L7Drivers {
+  readonly haproxy: HaproxyControl;
+  readonly net: Pick<NetApplier, 'apply'>;
+  readonly install: (config: string) => Promise<InstallResult>;
+  readonly installed: () => Promise<string | undefined>;
+  /** Opens an agent-check listener answering with `read`. */
+  readonly agentCheck: (read: () => Promise<AgentReply>) => Opener;
+}
+
+/** How often the servers' runtime states shown by `tierlb status` are refreshed. */
+const STATS_MS = 1000;
+/** A turn after a failed step that may succeed later (HAProxy starting, a socket busy). */
+const RETRY_MS = 1000;
+/** HAProxy moves to a new agent-check port at its reload, in the same turn; the old listener waits a little longer. */
+const AGENT_CHECK_LINGER_MS = 30_000;
+
+/** Without the ipip module (a host kernel, a lab) tunl0 and its sysctl fail and nothing here can fix them: only a missing VIP address stops the node from serving. */
+const isAddress = (op: NetOp): boolean => op.kind === 'address';
+
+export function realL7Drivers(deps: RoleDeps): L7Drivers {
+  const paths = haproxyPaths(deps.node);
+  return {
+    haproxy: haproxyControl(paths, deps.supervisor, deps.clock, deps.log),
+    net: new NetApplier(execaRunner, deps.log, { essential: isAddress, permanent: (op) => !isAddress(op) }),
+    install: (config) => installDaemonFiles(deps, deps.node.agent.configDir, 'haproxy', [{ name: 'haproxy.cfg', daemon: 'haproxy', content: config }]),
+    installed: () => readFile(paths.config, 'utf8').catch(() => undefined),
+    agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read }),
+  };
+}
+
+export function l7Role(deps: RoleDeps, drivers: L7Drivers = realL7Drivers(deps)): Role<L7Plan> {
+  return new L7Role(deps, drivers);
+}
+
+class L7Role implements Role<L7Plan> {
+  readonly watched: readonly string[];
+  private readonly source;
+  private readonly haproxy: HaproxyApplier;
+  private readonly enabler: EnablerApplier;
+  private readonly listeners: ListenerSet;
+  private readonly timers: Timers;
+  private readonly enablerServer;
+  private stopping = false;
+  private stats: StatRow[] | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: RoleDeps, private readonly drivers: L7Drivers) {
+    this.watched = [deps.node.agent.agentCheckFile];
+    this.source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
+    this.enablerServer = enablerView(deps.node);
+    this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics });
+    this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => drivers.haproxy.saveState(), deps.log, deps.clock);
+    this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
+    const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
+    this.listeners = new ListenerSet(drivers.agentCheck(read), deps.clock, AGENT_CHECK_LINGER_MS);
+  }
+
+  async start(site: Site): Promise<void> {
+    const node = this.nodeIn(site);
+    const first = planL7(site, node, { state: 'up' }, false);
+    await this.drivers.net.apply(first.netOps);
+    const bound = await this.listeners.apply([first.agentCheck]);
+    if (!bound.ok) throw new Error(`cannot start: ${bound.errors.join('; ')}`);
+    const started = await this.haproxy.start(first.config);
+    if (!started.started) throw new Error(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
+    this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
+    this.statsTimer = setInterval(() => void this.refreshStats(), STATS_MS);
+    this.statsTimer.unref();
+  }
+
+  async plan(site: Site): Promise<L7Plan> {
+    const node = this.nodeIn(site);
+    await this.source.read();
+    const state = this.source.current()?.state ?? { state: 'up' };
+    this.deps.metrics.maintenance.reset();
+    this.deps.metrics.maintenance.set({ file: node.agent.agentCheckFile, state: this.stopping ? 'stopping' : state.state }, 1);
+    return planL7(site, node, state, this.stopping);
+  }
+
+  async apply(_site: Site, plan: L7Plan): Promise<boolean> {
+    const net = await this.drivers.net.apply(plan.netOps);
+    // The new agent-check port is bound before HAProxy is told about it.
+    const listen = await this.listeners.apply([plan.agentCheck]);
+    for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);
+    this.timers.wakeAt('agent-check listener linger', listen.wakeAt);
+    const running = await this.haproxy.apply(plan.config);
+    if (running.kind === 'not-ready') {
+      this.timers.retry(RETRY_MS);
+      return false;
+    }
+    // New workers read the state file saved before the reload: push anyway, it costs three commands.
+    const pushed = await this.enabler.apply(plan.enabler, running.master, { again: running.reloaded });
+    void this.refreshStats();
+    const ok = net.essential && listen.ok && running.ok && pushed;
+    if (!ok) this.timers.retry(RETRY_MS);
+    return ok;
+  }
+
+  status(site: Site): RoleStatus {
+    const node = this.nodeIn(site);
+    const d = this.source.current();
+    const row = this.stats?.find((r) => r.backend === this.enablerServer.backend && r.server === this.enablerServer.server);
+    const state = this.stopping ? 'down (agent stopping)' : d ? `${d.state.state} (${d.basis})` : 'not read yet';
+    return {
+      maintenance: [{
+        file: node.agent.agentCheckFile,
+        state: `${state}; haproxy enabler ${row ? `${enablerStatusText(row.status)}, weight ${row.weight ?? '-'}` : 'unknown'}`,
+        ...(d?.state.reason ? { reason: d.state.reason } : {}),
+      }],
+      services: l7ServiceStatus(site, node, this.stats),
+      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`],
+    };
+  }
+
+  async stop(site: Site): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.statsTimer);
+    const drainMs = site.bgp.drainTime.ms;
+    if (this.drivers.haproxy.running()) {
+      await this.deps.kick('planned stop: enabler down');
+      this.deps.log.info({ drainMs }, 'planned stop: enabler down, waiting for the L4 nodes to move new flows away');
+      await this.deps.clock.sleep(drainMs);
+      const graceMs = softStopGraceMs(site, this.nodeIn(site));
+      const result = await this.drivers.haproxy.softStop(graceMs);
+      this.deps.log.info({ result, graceMs }, 'haproxy stopped');
+    }
+    this.timers.clear();
+    await this.listeners.closeAll();
+  }
+
+  private async refreshStats(): Promise<void> {
+    const text = await this.drivers.haproxy.runtime.command('show stat -1 4 -1').catch(() => '');
+    this.stats = this.drivers.haproxy.running() && text.startsWith('# ') ? parseShowStat(text) : undefined;
+  }
+
+  private nodeIn(site: Site): SiteNode {
+    return nodeNamed(site, this.deps.node.name) ?? this.deps.node;
+  }
+}
+
+/** The enabler has no health check, so HAProxy prints an up one as `no check`. */
+const enablerStatusText = (status: string): string => (status === 'no check' ? 'UP' : status);
+
+/**
+ * How long the old workers may take to finish their connections on a planned
+ * stop before SIGTERM cuts them: the longest idle timeout of the node's
+ * services, so only a connection that keeps transferring past it is cut.
+ */
+export function softStopGraceMs(site: Site, node: SiteNode): number {
+  const timeouts = servicesOnL7(site, node.name).flatMap((s) => [s.l7.timeouts.client.ms, s.l7.timeouts.server.ms]);
+  return Math.max(5000, ...timeouts);
+}

@@ -1,0 +1,31 @@
+// Everything an L7 node should be after one turn, as data: haproxy.cfg, the
+// kernel's tunnels and VIP addresses, the enabler server's state (the node's
+// own maintenance, which the L4 nodes read through the monitor URI), and
+// where its agent-check answers HAProxy. Pure.
+import type { Site, SiteNode } from '../../../site/index.js';
+import type { AgentReason, AgentState } from '../../../tiers/backend/index.js';
+import type { NetOp } from '../../../tiers/common/files.js';
+import { renderL7 } from '../../../tiers/l7/index.js';
+import type { Endpoint } from '../../apply/listeners.js';
+import { enablerStateOf, type EnablerState } from './enabler.js';
+
+export interface L7Plan {
+  readonly config: string;
+  readonly netOps: readonly NetOp[];
+  readonly enabler: EnablerState;
+  /** HAProxy's enabler asks this node's agent here (loopback only). */
+  readonly agentCheck: Endpoint;
+}
+
+/** What the enabler says while the agent stops: the L4 nodes take this node out before HAProxy goes. */
+export const STOPPING: AgentState = { state: 'down', reason: 'tierlb agent stopping' as AgentReason };
+
+export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stopping: boolean): L7Plan {
+  const render = renderL7(site, node);
+  return {
+    config: render.files.find((f) => f.name === 'haproxy.cfg')?.content ?? '',
+    netOps: render.netOps,
+    enabler: enablerStateOf(stopping ? STOPPING : maintenance),
+    agentCheck: { host: '127.0.0.1', port: node.agent.agentCheckPort },
+  };
+}

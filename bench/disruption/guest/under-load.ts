@@ -1,0 +1,238 @@
+// What every disruption scenario shares: a steady state to start from,
+// hundreds of slow downloads from the users to every VIP, the action while
+// they are open, then what broke and how long each tier took to react, from
+// the lab's own clocks. The scenarios themselves are in scenarios.ts (and
+// edits.ts for live site edits).
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { nodesWithRole, nodeNamed, servicesOnL7, type SiteNode } from '../../../site/index.js';
+import { familyOfText } from '../../../lab/addr.js';
+import { routesMatch } from '../../../lab/guest/bringup.js';
+import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
+import { ipvsTable } from '../../../lab/guest/observe.js';
+import type { FlowResult } from '../../flows/outcome.js';
+import { connectionMoves } from '../conn-moves.js';
+import { scenarioFlows } from '../in-flight.js';
+import type { Reaction, ScenarioFlows, ScenarioResult } from '../result.js';
+import { vipChanges } from '../route-events.js';
+import { speakerChange } from './agent-log.js';
+import { firstHeld, haproxyStat, routeMonitors, startFlows } from './watch.js';
+
+export interface LoadOptions {
+  /** Concurrent downloads per scenario, all started together. */
+  readonly flows: number;
+  /** Length of each download. */
+  readonly seconds: number;
+  /** A flow with no byte for this long is broken (timeout): the lab kernel can stall a healthy flow for seconds. */
+  readonly idleMs: number;
+  /** From starting the flows to the action, so every flow is open when it happens. */
+  readonly warmupMs: number;
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'planned' | 'failure';
+  /** One row, or one per step (site edits); `partial` gets each row as soon as it is measured, so a run cut short keeps it. */
+  run(env: LabEnv, load: LoadOptions, partial?: (r: ScenarioResult) => void): Promise<ScenarioResult | readonly ScenarioResult[]>;
+}
+
+/** What a row of the results says about itself before it is measured. */
+export type RowHead = Pick<ScenarioResult, 'id' | 'name' | 'kind' | 'scenario'>;
+
+export const names = (nodes: readonly SiteNode[]): string[] => nodes.map((n) => n.name);
+export const l4Names = (env: LabEnv): string[] => names(nodesWithRole(env.site, 'l4'));
+export const addressesOf = (env: LabEnv, node: string): string[] => {
+  const n = nodeNamed(env.site, node);
+  return n ? [n.addresses.ipv4, n.addresses.ipv6].filter((a): a is NonNullable<typeof a> => a !== undefined) : [];
+};
+
+/** Every VIP and port of every service, a slow download each. */
+export function slowTargets(env: LabEnv, seconds: number): string[] {
+  return env.site.services.flatMap((s) => s.vips.flatMap((vip) => s.ports.map((port) =>
+    `http://${familyOfText(vip) === 'ipv6' ? `[${vip}]` : vip}:${Number(port)}/slow?seconds=${seconds}&every=500`)));
+}
+
+export async function sh(env: LabEnv, node: string, command: string, actions: string[]): Promise<void> {
+  actions.push(`${node}# ${command}`);
+  progress(env, `  ${node}# ${command}`);
+  const r = await inNode(env, node, 'sh', ['-c', command]);
+  if (r.code !== 0) throw new Error(`${node}# ${command}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+}
+
+/**
+ * An operator's edit of a maintenance file in /etc/lb, and its instant: the
+ * file's change time as the kernel stamped it (its mtime; for a removal, the
+ * folder's). Spawning nsenter and a shell in the busy lab kernel takes up to
+ * seconds, which is the operator's command, not the agent's reaction.
+ */
+export async function editMaintenance(env: LabEnv, node: string, file: string, command: string, b: Body): Promise<number> {
+  const started = Date.now();
+  await sh(env, node, command, b.actions);
+  const dir = `${env.stateDir}/nodes/${node}/etc-lb`;
+  let at: number;
+  try {
+    at = statSync(`${dir}/${file}`).mtimeMs;
+  } catch {
+    at = statSync(dir).mtimeMs;
+  }
+  // A stamp outside the command's own span is not this edit's: fall back to the command's start.
+  if (!(at >= started - 50 && at <= Date.now() + 50)) at = started;
+  b.notes.push(`${node}# ${command}: the command took ${((Date.now() - started) / 1000).toFixed(2)} s in the lab kernel; reactions count from the change's own time stamp, ${((at - started) / 1000).toFixed(2)} s after it started`);
+  return at;
+}
+
+/** `ipvsadm -Lnc` of every L4 node every 4 s until stopped, appended to `file` with the time of each read. */
+function readFileOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function recordConnections(env: LabEnv, file: string): { readonly file: string; stop(): Promise<void> } {
+  let running = true;
+  const loop = (async (): Promise<void> => {
+    for (let i = 0; running && i < 1000; i++) {
+      const at = new Date().toISOString();
+      const tables = await Promise.all(l4Names(env).map(async (n) => ({ n, r: await inNode(env, n, 'ipvsadm', ['-L', '-n', '-c']) })));
+      appendFileSync(file, tables.map(({ n, r }) => `## ${n} ${at}\n${r.stdout}`).join(''));
+      for (let w = 0; running && w < 8; w++) await sleep(500);
+    }
+  })();
+  return { file, async stop() { running = false; await loop; } };
+}
+
+/** Weights an L4 node gives an L7 node, over every IPVS service; a missing destination is absent. */
+export async function l7WeightsOn(env: LabEnv, l4: string, l7: string): Promise<number[]> {
+  const addrs = addressesOf(env, l7);
+  const table = (await ipvsTable(env, l4)) ?? [];
+  return table.flatMap((svc) => svc.destinations.filter((d) => addrs.includes(d.address)).map((d) => d.weight));
+}
+
+export async function l7Weights(env: LabEnv, l7: string): Promise<{ node: string; weights: number[] }[]> {
+  return Promise.all(l4Names(env).map(async (n) => ({ node: n, weights: await l7WeightsOn(env, n, l7) })));
+}
+
+/** Time from `at` until every L4 node's IPVS shows `cond` for the L7 node's weights, polled per L4 node; the slowest node counts. */
+export async function ipvsReaction(env: LabEnv, l7: string, at: number, cond: (weights: number[]) => boolean, ms: number): Promise<number | null> {
+  const per = await Promise.all(l4Names(env).map((n) => firstHeld(ms, async () => cond(await l7WeightsOn(env, n, l7)), 200)));
+  return per.some((p) => p === null) ? null : Math.max(...(per as number[])) - at;
+}
+
+/** L7 nodes that serve at least one service: an L7 node the site declares and no service lists carries nothing. */
+export const servingL7 = (env: LabEnv): string[] => names(nodesWithRole(env.site, 'l7').filter((n) => servicesOnL7(env.site, n.name).length > 0));
+
+/**
+ * The steady state every scenario starts from: every L4 node in every
+ * router's routes, every serving L7 node (or those of `l7`) weighted on every
+ * L4 node, every server UP.
+ */
+export async function steady(env: LabEnv, ms = 180000, l7: readonly string[] = servingL7(env)): Promise<{ ok: boolean; detail: string }> {
+  const l4 = l4Names(env);
+  let detail = '';
+  const at = await firstHeld(ms, async () => {
+    if (!(await routesMatch(env, l4))) { detail = 'routers do not have every L4 node'; return false; }
+    for (const n of l7) {
+      const w = await l7Weights(env, n);
+      if (w.some((x) => x.weights.length === 0 || x.weights.some((v) => v === 0))) { detail = `${n} not weighted on every L4 node`; return false; }
+      const stat = await haproxyStat(env, n);
+      const down = (stat ?? []).filter((s) => !s.status.startsWith('UP') && s.status !== 'no check');
+      if (!stat || down.length > 0) { detail = `${n}: ${stat ? down.map((s) => `${s.backend}/${s.server} ${s.status}`).join(', ') : 'no HAProxy answer'}`; return false; }
+    }
+    return true;
+  }, 1000);
+  return { ok: at !== null, detail: at !== null ? 'steady' : detail };
+}
+
+export interface Body {
+  readonly actions: string[];
+  readonly reactions: Reaction[];
+  readonly notes: string[];
+  /** The instant of the action the flows are judged against. */
+  actionAt?: number;
+  held?: { by: string; holds: (r: FlowResult) => boolean };
+}
+
+/**
+ * Starts the flows, lets them open, runs the action, waits for the flows; the
+ * result with the targets judged. The flows go to every VIP and port of
+ * `env`'s site, or to `o.targets`; `o.steadyL7` are the L7 nodes the steady
+ * state expects weighted.
+ */
+export async function underLoad(env: LabEnv, s: RowHead, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean, prepare?: (b: Body) => Promise<void>, o: { readonly targets?: readonly string[]; readonly steadyL7?: readonly string[] } = {}): Promise<ScenarioResult> {
+  const head: RowHead = { id: s.id, name: s.name, kind: s.kind, ...(s.scenario !== undefined ? { scenario: s.scenario } : {}) };
+  progress(env, `scenario ${s.id}: ${s.name}`);
+  const st = await steady(env, 180000, o.steadyL7);
+  if (!st.ok) return { ...head, actions: [], flows: null, reactions: [], ok: false, notes: [], error: `no steady state to start from within 180 s: ${st.detail}` };
+  const body: Body = { actions: [], reactions: [], notes: [] };
+  try {
+    await prepare?.(body);
+  } catch (e) {
+    return { ...head, actions: body.actions, flows: null, reactions: [], ok: false, notes: body.notes, error: `before the flows: ${(e as Error).message}` };
+  }
+  const flows = startFlows(env, { targets: o.targets ?? slowTargets(env, seconds), flows: load.flows, seconds, idleMs: load.idleMs, tag: `scenario-${s.id}` });
+  let error: string | undefined;
+  // Act once the flows are open: a Node.js start alone takes seconds in the busy lab kernel.
+  const l7 = names(nodesWithRole(env.site, 'l7'));
+  let open = 0;
+  const opened = await firstHeld(120000, async () => {
+    const stats = await Promise.all(l7.map((n) => haproxyStat(env, n)));
+    open = stats.flatMap((s) => s ?? []).reduce((sum, r) => sum + r.scur, 0);
+    return open >= Math.floor(load.flows * 0.9);
+  }, 1000);
+  progress(env, `  ${open} sessions open in HAProxy ${opened === null ? 'after 120 s (fewer than 90% of the flows)' : `${((opened - flows.startedAt) / 1000).toFixed(1)} s after starting the flows`}`);
+  await sleep(load.warmupMs);
+  // Which L4 node holds which flow, and where it sends it, while the flows run: the first thing to look at when one breaks.
+  const conns = recordConnections(env, `${env.logDir}/ipvs-conns-scenario-${s.id}.txt`);
+  // Any change of a VIP route moves flows between L4 nodes: expected in some scenarios, a cause to look at in the others.
+  const routesDuring = routeMonitors(env);
+  const monitoredFrom = Date.now();
+  try {
+    await act(body);
+  } catch (e) {
+    error = (e as Error).message;
+    progress(env, `  error: ${error}`);
+  }
+  const results = await flows.done;
+  await conns.stop();
+  const moves = connectionMoves(readFileOr(conns.file));
+  body.notes.push(`${moves.moved} flow(s) were active on more than one L4 node within 10 s (moved by ECMP), ${moves.split} of them sent to different L7 nodes by those L4 nodes${moves.examples.length > 0 ? `: ${moves.examples.join('; ')}` : ''} (${conns.file.split('/').pop() ?? ''})`);
+  routesDuring.stop();
+  const moved = vipChanges(routesDuring.events(), env.topology.vips, monitoredFrom);
+  const rel = (t: number): string => `${((t - (body.actionAt ?? monitoredFrom)) / 1000).toFixed(2)} s`;
+  body.notes.push(moved ? `the routers' VIP routes changed ${moved.count} time(s) while the flows ran, from ${rel(moved.first)} to ${rel(moved.last)} after the action (ip -ts monitor route)` : 'the routers\' VIP routes did not change while the flows ran');
+  const f = scenarioFlows(results, body.actionAt ?? Date.now(), body.held);
+  progress(env, `  flows: ${f.broken} broken of ${f.inFlight} in flight (${JSON.stringify(f.byEnd)})${f.held ? `; ${f.held.by} held ${f.held.flows}, ${f.held.broken} broke` : ''}`);
+  for (const r of body.reactions) progress(env, `  ${r.what}: ${r.ms === null ? 'not seen' : `${(r.ms / 1000).toFixed(2)} s`}${r.targetMs !== undefined ? ` (target ${(r.targetMs / 1000).toFixed(2)} s)` : ''}`);
+  const reactionsOk = body.reactions.every((r) => r.targetMs === undefined || (r.ms !== null && r.ms <= r.targetMs));
+  const good = error === undefined && f.inFlight > 0 && reactionsOk && ok(f);
+  return { ...head, actions: body.actions, flows: f, reactions: body.reactions, ok: good, notes: body.notes, ...(error !== undefined ? { error } : {}) };
+}
+
+/**
+ * The agent's part of a route reaction, from its log: when it gave the change
+ * to its speaker (the reaction), with when its turn began and when the speaker
+ * had taken it; what follows is BGP through the reflectors to the routers.
+ */
+export function agentPart(env: LabEnv, node: string, from: number, prefix: string, what: string, b: Body): void {
+  const c = speakerChange(env, node, from, prefix);
+  const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`);
+  b.reactions.push({
+    what, ms: c ? c.speakerBegan : null,
+    how: c ? `${node}'s agent log: its turn began ${s(c.turnBegan)} after the action, the speaker change began ${s(c.speakerBegan)} and the speaker had answered ${s(c.speakerDone)} after` : `no "${prefix}" line in ${node}'s agent log after the action`,
+  });
+}
+
+const MONITOR = 'ip -ts monitor route in every router: the kernel\'s own timestamp of the first and last change to a VIP route after the action';
+
+/** Routes: first change after `from` and the instant the tables matched `expected` (settled, polled), as reactions. */
+export async function routeReaction(env: LabEnv, mon: ReturnType<typeof routeMonitors>, from: number, expected: readonly string[], what: string, targetMs: number | undefined, b: Body, withinMs = 60000): Promise<boolean> {
+  const matched = await firstHeld(withinMs, async () => (await routesMatch(env, expected)) !== undefined, 250);
+  // A last event can trail the poll that saw the tables match by the poll's own time.
+  await sleep(1000);
+  const ch = vipChanges(mon.events(), env.topology.vips, from);
+  b.reactions.push({ what: `${what}: first route change`, ms: ch ? ch.first - from : null, how: MONITOR });
+  b.reactions.push({ what: `${what}: routes settled`, ms: ch && matched !== null ? ch.last - from : null, ...(targetMs !== undefined ? { targetMs } : {}), how: `${MONITOR}; settled = last event once every router had next hops ${expected.join(', ')} (polled)` });
+  return matched !== null;
+}

@@ -1,0 +1,137 @@
+// What the disruption scenarios watch and touch in the running lab: the
+// routers' route events (`ip -ts monitor route`, the router's own clock),
+// polled conditions with the time they first held, the flows client in the
+// users namespace, and the processes of a node (to kill and restart them).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { parseRouteEvents, type RouteEvent } from '../route-events.js';
+import type { FlowResult } from '../../flows/outcome.js';
+import { nodesWithRole, nodeNamed } from '../../../site/index.js';
+import { haproxyPaths } from '../../../tiers/l7/paths.js';
+import { progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
+
+export function nsArgs(env: LabEnv, node: string): string[] {
+  const mnt = `${env.stateDir}/mnt/${node}`;
+  return [`--net=/run/netns/${env.prefix}${node}`, ...(existsSync(mnt) ? [`--mount=${mnt}`] : [])];
+}
+
+/** `ip -ts monitor route` in every router, from now until stop(). */
+export function routeMonitors(env: LabEnv): { events: () => RouteEvent[]; stop: () => void } {
+  const out: string[] = [];
+  const procs: ChildProcess[] = nodesWithRole(env.site, 'router').map((rt) => {
+    const p = spawn('nsenter', [...nsArgs(env, rt.name), '--', 'ip', '-ts', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.stdout?.setEncoding('utf8');
+    let partial = '';
+    p.stdout?.on('data', (c: string) => {
+      const lines = (partial + c).split('\n');
+      partial = lines.pop() ?? '';
+      out.push(...lines);
+    });
+    return p;
+  });
+  return {
+    events: () => parseRouteEvents(out.join('\n')),
+    stop: () => { for (const p of procs) p.kill('SIGTERM'); },
+  };
+}
+
+/**
+ * Polls `probe` until it holds, for at most `ms`; the instant is when the
+ * read that saw it started (the change happened before; the poll period
+ * bounds the error), or null when it never held.
+ */
+export async function firstHeld(ms: number, probe: () => Promise<boolean>, everyMs = 200): Promise<number | null> {
+  const start = Date.now();
+  for (let i = 0; i < 100000 && Date.now() - start <= ms; i++) {
+    const at = Date.now();
+    if (await probe()) return at;
+    await sleep(everyMs);
+  }
+  return null;
+}
+
+export { haproxyServers as haproxyStat, type HaproxyServer as StatRow } from '../../../lab/guest/observe.js';
+
+export interface LabProcess { readonly pid: number; readonly argv: readonly string[] }
+
+/** Processes whose command line matches; read from /proc (the lab's nodes share one process table). */
+export function processes(match: (argv: readonly string[]) => boolean): LabProcess[] {
+  const out: LabProcess[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    } catch {
+      continue;
+    }
+    if (argv.length > 0 && match(argv)) out.push({ pid: Number(d), argv });
+  }
+  return out;
+}
+
+/** The node's agent (`tierlb agent ... --node NAME`), not the nsenter that started it. */
+export const agentOf = (node: string) => (argv: readonly string[]): boolean =>
+  argv.includes('agent') && argv[argv.indexOf('--node') + 1] === node && !argv[0]?.endsWith('nsenter') && !argv[0]?.endsWith('sh');
+
+export const haproxyOf = (env: LabEnv, node: string) => (argv: readonly string[]): boolean => {
+  const n = nodeNamed(env.site, node);
+  return n !== undefined && (argv[0] ?? '').endsWith('haproxy') && argv.includes(haproxyPaths(n).config);
+};
+
+export const serverOf = (node: string) => (argv: readonly string[]): boolean =>
+  argv.some((a) => a.endsWith('server.mjs')) && argv[argv.indexOf('--name') + 1] === node;
+
+export function signal(ps: readonly LabProcess[], sig: NodeJS.Signals): void {
+  for (const p of ps) {
+    try {
+      process.kill(p.pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Waits until none of the processes exists, for at most `ms`; true if they all went. */
+export async function gone(ps: readonly LabProcess[], ms: number): Promise<boolean> {
+  return (await firstHeld(ms, () => Promise.resolve(ps.every((p) => !existsSync(`/proc/${p.pid}`))), 200)) !== null;
+}
+
+/** Starts a command line again in the node's namespaces, detached, appending to the log the lab gave it. */
+export function restart(env: LabEnv, node: string, argv: readonly string[], log: string): void {
+  const fd = openSync(log, 'a');
+  const p = spawn('nsenter', [...nsArgs(env, node), '--', ...argv], { detached: true, stdio: ['ignore', fd, fd], cwd: '/' });
+  p.unref();
+  closeSync(fd);
+}
+
+export interface FlowsRun { readonly done: Promise<FlowResult[]>; readonly startedAt: number }
+
+/** The flows client (bench/flows) in the users namespace, from every user address, to every target. */
+export function startFlows(env: LabEnv, o: { targets: readonly string[]; flows: number; seconds: number; idleMs: number; tag: string }): FlowsRun {
+  const json = `${env.logDir}/flows-${o.tag}.json`;
+  const args = [...nsArgs(env, 'users'), '--', env.node, env.client,
+    ...o.targets.flatMap((t) => ['--target', t]), '--sources-from-lo',
+    '--flows', String(o.flows), '--concurrency', String(o.flows), '--idle-ms', String(o.idleMs),
+    '--deadline-ms', String(o.seconds * 2000 + 60000), '--batch', '10', '--json', json];
+  const startedAt = Date.now();
+  const done = new Promise<FlowResult[]>((resolve) => {
+    const p = spawn('nsenter', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let marks = '';
+    p.stderr?.setEncoding('utf8');
+    p.stderr?.on('data', (c: string) => { marks += c; });
+    // Bounded: the client cuts its own flows at deadline + idle; this is the backstop.
+    const kill = setTimeout(() => p.kill('SIGKILL'), o.seconds * 2000 + 60000 + o.idleMs + 30000);
+    p.on('close', () => {
+      clearTimeout(kill);
+      progress(env, `  flows ${o.tag}: ${marks.trim().slice(-400)}`);
+      try {
+        resolve((JSON.parse(readFileSync(json, 'utf8')) as { flows: FlowResult[] }).flows);
+      } catch (e) {
+        progress(env, `  flows ${o.tag}: no results (${(e as Error).message})`);
+        resolve([]);
+      }
+    });
+  });
+  return { done, startedAt };
+}
