@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(bird2 gobgpd haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils)
+PACKAGES=(bird2 gobgpd haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { xstateShim } from './xstate-shim.js';
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 const UML_MODULES = '/usr/lib/uml/modules';
@@ -51,11 +52,12 @@ export async function runInUml(script: string, opts: UmlOptions = {}): Promise<U
   await writeFile(init, initScript(share, opts.modules ?? []));
   await chmod(init, 0o755);
   const console = opts.interactive ? 'con0=fd:0,fd:1' : 'con0=null,fd:1';
+  const env = { LD_PRELOAD: await xstateShim(SHARE_ROOT) };
   const child = execa(UML_KERNEL, [
     `mem=${opts.memMb ?? 512}M`, 'rootfstype=hostfs', 'rootflags=/', 'ro', `init=${init}`, console, 'con=null',
   ], opts.interactive
-    ? { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit', cleanup: true }
-    : { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'ignore', all: true, cleanup: true });
+    ? { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit', cleanup: true, env }
+    : { reject: false, timeout: opts.timeoutMs ?? 120000, stdin: 'ignore', all: true, cleanup: true, env });
   const r = await child;
   const status = await readFile(join(share, '.status'), 'utf8').catch(() => '');
   const output = await readFile(join(share, '.output'), 'utf8').catch(() => '');
