@@ -83,8 +83,6 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     },
   );
   kickRef.kick = (reason, opts) => writer.kick(reason, opts);
-  // A daemon that (re)started holds nothing the appliers gave the one before it.
-  supervisorEvents.started = (name, pid) => void writer.kick(`${name} started (pid ${pid})`, { repair: true });
 
   const reloadSite = async (): Promise<void> => {
     try {
@@ -102,6 +100,8 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   };
 
   await role.start(site());
+  // A daemon that (re)started holds nothing the appliers gave the one before it. (The first start is the start's own turn.)
+  supervisorEvents.started = (name, pid) => void writer.kick(`${name} started (pid ${pid})`, { repair: true });
   const watch: FileWatch = await watchFiles([opts.config, ...role.watched], (path, kind) => {
     // The site file is read once it has settled: a refusal of a half-written
     // file would be logged and counted as an operator's mistake.

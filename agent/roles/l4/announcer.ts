@@ -79,6 +79,7 @@ export class Announcer {
     const same = this.held !== undefined && this.held.pid === pid ? this.held : undefined;
     const again = same !== undefined && same.pathAttributes !== plan.pathAttributes;
     if (same && !again && sameAnnouncements(same.set, desired)) return this.fail(undefined);
+    this.log.debug({ again, announcements: desired }, 'BGP speaker set');
     const started = this.clock.now();
     const r = await this.speaker.set(site, node, desired, { ...(same ? { from: same.set } : {}), again });
     // speakerMs: how long the speaker took to take the change (BIRD: its answer to `configure`).
