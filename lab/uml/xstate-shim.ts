@@ -25,7 +25,7 @@ export async function xstateShim(cacheDir: string): Promise<string> {
   const partial = `${target}.${process.pid}.tmp`;
   const r = await execa('gcc', ['-O2', '-shared', '-fPIC', '-o', partial, SOURCE, '-ldl'], { reject: false, timeout: 60000 });
   if (r.exitCode !== 0) {
-    throw new XstateShimError(`cannot build the user-mode-linux ptrace shim (gcc, from Debian's gcc and libc6-dev packages): ${(r.stderr || r.message).slice(0, 400)}`);
+    throw new XstateShimError(`cannot build the user-mode-linux ptrace shim (gcc, from Debian's gcc and libc6-dev packages): ${(r.stderr || r.message || 'no output').slice(0, 400)}`);
   }
   await rename(partial, target);
   return target;
