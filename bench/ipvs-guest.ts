@@ -17,6 +17,7 @@ import { IpvsNetlink } from '../agent/drivers/ipvs/netlink-addon.js';
 import { netlinkIpvsPort } from '../agent/drivers/ipvs/netlink-port.js';
 import type { IpvsDestination, IpvsService, IpvsState } from '../tiers/l4/model.js';
 import { ipvsOpsText } from '../tiers/l4/ops-text.js';
+import { keyOf } from '../tiers/l4/service-key.js';
 
 export interface BenchRow {
   readonly what: string;
@@ -134,7 +135,7 @@ switch (benchCase) {
     const ipvsadmRuns: number[] = [];
     for (let i = 0; i < SINGLE_RUNS; i++) {
       // Every call changes the weight, so every call rebuilds the Maglev table.
-      const op: IpvsOp = { op: 'edit-destination', target, destination: { ...dest, weight: 10 + 2 * i } };
+      const op: IpvsOp = { op: 'edit-destination', key: keyOf(svc), destination: { ...dest, weight: 10 + 2 * i } };
       addonRuns.push(await timedAsync(async () => {
         const r = await port.apply([op]);
         if (!r.ok) throw new Error(r.error);

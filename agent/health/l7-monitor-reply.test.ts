@@ -20,9 +20,9 @@ describe('outcomesOf', () => {
     expect(o.get('api')).toMatchObject({ kind: 'fail', reason: expect.stringContaining('no usable server') });
   });
 
-  it('fails every service on 503: the L7 node is in maintenance', () => {
+  it('reads a 503 as the L7 node saying it is in maintenance, for every service', () => {
     const o = outcomesOf({ kind: 'answer', status: 503, body: '' }, services);
-    expect([...o.values()].every((x) => x.kind === 'fail' && x.reason.includes('enabler down'))).toBe(true);
+    expect([...o.values()].every((x) => x.kind === 'maintenance' && x.reason.includes('enabler down'))).toBe(true);
   });
 
   it('fails a service the body does not name', () => {

@@ -42,7 +42,7 @@ export function outcomesOf(reply: MonitorReply, services: readonly string[]): Ma
     case 'answer':
       break;
   }
-  if (reply.status === 503) return all({ kind: 'fail', reason: 'HTTP 503: L7 node in maintenance (enabler down)' });
+  if (reply.status === 503) return all({ kind: 'maintenance', reason: 'HTTP 503: L7 node in maintenance (enabler down)' });
   if (reply.status !== 200) return all({ kind: 'fail', reason: `HTTP ${reply.status}, expected 200` });
   const counts = parseAllBody(reply.body);
   return new Map(services.map((s): [string, CheckOutcome] => {

@@ -9,8 +9,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { nodeNamed, type SiteNode } from '../../site/index.js';
 import { applyIpvs } from '../../tiers/l4/apply.js';
+import { opKey } from '../../tiers/l4/diff.js';
 import { parseIpvsList } from '../../tiers/l4/kernel.js';
+import { ipvsOpsText } from '../../tiers/l4/ops-text.js';
 import { planIpvs } from '../../tiers/l4/plan.js';
+import { describeService } from '../../tiers/l4/service-key.js';
 import { IpvsNetlink, IpvsNetlinkError, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from '../../agent/drivers/ipvs/netlink-addon.js';
 import { netlinkIpvsPort, schedulerFlagNames } from '../../agent/drivers/ipvs/netlink-port.js';
 import { loadSite } from '../helpers/site.js';
@@ -188,8 +191,8 @@ const packed = await handle.applyAll([
 await snapshot('after a packed batch with two refusals', packed.failures.map((f) => ({ message: f.message, index: f.index })));
 // The port: a refused add holds back the deletions after it.
 const held = await port.apply([
-  { op: 'add-destination', target: '198.51.100.10:80', destination: { node: 'x', address: '10.0.1.43', port: 80, forwarding: 'tunnel', weight: 1 } as never },
-  { op: 'delete-destination', target: '198.51.100.10:80', address: '10.0.1.42', port: 80 },
+  { op: 'add-destination', key: { protocol: 'tcp', vip: '198.51.100.10', port: 80 }, destination: { node: 'x', address: '10.0.1.43', port: 80, forwarding: 'tunnel', weight: 1 } as never },
+  { op: 'delete-destination', key: { protocol: 'tcp', vip: '198.51.100.10', port: 80 }, address: '10.0.1.42', port: 80 },
 ]);
 await snapshot('after a change set whose add was refused', held);
 // ipvsadm -R, the reference, also goes on after a refused line.
@@ -208,6 +211,18 @@ ipvsadm('-d', '-t', '198.51.100.1:80', '-r', '10.0.1.33:80');
 await snapshot('ipvsadm -d by hand on a planned destination');
 const repaired = await applyIpvs(port, planIpvs(site, l4, new Map([['l7-2', 0]])));
 await snapshot('applyIpvs: repaired', { kind: repaired.kind, applied: repaired.applied.map((o) => o.op), reordered: repaired.kind === 'verified' ? repaired.reordered : [], orderDrift: repaired.kind === 'verified' ? repaired.orderDrift : [] });
+
+// UDP services made by hand, one beside a planned TCP service on its VIP:port:
+// applyIpvs deletes them as UDP and leaves the TCP one be; ipvsadm -R takes
+// the same operation as ops text.
+ipvsadm('-A', '-u', '198.51.100.1:80', '-s', 'rr');
+ipvsadm('-A', '-u', '198.51.100.9:53', '-s', 'rr');
+await snapshot('UDP services added by hand, one beside a planned TCP service');
+const udpGone = await applyIpvs(port, planIpvs(site, l4, new Map([['l7-2', 0]])));
+await snapshot('applyIpvs: UDP services deleted', { kind: udpGone.kind, applied: udpGone.applied.map((o) => `${o.op} ${describeService(opKey(o))}`).sort() });
+ipvsadm('-A', '-u', '198.51.100.9:53', '-s', 'rr');
+execFileSync('ipvsadm', ['-R'], { input: ipvsOpsText([{ op: 'delete-service', key: { protocol: 'udp', vip: '198.51.100.9', port: 53 } }]), stdio: ['pipe', 'ignore', 'inherit'] });
+await snapshot('ipvsadm -R deleted a UDP service from the ops text');
 
 // Counters: a local client's SYN to a VIP is scheduled and tunnelled (nobody answers).
 execFileSync('bash', ['-c', 'timeout 2 bash -c "exec 3<>/dev/tcp/198.51.100.1/80" || true'], { stdio: 'ignore' });

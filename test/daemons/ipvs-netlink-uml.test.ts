@@ -114,6 +114,15 @@ node --import tsx test/daemons/ipvs-netlink-guest.ts "$SHARE"
     expect(first?.destinations.map((d) => d.address)).toEqual(['10.0.1.31', '10.0.1.32', '10.0.1.33', '10.0.1.34']);
   });
 
+  it('deletes UDP services made by hand as UDP, through netlink and through ipvsadm -R, and leaves the TCP service on the same VIP:port', () => {
+    const step = (name: string): GuestStep | undefined => steps.find((s) => s.name.startsWith(name));
+    expect(step('UDP services added by hand')?.ipvsadmSave).toEqual(expect.arrayContaining(['-A -u 198.51.100.1:80 -s rr', '-A -u 198.51.100.9:53 -s rr', '-A -t 198.51.100.1:80 -s mh -b mh-fallback']));
+    expect(step('applyIpvs: UDP services deleted')?.note).toEqual({ kind: 'verified', applied: ['delete-service udp 198.51.100.1:80', 'delete-service udp 198.51.100.9:53'] });
+    // The table as it was before the UDP services came: the TCP services untouched.
+    expect(step('applyIpvs: UDP services deleted')?.ipvsadmSave).toEqual(step('applyIpvs: repaired')?.ipvsadmSave);
+    expect(step('ipvsadm -R deleted a UDP service')?.ipvsadmSave.filter((l) => l.includes(' -u '))).toEqual([]);
+  });
+
   it('gives two services with the same L7 nodes the same Maglev table once applyIpvs restores the order', () => {
     const note = steps.find((s) => s.name.startsWith('clients scheduled to different'))?.note as { before: { clients: number; differ: number; unseen: number; order: string[] }; after: { differ: number; unseen: number; order: string[] } } | undefined;
     expect(note?.before.order, JSON.stringify(note)).toEqual(['10.0.1.31', '10.0.1.33', '10.0.1.34', '10.0.1.32']);

@@ -95,7 +95,7 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     const afterDelete = driftCount(read(run, 'metrics-delete.txt'));
     expect(afterDelete, `tierlb_l4_ipvs_drift_total{service="web"} counts the delete\n${context}`).toBeGreaterThan(driftBefore);
     const status = read(run, 'status-drift.txt');
-    expect(status, `status shows the drift\n${status}`).toMatch(new RegExp(`drift: ${VIP.replaceAll('.', '\\.')}:80: real server l7-2 .* missing from the kernel .*repaired`));
+    expect(status, `status shows the drift\n${status}`).toMatch(new RegExp(`drift: tcp ${VIP.replaceAll('.', '\\.')}:80: real server l7-2 .* missing from the kernel .*repaired`));
 
     // 2. ipvsadm -e: the weight is put back.
     const editedAt = Number(r.edited_at);
@@ -116,7 +116,7 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     const clearMs = Number(r.clear_restored_ms);
     const cleared = logLines(log, clearedAt, 'IPVS drift found')[0];
     console.log(`ipvsadm -C: table back after ${clearMs} ms: ${cleared?.msg ?? '(no log line)'}`);
-    expect(cleared?.msg, context).toContain(`service ${VIP}:80 missing from the kernel`);
+    expect(cleared?.msg, context).toContain(`service tcp ${VIP}:80 missing from the kernel`);
     expect(clearMs, `table rebuilt within the repair interval + the check's own time\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS + CHECK_SLACK_MS);
     const rebuilt = parseIpvsList(read(run, 'ipvs-after-clear.txt'))[0];
     expect(rebuilt && [rebuilt.scheduler, rebuilt.destinations.map((d) => [d.address, d.weight, d.forwarding])], context)

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadSite } from '../../test/helpers/site.js';
 import { nodeNamed, type SiteNode } from '../../site/index.js';
-import { diffIpvs } from './diff.js';
+import { diffIpvs, opKey, type IpvsOp } from './diff.js';
 import { parseIpvsList, type KernelService } from './kernel.js';
 import { ipvsOpsText } from './ops-text.js';
 import { planIpvs } from './plan.js';
 import type { IpvsState } from './model.js';
+import { describeService, keyOf, sameService } from './service-key.js';
 
 const site = loadSite();
 const l4 = nodeNamed(site, 'l4-1') as SiteNode;
@@ -62,7 +63,7 @@ describe('diffIpvs', () => {
     const order = ['10.0.1.31', '10.0.1.33', '10.0.1.34', '10.0.1.32'];
     const kernel = kernelOf(plan()).map((s) => ({ ...s, destinations: order.map((a) => s.destinations.find((x) => x.address === a)).filter((x) => x !== undefined) }));
     const d = diffIpvs(plan(new Map([['l7-3', 0]])), kernel);
-    const first = d.ops.filter((o) => 'target' in o && o.target === '198.51.100.1:80');
+    const first = d.ops.filter((o) => sameService(opKey(o), { protocol: 'tcp', vip: '198.51.100.1', port: 80 }));
     // 31 and 32 are in order (33 and 34 between them move out); 33 and 34 move behind 32, 33 with its drained weight.
     expect(ipvsOpsText(first).trim().split('\n')).toEqual([
       '-d -t 198.51.100.1:80 -r 10.0.1.33:80',
@@ -97,6 +98,19 @@ describe('diffIpvs', () => {
     expect(text).toContain('-E -t 198.51.100.1:80 -s mh -b mh-fallback');
   });
 
+  it('a UDP service found in the kernel is deleted as UDP', () => {
+    const kernel = [...kernelOf(plan()), { protocol: 'udp' as const, vip: '198.51.100.9', port: 53, scheduler: 'rr', flags: [], destinations: [] }];
+    expect(ipvsOpsText(diffIpvs(plan(), kernel).ops)).toBe('-D -u 198.51.100.9:53\n');
+  });
+
+  it('a TCP and a UDP service on the same VIP:port are two services: the planned TCP one stays, the UDP one goes', () => {
+    const [web] = kernelOf(plan());
+    if (!web) throw new Error('expected a service');
+    const d = diffIpvs(plan(), [...kernelOf(plan()), { ...web, protocol: 'udp' }]);
+    expect(ipvsOpsText(d.ops)).toBe('-D -u 198.51.100.1:80\n');
+    expect(d.orderDrift).toEqual([]);
+  });
+
   it('applying the diff to its kernel is idempotent: the second diff is empty', () => {
     const after = kernelOf(plan(new Map([['l7-3', 0]])));
     expect(diffIpvs(plan(new Map([['l7-3', 0]])), after).ops).toEqual([]);
@@ -123,5 +137,54 @@ TCP  [2001:db8::c633:6401]:80 mh
         { address: 'fd00:1::31', port: 80, forwarding: 'tunnel', weight: 100, activeConns: 1, inactiveConns: 0 },
       ] },
     ]);
+  });
+});
+
+describe('ipvsOpsText', () => {
+  const [svc] = plan().services;
+  const dest = svc?.destinations[0];
+  if (!svc || !dest) throw new Error('expected a service with a destination');
+  const every = (key: { protocol: 'tcp' | 'udp' | 'sctp'; vip: string; port: number }): IpvsOp[] => [
+    { op: 'add-destination', key, destination: dest },
+    { op: 'edit-destination', key, destination: { ...dest, weight: 0 } },
+    { op: 'move-destination', key, destination: dest },
+    { op: 'delete-destination', key, address: 'fd00:1::31', port: 53 },
+    { op: 'delete-service', key },
+  ];
+
+  it('names a UDP service with -u in every operation', () => {
+    expect(ipvsOpsText(every({ protocol: 'udp', vip: '2001:db8::1', port: 53 })).trim().split('\n')).toEqual([
+      '-a -u [2001:db8::1]:53 -r 10.0.1.31:80 -i -w 100',
+      '-e -u [2001:db8::1]:53 -r 10.0.1.31:80 -i -w 0',
+      '-d -u [2001:db8::1]:53 -r 10.0.1.31:80',
+      '-a -u [2001:db8::1]:53 -r 10.0.1.31:80 -i -w 100',
+      '-d -u [2001:db8::1]:53 -r [fd00:1::31]:53',
+      '-D -u [2001:db8::1]:53',
+    ]);
+  });
+
+  it('names an SCTP service with --sctp-service, which has no short option', () => {
+    const lines = ipvsOpsText(every({ protocol: 'sctp', vip: '198.51.100.9', port: 38412 })).trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.every((l) => / --sctp-service 198\.51\.100\.9:38412( |$)/.test(l))).toBe(true);
+    expect(lines.at(-1)).toBe('-D --sctp-service 198.51.100.9:38412');
+  });
+
+  it('names a planned service with -t', () => {
+    expect(ipvsOpsText([{ op: 'edit-service', service: svc }, { op: 'delete-service', key: keyOf(svc) }])).toBe('-E -t 198.51.100.1:80 -s mh -b mh-fallback\n-D -t 198.51.100.1:80\n');
+  });
+});
+
+describe('service keys', () => {
+  it('describes a service by protocol and host:port, IPv6 in brackets', () => {
+    expect(describeService({ protocol: 'tcp', vip: '198.51.100.1', port: 80 })).toBe('tcp 198.51.100.1:80');
+    expect(describeService({ protocol: 'udp', vip: '2001:db8::1', port: 53 })).toBe('udp [2001:db8::1]:53');
+  });
+
+  it('tells a TCP and a UDP service on the same VIP:port apart', () => {
+    const tcp = { protocol: 'tcp', vip: '198.51.100.1', port: 80 } as const;
+    expect(sameService(tcp, { ...tcp })).toBe(true);
+    expect(sameService(tcp, { ...tcp, protocol: 'udp' })).toBe(false);
+    expect(sameService(tcp, { ...tcp, port: 443 })).toBe(false);
   });
 });

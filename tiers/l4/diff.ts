@@ -13,64 +13,70 @@
 //   thereby end with the same Maglev table;
 // - operations run adds first, then edits, then deletes, so no service is
 //   left without destinations by accident.
-// tierlb owns the IPVS table of an L4 node: services not in the plan go.
+// tierlb owns the IPVS table of an L4 node: services not in the plan go,
+// whatever their protocol (a UDP service beside a planned TCP one on the same
+// VIP:port is another service).
 import { type IpvsDestination, type IpvsService, type IpvsState } from './model.js';
-import { kernelEndpoint, type KernelService } from './kernel.js';
+import type { KernelService } from './kernel.js';
+import { describeService, keyOf, type ServiceKey } from './service-key.js';
 
 export type IpvsOp =
   | { readonly op: 'add-service' | 'edit-service'; readonly service: IpvsService }
-  | { readonly op: 'delete-service'; readonly target: string }
-  | { readonly op: 'add-destination' | 'edit-destination'; readonly target: string; readonly destination: IpvsDestination }
-  | { readonly op: 'delete-destination'; readonly target: string; readonly address: string; readonly port: number }
+  | { readonly op: 'delete-service'; readonly key: ServiceKey }
+  | { readonly op: 'add-destination' | 'edit-destination'; readonly key: ServiceKey; readonly destination: IpvsDestination }
+  | { readonly op: 'delete-destination'; readonly key: ServiceKey; readonly address: string; readonly port: number }
   /** Delete and re-add at once: the destination becomes the kernel's newest, with the plan's weight. */
-  | { readonly op: 'move-destination'; readonly target: string; readonly destination: IpvsDestination };
+  | { readonly op: 'move-destination'; readonly key: ServiceKey; readonly destination: IpvsDestination };
 
 export interface IpvsDiff {
   readonly ops: readonly IpvsOp[];
   /** Services whose kernel destination order differs from the Maglev order (the ops restore it), with how. */
-  readonly orderDrift: readonly { readonly target: string; readonly detail: string }[];
+  readonly orderDrift: readonly { readonly key: ServiceKey; readonly detail: string }[];
 }
 
-const serviceKey = (protocol: string, vip: string, port: number): string => `${protocol} ${kernelEndpoint(vip, port)}`;
+/** The service an operation is on. */
+export function opKey(o: IpvsOp): ServiceKey {
+  return 'key' in o ? o.key : keyOf(o.service);
+}
 
 export function diffIpvs(desired: IpvsState, kernel: readonly KernelService[]): IpvsDiff {
-  const actual = new Map(kernel.map((k) => [serviceKey(k.protocol, k.vip, k.port), k]));
+  const actual = new Map(kernel.map((k) => [describeService(k), k]));
   const adds: IpvsOp[] = [];
   const edits: IpvsOp[] = [];
   const deletes: IpvsOp[] = [];
-  const orderDrift: { target: string; detail: string }[] = [];
+  const orderDrift: { key: ServiceKey; detail: string }[] = [];
   for (const want of desired.services) {
-    const key = serviceKey(want.protocol, want.vip, want.port);
-    const target = kernelEndpoint(want.vip, want.port);
-    const have = actual.get(key);
-    actual.delete(key);
+    const key = keyOf(want);
+    const id = describeService(key);
+    const have = actual.get(id);
+    actual.delete(id);
     if (!have) {
       adds.push({ op: 'add-service', service: want });
-      for (const d of want.destinations) adds.push({ op: 'add-destination', target, destination: d });
+      for (const d of want.destinations) adds.push({ op: 'add-destination', key, destination: d });
       continue;
     }
     if (have.scheduler !== want.scheduler || have.flags.join(',') !== want.flags.join(',')) edits.push({ op: 'edit-service', service: want });
-    diffDestinations(want, have, target, { adds, edits, deletes });
+    diffDestinations(want, have, key, { adds, edits, deletes });
     const drift = orderDriftOf(want, have);
-    if (drift) orderDrift.push({ target, detail: drift });
+    if (drift) orderDrift.push({ key, detail: drift });
   }
-  for (const left of actual.values()) deletes.push({ op: 'delete-service', target: kernelEndpoint(left.vip, left.port) });
+  for (const left of actual.values()) deletes.push({ op: 'delete-service', key: keyOf(left) });
   return { ops: [...adds, ...edits, ...deletes], orderDrift };
 }
 
-function diffDestinations(want: IpvsService, have: KernelService, target: string, out: { adds: IpvsOp[]; edits: IpvsOp[]; deletes: IpvsOp[] }): void {
-  const key = (a: string, p: number): string => `${a} ${p}`;
-  const present = new Map(have.destinations.map((d) => [key(d.address, d.port), d]));
-  const inPlace = new Set(inOrderPrefix(want, have).map((d) => key(d.address, d.port)));
+function diffDestinations(want: IpvsService, have: KernelService, service: ServiceKey, out: { adds: IpvsOp[]; edits: IpvsOp[]; deletes: IpvsOp[] }): void {
+  const destKey = (a: string, p: number): string => `${a} ${p}`;
+  const present = new Map(have.destinations.map((d) => [destKey(d.address, d.port), d]));
+  const inPlace = new Set(inOrderPrefix(want, have).map((d) => destKey(d.address, d.port)));
   for (const d of want.destinations) {
-    const k = key(d.address, d.port);
+    const k = destKey(d.address, d.port);
     const kd = present.get(k);
     present.delete(k);
-    if (!kd) out.adds.push({ op: 'add-destination', target, destination: d });
-    else if (!inPlace.has(k)) out.adds.push({ op: 'move-destination', target, destination: d });
-    else if (kd.weight !== d.weight || kd.forwarding !== 'tunnel') out.edits.push({ op: 'edit-destination', target, destination: d });
+    if (!kd) out.adds.push({ op: 'add-destination', key: service, destination: d });
+    else if (!inPlace.has(k)) out.adds.push({ op: 'move-destination', key: service, destination: d });
+    else if (kd.weight !== d.weight || kd.forwarding !== 'tunnel') out.edits.push({ op: 'edit-destination', key: service, destination: d });
   }
-  for (const gone of present.values()) out.deletes.push({ op: 'delete-destination', target, address: gone.address, port: gone.port });
+  for (const gone of present.values()) out.deletes.push({ op: 'delete-destination', key: service, address: gone.address, port: gone.port });
 }
 
 /**

@@ -3,9 +3,9 @@ import {
   type CheckOutcome, type TargetHealth, INITIAL_HEALTH, describeOutcome, isUp, replayHealth, stepHealth,
 } from './health.js';
 
-// One letter per check: o ok, f bad status, t timeout, x refused, r reset.
+// One letter per check: o ok, f bad status, t timeout, x refused, r reset, m maintenance (503 from the enabler).
 const LETTERS: Record<string, CheckOutcome> = {
-  o: { kind: 'ok' }, f: { kind: 'fail', reason: 'HTTP 503' }, t: { kind: 'timeout' }, x: { kind: 'refused' }, r: { kind: 'reset' },
+  o: { kind: 'ok' }, f: { kind: 'fail', reason: 'HTTP 503' }, t: { kind: 'timeout' }, x: { kind: 'refused' }, r: { kind: 'reset' }, m: { kind: 'maintenance', reason: 'HTTP 503: L7 node in maintenance (enabler down)' },
 };
 function checks(letters: string): CheckOutcome[] {
   return [...letters].map((l) => LETTERS[l] ?? { kind: 'fail', reason: `bad letter ${l}` });
@@ -97,9 +97,14 @@ describe('flapping', () => {
     (first, n) => expect(statesOf(alternating(first, n), down)).not.toContain('up'),
   );
 
-  it.each(['oxox', 'orox', 'xo'])('%s brings an up target down at the first refused or reset', (letters) => {
+  it.each(['oxox', 'orox', 'xo', 'omom', 'mo'])('%s brings an up target down at the first refused, reset or maintenance answer', (letters) => {
     const states = statesOf(letters, up);
-    expect(states[letters.search(/[xr]/)]).toBe('down');
+    expect(states[letters.search(/[xrm]/)]).toBe('down');
+  });
+
+  it('brings a target back from maintenance only after rise good checks', () => {
+    expect(statesOf('mo', up)).toEqual(['down', 'down']);
+    expect(statesOf('moo', up).at(-1)).toBe('up');
   });
 });
 

@@ -6,6 +6,8 @@
 export type CheckOutcome =
   | { readonly kind: 'ok' }
   | { readonly kind: 'fail'; readonly reason: string }
+  /** The target answered that it is in maintenance (an L7 node's enabler down): a verdict, not a hiccup. */
+  | { readonly kind: 'maintenance'; readonly reason: string }
   | { readonly kind: 'refused' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'timeout' };
@@ -45,6 +47,7 @@ export function describeOutcome(outcome: CheckOutcome): string {
     case 'ok':
       return 'ok';
     case 'fail':
+    case 'maintenance':
       return outcome.reason;
     case 'refused':
       return 'connection refused';
@@ -56,15 +59,17 @@ export function describeOutcome(outcome: CheckOutcome): string {
 }
 
 /**
- * A refused or reset connection means nothing listens on the monitor port any
- * more: HAProxy on that L7 node is gone (stopped, crashed, node rebooting).
- * Waiting for `fall` more failures would only keep sending it new flows that
- * will get a RST for fall × interval; another check cannot change the answer.
- * A timeout or a bad status may be a passing hiccup (a slow reply, a lost
- * packet), so those count toward `fall` like every other check failure.
+ * Explicit answers act at once. A refused or reset connection means nothing
+ * listens on the monitor port any more: HAProxy on that L7 node is gone
+ * (stopped, crashed, node rebooting). A maintenance answer means the node's
+ * operator or agent took it out (drain, down, a planned stop). Waiting for
+ * `fall` more failures would only keep sending it new flows for fall ×
+ * interval; another check cannot change either answer. A timeout or a bad
+ * status may be a passing hiccup (a slow reply, a lost packet), so those
+ * count toward `fall`. Coming back always takes `rise` good checks.
  */
 function isImmediateDown(outcome: CheckOutcome): boolean {
-  return outcome.kind === 'refused' || outcome.kind === 'reset';
+  return outcome.kind === 'refused' || outcome.kind === 'reset' || outcome.kind === 'maintenance';
 }
 
 // Optional fields are left out rather than set to undefined, so a logged or

@@ -6,6 +6,8 @@
 // renders address services only, and the netlink port skips them too): their
 // header ends the service before it, and their destinations are dropped
 // rather than read as the previous service's.
+import type { ServiceProtocol } from './service-key.js';
+
 export interface KernelDestination {
   readonly address: string;
   readonly port: number;
@@ -16,7 +18,7 @@ export interface KernelDestination {
 }
 
 export interface KernelService {
-  readonly protocol: 'tcp' | 'udp' | 'sctp';
+  readonly protocol: ServiceProtocol;
   readonly vip: string;
   readonly port: number;
   readonly scheduler: string;

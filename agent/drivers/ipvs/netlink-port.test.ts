@@ -3,7 +3,8 @@ import { loadSite } from '../../../test/helpers/site.js';
 import { nodeNamed, type SiteNode } from '../../../site/index.js';
 import { diffIpvs } from '../../../tiers/l4/diff.js';
 import { planIpvs } from '../../../tiers/l4/plan.js';
-import { kernelServicesOf, netlinkIpvsPort, netlinkOpsOf, schedulerFlagNames, serviceKeyOf, toKernelServices } from './netlink-port.js';
+import { keyOf } from '../../../tiers/l4/service-key.js';
+import { kernelServicesOf, netlinkIpvsPort, netlinkOpsOf, schedulerFlagNames, toKernelServices } from './netlink-port.js';
 import { errnoName, netlinkAvailable, type IpvsNetlink, type NetlinkOp, type NetlinkService } from './netlink-addon.js';
 
 const site = loadSite();
@@ -40,7 +41,7 @@ describe('netlinkOpsOf', () => {
     if (!d) throw new Error('no destination');
     const { ops } = netlinkOpsOf([
       { op: 'edit-service', service: { ...svc, flags: ['mh-fallback', 'mh-port'] } },
-      { op: 'edit-destination', target: `${svc.vip.includes(':') ? `[${svc.vip}]` : svc.vip}:${svc.port}`, destination: { ...d, weight: 0 } },
+      { op: 'edit-destination', key: keyOf(svc), destination: { ...d, weight: 0 } },
     ]);
     expect(ops[0]).toMatchObject({ kind: 'edit-service', service: { flags: 0x18 } });
     expect(ops[1]).toMatchObject({ kind: 'edit-destination', destination: { weight: 0, forwarding: 'tunnel', tunType: 'ipip' } });
@@ -54,11 +55,11 @@ describe('netlinkIpvsPort.apply', () => {
     const [svc] = planIpvs(site, l4).services;
     const [a, b] = svc?.destinations ?? [];
     if (!svc || !a || !b) throw new Error('expected a service with two destinations');
-    const target = `${svc.vip}:${svc.port}`;
+    const key = keyOf(svc);
     const r = await netlinkIpvsPort(handle).apply([
-      { op: 'add-destination', target, destination: { ...a, address: '10.0.1.99' as typeof a.address } },
-      { op: 'move-destination', target, destination: { ...b, weight: 0 } },
-      { op: 'delete-destination', target, address: '10.0.1.98', port: 80 },
+      { op: 'add-destination', key, destination: { ...a, address: '10.0.1.99' as typeof a.address } },
+      { op: 'move-destination', key, destination: { ...b, weight: 0 } },
+      { op: 'delete-destination', key, address: '10.0.1.98', port: 80 },
     ]);
     expect(r).toEqual({ ok: true });
     expect(calls.map((c) => c.map((o) => `${o.kind} ${'destination' in o ? o.destination.address : ''}`))).toEqual([
@@ -69,11 +70,24 @@ describe('netlinkIpvsPort.apply', () => {
   });
 });
 
-describe('serviceKeyOf', () => {
-  it('reads IPv4 and bracketed IPv6 targets and refuses anything else', () => {
-    expect(serviceKeyOf('198.51.100.1:80')).toEqual({ protocol: 'tcp', address: '198.51.100.1', port: 80 });
-    expect(serviceKeyOf('[2001:db8::1]:443')).toEqual({ protocol: 'tcp', address: '2001:db8::1', port: 443 });
-    expect(() => serviceKeyOf('2001:db8::1:443')).toThrow(/expected a service as host:port/);
+describe('netlinkOpsOf with services of other protocols', () => {
+  it('the netlink op for deleting a UDP service has protocol udp', () => {
+    expect(netlinkOpsOf([{ op: 'delete-service', key: { protocol: 'udp', vip: '198.51.100.9', port: 53 } }]).ops)
+      .toEqual([{ kind: 'delete-service', service: { protocol: 'udp', address: '198.51.100.9', port: 53 } }]);
+  });
+
+  it('keys every operation on an SCTP service as sctp, IPv6 addresses as they are', () => {
+    const [svc] = planIpvs(site, l4).services;
+    const d = svc?.destinations[0];
+    if (!d) throw new Error('expected a service with a destination');
+    const key = { protocol: 'sctp', vip: '2001:db8::9', port: 38412 } as const;
+    const { ops } = netlinkOpsOf([
+      { op: 'add-destination', key, destination: d },
+      { op: 'move-destination', key, destination: d },
+      { op: 'delete-destination', key, address: '10.0.1.98', port: 80 },
+      { op: 'delete-service', key },
+    ]);
+    expect(ops.map((o) => o.service)).toEqual(new Array(5).fill({ protocol: 'sctp', address: '2001:db8::9', port: 38412 }));
   });
 });
 
@@ -96,6 +110,11 @@ describe('toKernelServices', () => {
         { address: '10.0.1.32', port: 80, forwarding: 'tunnel', weight: 100, activeConns: 1, inactiveConns: 2 },
       ],
     }]);
+  });
+
+  it('keeps UDP and SCTP services as what they are', () => {
+    const read = toKernelServices([service({ protocol: 'udp', port: 53, destinations: [] }), service({ protocol: 'sctp', destinations: [] }), service({ protocol: 99, destinations: [] })]);
+    expect(read.map((k) => `${k.protocol} ${k.vip}:${k.port}`)).toEqual(['udp 198.51.100.1:53', 'sctp 198.51.100.1:80']);
   });
 
   it('names scheduler flags as ipvsadm does for mh, sh and the others', () => {
@@ -121,6 +140,15 @@ describe('the addon wrapper', () => {
 });
 
 describe('kernelServicesOf', () => {
+  it('keeps UDP and SCTP services as what they are, and skips a protocol it does not know', () => {
+    const stats = new Array<number>(10).fill(0);
+    // family protocol port fwmark flags timeout netmask ndests stats[10]
+    const svc = new Float64Array([4, 17, 53, 0, 0x2, 0, 0xffffffff, 0, ...stats, 4, 132, 38412, 0, 0x2, 0, 0xffffffff, 0, ...stats, 4, 99, 1, 0, 0x2, 0, 0xffffffff, 0, ...stats]);
+    const columns = { svc, svcStr: ['198.51.100.9', 'rr', '', '198.51.100.9', 'rr', '', '198.51.100.9', 'rr', ''], dest: new Float64Array(0), destAddr: [] };
+    expect(kernelServicesOf(columns).map((k) => `${k.protocol} ${k.vip}:${k.port}`)).toEqual(['udp 198.51.100.9:53', 'sctp 198.51.100.9:38412']);
+  });
+
+
   it('reads the addon columns as toKernelServices reads the objects: oldest first, flag names, fwmark left out', () => {
     const stats = new Array<number>(10).fill(0);
     // family protocol port fwmark flags timeout netmask ndests stats[10]

@@ -15,9 +15,10 @@
 // Until the scheduler is set the new service refuses new flows, as it does
 // while it has no destinations.
 import type { IpvsOp } from '../../../tiers/l4/diff.js';
-import { kernelEndpoint, type KernelDestination, type KernelService } from '../../../tiers/l4/kernel.js';
+import type { KernelDestination, KernelService } from '../../../tiers/l4/kernel.js';
 import { flagBits } from '../../../tiers/l4/model.js';
 import type { IpvsPort } from '../../../tiers/l4/port.js';
+import { describeService, keyOf, type ServiceKey } from '../../../tiers/l4/service-key.js';
 import { ipvsadmPort } from './ipvsadm-port.js';
 import { COLUMNS, IpvsNetlink, IpvsNetlinkError, netlinkAvailable, type NetlinkColumns, type NetlinkOp, type NetlinkService, type NetlinkServiceKey } from './netlink-addon.js';
 
@@ -152,11 +153,9 @@ export function kernelServicesOf(t: NetlinkColumns): KernelService[] {
   return out;
 }
 
-/** `198.51.100.1:80` or `[2001:db8::1]:443` (kernelEndpoint's text) as a TCP service key. */
-export function serviceKeyOf(target: string): NetlinkServiceKey {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d+)$/.exec(target);
-  if (!m) throw new Error(`expected a service as host:port or [v6]:port, got "${target}"`);
-  return { protocol: 'tcp', address: m[1] ?? m[2] ?? '', port: Number(m[3]) };
+/** The addon's key of an address service: the protocol as the kernel keys it, never assumed. */
+export function netlinkKeyOf(k: ServiceKey): Extract<NetlinkServiceKey, { readonly protocol: unknown }> {
+  return { protocol: k.protocol, address: k.vip, port: k.port };
 }
 
 /**
@@ -167,7 +166,7 @@ export function serviceKeyOf(target: string): NetlinkServiceKey {
  */
 export function netlinkOpsOf(ops: readonly IpvsOp[]): { ops: NetlinkOp[]; origin: number[] } {
   const lastAdd = new Map<string, number>();
-  ops.forEach((o, i) => { if (o.op === 'add-destination') lastAdd.set(o.target, i); });
+  ops.forEach((o, i) => { if (o.op === 'add-destination') lastAdd.set(describeService(o.key), i); });
   const deferred = new Map<string, { op: NetlinkOp; from: number }>();
   const out: NetlinkOp[] = [];
   const origin: number[] = [];
@@ -177,39 +176,40 @@ export function netlinkOpsOf(ops: readonly IpvsOp[]): { ops: NetlinkOp[]; origin
       case 'add-service':
       case 'edit-service': {
         const s = o.service;
-        const spec = { protocol: s.protocol, address: s.vip, port: s.port, scheduler: s.scheduler, flags: flagBits(s.flags) } as const;
-        const target = kernelEndpoint(s.vip, s.port);
-        const lastDest = lastAdd.get(target);
+        const spec = { ...netlinkKeyOf(keyOf(s)), scheduler: s.scheduler, flags: flagBits(s.flags) };
+        const id = describeService(s);
+        const lastDest = lastAdd.get(id);
         if (o.op === 'add-service' && lastDest !== undefined && lastDest > i) {
           push({ kind: 'add-service', service: { ...spec, scheduler: 'none' } }, i);
-          deferred.set(target, { op: { kind: 'edit-service', service: spec }, from: i });
+          deferred.set(id, { op: { kind: 'edit-service', service: spec }, from: i });
         } else {
           push({ kind: o.op, service: spec }, i);
         }
         return;
       }
       case 'delete-service':
-        push({ kind: 'delete-service', service: serviceKeyOf(o.target) }, i);
+        push({ kind: 'delete-service', service: netlinkKeyOf(o.key) }, i);
         return;
       case 'add-destination':
       case 'edit-destination': {
         const d = o.destination;
-        push({ kind: o.op, service: serviceKeyOf(o.target), destination: { address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, tunType: 'ipip' } }, i);
-        const finish = deferred.get(o.target);
-        if (finish && lastAdd.get(o.target) === i) {
+        push({ kind: o.op, service: netlinkKeyOf(o.key), destination: { address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, tunType: 'ipip' } }, i);
+        const id = describeService(o.key);
+        const finish = deferred.get(id);
+        if (finish && lastAdd.get(id) === i) {
           // Reported as the service's own operation if the kernel refuses it.
           push(finish.op, finish.from);
-          deferred.delete(o.target);
+          deferred.delete(id);
         }
         return;
       }
       case 'delete-destination':
-        push({ kind: 'delete-destination', service: serviceKeyOf(o.target), destination: { address: o.address, port: o.port } }, i);
+        push({ kind: 'delete-destination', service: netlinkKeyOf(o.key), destination: { address: o.address, port: o.port } }, i);
         return;
       case 'move-destination': {
         const d = o.destination;
-        push({ kind: 'delete-destination', service: serviceKeyOf(o.target), destination: { address: d.address, port: d.port } }, i);
-        push({ kind: 'add-destination', service: serviceKeyOf(o.target), destination: { address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, tunType: 'ipip' } }, i);
+        push({ kind: 'delete-destination', service: netlinkKeyOf(o.key), destination: { address: d.address, port: d.port } }, i);
+        push({ kind: 'add-destination', service: netlinkKeyOf(o.key), destination: { address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, tunType: 'ipip' } }, i);
         return;
       }
     }

@@ -54,7 +54,7 @@ describe('describeDrift', () => {
     if (!first) throw new Error('expected a service');
     k.services = [...k.services.slice(1), { ...first, vip: '192.0.2.99', destinations: [] }];
     const lines = describeDrift(table, k.services);
-    expect(lines.filter((l) => l.text.includes(`${first.vip}:${first.port}`)).map((l) => l.text)).toEqual([`service ${first.vip}:${first.port} missing from the kernel`]);
-    expect(lines.find((l) => l.service === UNPLANNED)?.text).toBe(`service 192.0.2.99:${first.port} in the kernel but not in the plan`);
+    expect(lines.filter((l) => l.text.includes(`${first.vip}:${first.port}`)).map((l) => l.text)).toEqual([`service tcp ${first.vip}:${first.port} missing from the kernel`]);
+    expect(lines.find((l) => l.service === UNPLANNED)?.text).toBe(`service tcp 192.0.2.99:${first.port} in the kernel but not in the plan`);
   });
 });

@@ -6,57 +6,61 @@
 import { diffIpvs } from '../../../tiers/l4/diff.js';
 import { endpoint, type IpvsService, type IpvsState } from '../../../tiers/l4/index.js';
 import { kernelEndpoint, type KernelService } from '../../../tiers/l4/kernel.js';
+import { describeService, keyOf, type ServiceKey } from '../../../tiers/l4/service-key.js';
 
 /** The metric label of a kernel service that no planned service owns. */
 export const UNPLANNED = 'unplanned';
 
 export interface DriftLine {
   readonly service: string;
-  readonly target: string;
+  readonly key: ServiceKey;
   readonly text: string;
   /** Only the destination's place in the kernel's order differs (weight and forwarding are as planned). */
   readonly order?: true;
 }
 
 export function describeDrift(expected: IpvsState, kernel: readonly KernelService[]): DriftLine[] {
-  const byTarget = new Map<string, IpvsService>(expected.services.map((s) => [endpoint(s.vip, s.port), s]));
-  const have = new Map(kernel.map((k) => [kernelEndpoint(k.vip, k.port), k]));
+  const planned = new Map<string, IpvsService>(expected.services.map((s) => [describeService(s), s]));
+  const have = new Map(kernel.map((k) => [describeService(k), k]));
   const missing = new Set<string>();
   const out: DriftLine[] = [];
-  const line = (target: string, text: string): void => { out.push({ service: byTarget.get(target)?.service ?? UNPLANNED, target, text }); };
+  const line = (key: ServiceKey, text: string, order?: true): void => {
+    out.push({ service: planned.get(describeService(key))?.service ?? UNPLANNED, key, text, ...(order ? { order } : {}) });
+  };
+  const destinationIn = (key: ServiceKey, address: string, port: number) =>
+    have.get(describeService(key))?.destinations.find((x) => x.address === address && x.port === port);
   for (const op of diffIpvs(expected, kernel).ops) {
     switch (op.op) {
       case 'add-service': {
-        const target = endpoint(op.service.vip, op.service.port);
-        missing.add(target);
-        line(target, `service ${target} missing from the kernel`);
+        const key = keyOf(op.service);
+        missing.add(describeService(key));
+        line(key, `service ${describeService(key)} missing from the kernel`);
         break;
       }
       case 'edit-service': {
-        const target = endpoint(op.service.vip, op.service.port);
-        const k = have.get(target);
-        line(target, `service ${target}: kernel has scheduler ${k?.scheduler ?? '?'} flags [${k?.flags.join(',') ?? ''}], plan ${op.service.scheduler} [${op.service.flags.join(',')}]`);
+        const key = keyOf(op.service);
+        const k = have.get(describeService(key));
+        line(key, `service ${describeService(key)}: kernel has scheduler ${k?.scheduler ?? '?'} flags [${k?.flags.join(',') ?? ''}], plan ${op.service.scheduler} [${op.service.flags.join(',')}]`);
         break;
       }
       case 'delete-service':
-        line(op.target, `service ${op.target} in the kernel but not in the plan`);
+        line(op.key, `service ${describeService(op.key)} in the kernel but not in the plan`);
         break;
       case 'add-destination':
-        if (!missing.has(op.target)) line(op.target, `${op.target}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} missing from the kernel (plan: weight ${op.destination.weight})`);
+        if (!missing.has(describeService(op.key))) line(op.key, `${describeService(op.key)}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} missing from the kernel (plan: weight ${op.destination.weight})`);
         break;
       case 'edit-destination': {
-        const d = have.get(op.target)?.destinations.find((x) => x.address === op.destination.address && x.port === op.destination.port);
-        line(op.target, `${op.target}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} has ${d?.forwarding ?? '?'} weight ${d?.weight ?? '?'} in the kernel, plan tunnel weight ${op.destination.weight}`);
+        const d = destinationIn(op.key, op.destination.address, op.destination.port);
+        line(op.key, `${describeService(op.key)}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} has ${d?.forwarding ?? '?'} weight ${d?.weight ?? '?'} in the kernel, plan tunnel weight ${op.destination.weight}`);
         break;
       }
       case 'delete-destination':
-        line(op.target, `${op.target}: ${kernelEndpoint(op.address, op.port)} in the kernel but not in the plan`);
+        line(op.key, `${describeService(op.key)}: ${kernelEndpoint(op.address, op.port)} in the kernel but not in the plan`);
         break;
       case 'move-destination': {
-        const d = have.get(op.target)?.destinations.find((x) => x.address === op.destination.address && x.port === op.destination.port);
+        const d = destinationIn(op.key, op.destination.address, op.destination.port);
         const weight = d && d.weight !== op.destination.weight ? `, and has weight ${d.weight} in the kernel, plan ${op.destination.weight}` : '';
-        out.push({ service: byTarget.get(op.target)?.service ?? UNPLANNED, target: op.target, ...(weight === '' ? { order: true as const } : {}),
-          text: `${op.target}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} out of Maglev order in the kernel${weight}` });
+        line(op.key, `${describeService(op.key)}: real server ${op.destination.node} ${endpoint(op.destination.address, op.destination.port)} out of Maglev order in the kernel${weight}`, weight === '' ? true : undefined);
         break;
       }
     }

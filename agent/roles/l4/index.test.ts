@@ -210,3 +210,24 @@ describe('the l4 role removing an L7 node', () => {
     expect(weightOf(h, 'l7-2')).toBeUndefined();
   });
 });
+
+describe('the l4 role finding IPVS services it did not plan', () => {
+  it('deletes a UDP service found in the kernel, as UDP, and keeps announcing', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const isWeb = (s: KernelService): boolean => s.protocol === 'tcp' && s.vip === '198.51.100.1' && s.port === 80;
+    const web = h.ipvs.services.find(isWeb) ?? expect.fail('no web service');
+    // Made by hand: one on a VIP and port of its own, one beside the planned TCP service (HTTP/3, say), whose flows must survive.
+    h.ipvs.services = [
+      ...h.ipvs.services.map((s) => (s === web ? { ...s, destinations: s.destinations.map((d) => ({ ...d, activeConns: 2 })) } : s)),
+      { protocol: 'udp', vip: '198.51.100.9', port: 53, scheduler: 'rr', flags: [], destinations: [] },
+      { ...web, protocol: 'udp', destinations: [] },
+    ];
+    h.skip(IPVS_REPAIR_MS);
+    await h.kick('IPVS drift check', { repair: true });
+    expect(h.ipvs.services.filter((s) => s.protocol !== 'tcp')).toEqual([]);
+    expect(h.ipvs.services.find(isWeb)?.destinations.map((d) => d.activeConns)).toEqual([2, 2, 2, 2]);
+    expect(h.speaker.announced()).toHaveLength(8);
+  });
+});

@@ -10,14 +10,15 @@
 // IPVS_REPAIR_MS (a repair kick), so the repair goes through the one writer.
 import { isDeepStrictEqual } from 'node:util';
 import { applyIpvs, type IpvsApplyResult } from '../../../tiers/l4/apply.js';
+import { opKey, type IpvsDiff } from '../../../tiers/l4/diff.js';
 import type { IpvsPort } from '../../../tiers/l4/port.js';
 import type { KernelService } from '../../../tiers/l4/kernel.js';
 import type { IpvsState } from '../../../tiers/l4/model.js';
-import { endpoint } from '../../../tiers/l4/model.js';
+import { describeService, sameService, type ServiceKey } from '../../../tiers/l4/service-key.js';
 import type { Logger } from '../../observe/log.js';
 import type { Metrics } from '../../observe/metrics.js';
 import type { Clock } from '../../ports/clock.js';
-import { describeDrift, driftByService, type DriftLine } from './drift.js';
+import { describeDrift, driftByService, UNPLANNED, type DriftLine } from './drift.js';
 
 /**
  * How often the kernel's table is read and compared with the verified one. A
@@ -150,8 +151,8 @@ export class IpvsApplier {
   /** Nothing verified any more: a partly applied change set is not drift, so nothing is compared until a table verifies again. */
   private async failed(table: IpvsState, r: Extract<IpvsApplyResult, { kind: 'failed' }>, how: string): Promise<IpvsApplyOutcome> {
     const still = r.remaining.map((op): DriftLine => {
-      const target = 'target' in op ? op.target : endpoint(op.service.vip, op.service.port);
-      return { service: this.serviceOf(table, target), target, text: `${target}: still to do: ${op.op}` };
+      const key = opKey(op);
+      return { service: this.serviceOf(table, key), key, text: `${describeService(key)}: still to do: ${op.op}` };
     });
     for (const l of still) this.deps.metrics.ipvsDrift.inc({ service: l.service });
     this.note(still, how, 'not repaired yet');
@@ -162,8 +163,8 @@ export class IpvsApplier {
     return { kind: 'failed', error: r.error };
   }
 
-  private serviceOf(table: IpvsState, target: string): string {
-    return table.services.find((s) => target === endpoint(s.vip, s.port))?.service ?? 'unknown';
+  private serviceOf(table: IpvsState, key: ServiceKey): string {
+    return table.services.find((s) => sameService(s, key))?.service ?? UNPLANNED;
   }
 
   private note(lines: readonly DriftLine[], how: string, outcome: string): void {
@@ -181,16 +182,19 @@ export class IpvsApplier {
   }
 
   /** Destinations moved back into Maglev order: an L7 node added in another order than on the other L4 nodes, or a hand edit. */
-  private noteReordered(table: IpvsState, moved: readonly { target: string; detail: string }[]): void {
-    for (const m of moved) this.deps.log.warn({ service: this.serviceOf(table, m.target), target: m.target, detail: m.detail }, `IPVS: ${m.target} back in Maglev order: ${m.detail}`);
+  private noteReordered(table: IpvsState, moved: IpvsDiff['orderDrift']): void {
+    for (const m of moved) {
+      const target = describeService(m.key);
+      this.deps.log.warn({ service: this.serviceOf(table, m.key), target, detail: m.detail }, `IPVS: ${target} back in Maglev order: ${m.detail}`);
+    }
   }
 
   /** Order drift is counted when it appears or changes, not on every turn it persists. */
-  private recordOrderDrift(table: IpvsState, found: readonly { target: string; detail: string }[]): void {
+  private recordOrderDrift(table: IpvsState, found: IpvsDiff['orderDrift']): void {
     const next = new Map<string, string[]>();
     for (const d of found) {
-      const svc = this.serviceOf(table, d.target);
-      next.set(svc, [...(next.get(svc) ?? []), `${d.target}: destination order differs from the Maglev order: ${d.detail}`]);
+      const svc = this.serviceOf(table, d.key);
+      next.set(svc, [...(next.get(svc) ?? []), `${describeService(d.key)}: destination order differs from the Maglev order: ${d.detail}`]);
     }
     for (const [svc, lines] of next) {
       if ((this.orderDrift.get(svc) ?? []).join('\n') === lines.join('\n')) continue;
