@@ -8,6 +8,8 @@
 // rather than read as the previous service's.
 import type { ServiceProtocol } from './service-key.js';
 
+import type { IpvsState } from './model.js';
+
 export interface KernelDestination {
   readonly address: string;
   readonly port: number;
@@ -70,4 +72,16 @@ const unbracket = (host: string): string => host.replace(/^\[|\]$/g, '');
 /** `host:port` for addresses read from the kernel (IPv6 in brackets, as ipvsadm prints). */
 export function kernelEndpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * The table as the kernel lists it once it holds `state` exactly: what an
+ * applier that trusts the kernel's acknowledgements diffs a change against,
+ * without reading the table back.
+ */
+export function kernelViewOf(state: IpvsState): KernelService[] {
+  return state.services.map((s) => ({
+    protocol: s.protocol, vip: s.vip, port: s.port, scheduler: s.scheduler, flags: [...s.flags],
+    destinations: s.destinations.map((d) => ({ address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, activeConns: 0, inactiveConns: 0 })),
+  }));
 }

@@ -155,7 +155,7 @@ class L4Role implements Role<L4Plan> {
     let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     const net = await this.drivers.net.apply(p.netOps);
-    const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving }) : undefined;
+    const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving, verify: attracts || !wasVerified }) : undefined;
     if (table?.kind !== 'verified') {
       // Withdraw at once if we were announcing; otherwise only retry later, never in a tight loop.
       if (wasVerified) void this.deps.kick('IPVS no longer verified: plan again without announcing');

@@ -12,7 +12,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { applyIpvs, type IpvsApplyResult } from '../../../tiers/l4/apply.js';
 import { opKey, type IpvsDiff } from '../../../tiers/l4/diff.js';
 import type { IpvsPort } from '../../../tiers/l4/port.js';
-import type { KernelService } from '../../../tiers/l4/kernel.js';
+import { diffIpvs } from '../../../tiers/l4/diff.js';
+import { kernelViewOf, type KernelService } from '../../../tiers/l4/kernel.js';
 import type { IpvsState } from '../../../tiers/l4/model.js';
 import { describeService, sameService, type ServiceKey } from '../../../tiers/l4/service-key.js';
 import type { Logger } from '../../observe/log.js';
@@ -74,14 +75,22 @@ export class IpvsApplier {
   /**
    * Makes the kernel hold `desired`. An unchanged table verified within
    * IPVS_REPAIR_MS is left alone, and so is one when `leaving` (a turn that
-   * only moves traffic away must not wait for table reads).
+   * only moves traffic away must not wait for table reads). A change to a
+   * verified table is diffed against it and applied at once, trusting the
+   * kernel's acknowledgements, unless `verify` asks for the table to be read
+   * back (before a VIP attracts traffic: learn before announcing); the next
+   * drift check reads it back anyway.
    */
-  async apply(desired: IpvsState, opts: { readonly leaving: boolean }): Promise<IpvsApplyOutcome> {
+  async apply(desired: IpvsState, opts: { readonly leaving: boolean; readonly verify: boolean }): Promise<IpvsApplyOutcome> {
     const now = this.deps.clock.now();
     const v = this.verified;
     if (v && isDeepStrictEqual(v.table, desired)) {
       if (opts.leaving || now - v.at < IPVS_REPAIR_MS) return { kind: 'verified', changed: false };
       return this.check(v.table);
+    }
+    if (v && !opts.verify) {
+      const quick = await this.acknowledged(v, desired);
+      if (quick) return quick;
     }
     return this.change(desired);
   }
@@ -92,6 +101,20 @@ export class IpvsApplier {
     for (const [svc, seen] of this.driftSeen) if (now - seen.at < DRIFT_SHOWN_MS) drift.set(svc, [...(drift.get(svc) ?? []), ...seen.lines]);
     const c = this.lastCheck;
     return { kernel: this.kernel?.table, kernelAt: this.kernel?.at, drift, lastCheck: c ? `last ${new Date(c.at).toISOString()}: ${c.outcome}` : 'not run yet' };
+  }
+
+  /** A change diffed against the verified table, with no read; undefined when the kernel refused part of it (then it is read). */
+  private async acknowledged(v: Verified, desired: IpvsState): Promise<IpvsApplyOutcome | undefined> {
+    const diff = diffIpvs(desired, kernelViewOf(v.table));
+    const r = await this.deps.port.apply(diff.ops);
+    if (!r.ok) {
+      this.deps.log.warn({ err: r.error }, 'IPVS: a change to the verified table was refused; reading the kernel');
+      return undefined;
+    }
+    // The read-back is due when it was due before: the drift check verifies this change too.
+    this.verified = { table: desired, at: v.at };
+    this.deps.log.info({ ops: diff.ops.map((o) => o.op), reads: 0 }, `IPVS: applied ${diff.ops.length} operation(s), acknowledged by the kernel; read back at the next drift check`);
+    return { kind: 'verified', changed: diff.ops.length > 0 };
   }
 
   /** A new table: diff against the kernel (as read moments ago, or now), apply, verify. */
