@@ -1,6 +1,8 @@
 // The daemons' own config checkers, by daemon, as commands over a staged
 // folder laid out like the node's config folder. The agent runs them before
-// installing; the tests run the same ones on every rendered node.
+// installing; the tests run the same ones on every rendered node. What a
+// checker prints, on stdout or stderr, is its reason for a refusal and goes
+// to the log whole: no quiet flags (`haproxy -c -q` refuses in silence).
 import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Daemon } from '../../tiers/common/files.js';
@@ -10,7 +12,7 @@ import type { CheckVerdict, Checker } from './install.js';
 export function checkerCommand(daemon: Daemon, dir: string): [string, string[]] | undefined {
   switch (daemon) {
     case 'haproxy':
-      return ['haproxy', ['-c', '-q', '-f', join(dir, 'haproxy.cfg')]];
+      return ['haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]];
     case 'bird':
       return ['bird', ['-p', '-c', join(dir, 'bird.conf')]];
     case 'gobgpd':
@@ -25,12 +27,18 @@ export function checkerCommand(daemon: Daemon, dir: string): [string, string[]] 
   }
 }
 
+const CHECK_TIMEOUT_MS = 30_000;
+
 export function daemonChecker(daemon: Daemon): Checker | undefined {
   return async (dir: string): Promise<CheckVerdict> => {
     const cmd = checkerCommand(daemon, dir);
     if (!cmd) return { ok: true, output: '' };
-    const r = await execa(cmd[0], cmd[1], { reject: false, all: true, timeout: 30000 });
+    // `all`: stdout and stderr interleaved as printed (haproxy and bird write to stderr, gobgpd its JSON log to stdout).
+    const r = await execa(cmd[0], cmd[1], { reject: false, all: true, timeout: CHECK_TIMEOUT_MS });
+    const printed = (r.all ?? '').trim();
+    if (r.timedOut) return { ok: false, output: `${cmd[0]} did not finish within ${CHECK_TIMEOUT_MS} ms${printed ? `: ${printed}` : ''}` };
     if (r.exitCode === undefined) return { ok: false, output: `${cmd[0]} could not run: ${r.shortMessage}` };
-    return { ok: r.exitCode === 0, output: r.all ?? '' };
+    if (r.exitCode === 0) return { ok: true, output: printed };
+    return { ok: false, output: printed || `${cmd[0]} ${cmd[1].join(' ')} exited with ${r.exitCode} and printed nothing` };
   };
 }

@@ -1,10 +1,12 @@
 // Installs one daemon's set of rendered files: stage them all in a fresh
-// folder beside the targets, let the daemon's own checker judge the staged
-// tree, and only then rename each file into place. A rejected set leaves the
-// running files untouched; an unchanged set touches nothing.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// folder beside the targets (each written and fsynced), let the daemon's own
+// checker judge the staged tree, and only then swap the changed files in as
+// one step (swap.ts: renames, folder fsyncs, rollback on failure). A rejected
+// set leaves the running files untouched; an unchanged set touches nothing.
+import { dirname, join, resolve } from 'node:path';
 import type { RenderedFile } from '../../tiers/common/files.js';
+import { nodeInstallFs, type InstallFs } from './fs.js';
+import { swapIn } from './swap.js';
 
 export interface CheckVerdict {
   readonly ok: boolean;
@@ -20,42 +22,69 @@ export type InstallResult =
   | { readonly kind: 'rejected'; readonly output: string }
   | { readonly kind: 'failed'; readonly error: Error };
 
-export async function installFiles(targetDir: string, files: readonly RenderedFile[], check: Checker | undefined): Promise<InstallResult> {
+/**
+ * Owner read-write, group read, nothing for others: an HAProxy config may
+ * hold secrets (stats credentials, later TLS paths). Every daemon still reads
+ * its files, because under the agent each runs as the agent's user (root,
+ * from packaging/tierlb-agent@.service) and reads them as that user:
+ * - haproxy: `-W -db` with no `user`/`uid` in `global`, so the master stays
+ *   root, and it re-reads haproxy.cfg itself, as root, on every reload;
+ * - bird: started without `-u`/`-g` (Debian's unit passes them, the agent
+ *   does not), so `birdc configure` makes a root bird re-read bird.conf;
+ * - gobgpd: has no privilege drop; re-reads gobgpd.toml as root on SIGHUP;
+ * - gdnsd 3: has no privilege drop of its own (it leaves that to the init
+ *   system, and the agent sets no other user), so `gdnsd -R start` and
+ *   `gdnsdctl reload-zones` read config and zones/* as root.
+ * An agent run as another user (tests) owns the files it writes, and its
+ * daemons run as that same user.
+ */
+export const CONFIG_FILE_MODE = 0o640;
+
+export async function installFiles(
+  targetDir: string,
+  files: readonly RenderedFile[],
+  check: Checker | undefined,
+  fs: InstallFs = nodeInstallFs,
+): Promise<InstallResult> {
   try {
-    const changed = await changedFiles(targetDir, files);
+    const changed = await changedFiles(fs, targetDir, files);
     if (changed.length === 0) return { kind: 'unchanged' };
-    await mkdir(targetDir, { recursive: true });
-    const staged = await mkdtemp(join(targetDir, '.staging-'));
+    await syncNewFolders(fs, targetDir, await fs.mkdirs(targetDir));
+    const work = await fs.mkdtemp(join(targetDir, '.staging-'));
     try {
-      await writeTree(staged, files);
+      const staged = join(work, 'new');
+      await writeTree(fs, staged, files);
       const verdict = check ? await check(staged) : { ok: true, output: '' };
       if (!verdict.ok) return { kind: 'rejected', output: verdict.output };
-      for (const name of changed) {
-        await mkdir(dirname(join(targetDir, name)), { recursive: true });
-        await rename(join(staged, name), join(targetDir, name));
-      }
+      await swapIn(fs, { target: targetDir, staged, previous: join(work, 'previous') }, changed);
       return { kind: 'installed', changed };
     } finally {
-      await rm(staged, { recursive: true, force: true });
+      await fs.removeTree(work);
     }
   } catch (error) {
     return { kind: 'failed', error: error as Error };
   }
 }
 
-async function changedFiles(dir: string, files: readonly RenderedFile[]): Promise<string[]> {
+/** A new config folder (and each new parent of it) is a new name in its parent, which must be synced too. */
+async function syncNewFolders(fs: InstallFs, targetDir: string, firstCreated: string | undefined): Promise<void> {
+  if (firstCreated === undefined) return;
+  const above = dirname(resolve(firstCreated));
+  for (let dir = resolve(targetDir); dir !== above && dir !== dirname(dir); dir = dirname(dir)) await fs.syncDir(dirname(dir));
+}
+
+async function changedFiles(fs: InstallFs, dir: string, files: readonly RenderedFile[]): Promise<string[]> {
   const changed: string[] = [];
   for (const f of files) {
-    const current = await readFile(join(dir, f.name), 'utf8').catch(() => undefined);
-    if (current !== f.content) changed.push(f.name);
+    if ((await fs.readText(join(dir, f.name))) !== f.content) changed.push(f.name);
   }
   return changed;
 }
 
-async function writeTree(dir: string, files: readonly RenderedFile[]): Promise<void> {
+async function writeTree(fs: InstallFs, dir: string, files: readonly RenderedFile[]): Promise<void> {
   for (const f of files) {
     const path = join(dir, f.name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, f.content, { mode: 0o644 });
+    await fs.mkdirs(dirname(path));
+    await fs.writeSynced(path, f.content, CONFIG_FILE_MODE);
   }
 }

@@ -19,6 +19,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     turns: new Counter({ name: 'tierlb_agent_turns_total', help: 'plan/apply turns by outcome', labelNames: ['outcome'], registers: r }),
     planSeconds: new Histogram({ name: 'tierlb_agent_plan_duration_seconds', help: 'time to compute a plan', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1], registers: r }),
     applySeconds: new Histogram({ name: 'tierlb_agent_apply_duration_seconds', help: 'time to apply a plan', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
+    agentCheckRejected: new Counter({ name: 'tierlb_agent_agentcheck_rejected_total', help: 'agent-check connections closed on a misbehaving client: reset, lifetime, input, cap', labelNames: ['reason'], registers: r }),
     configRejected: new Counter({ name: 'tierlb_agent_config_rejected_total', help: 'site files refused by validation or by a daemon checker; the running state stayed', labelNames: ['stage'], registers: r }),
   };
 }

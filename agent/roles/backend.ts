@@ -29,7 +29,7 @@ export type AgentCheckOpener = (read: () => Promise<AgentReply>) => Opener;
 export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<BackendPlan> {
   const source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
   const read = (): Promise<AgentReply> => source.read();
-  const opener = open ?? ((r) => (e: Endpoint) => startAgentCheckServer({ host: e.host, port: e.port, read: r, logger: deps.log }));
+  const opener = open ?? ((r) => (e: Endpoint) => startAgentCheckServer({ host: e.host, port: e.port, read: r, logger: deps.log, metrics: deps.metrics }));
   const listeners = new ListenerSet(opener(read), deps.clock, AGENT_CHECK_LINGER_MS);
   const timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
   const nodeIn = (site: Site): SiteNode => nodeNamed(site, deps.node.name) ?? deps.node;

@@ -29,6 +29,9 @@ function agentCheck(): Promise<string> {
   });
 }
 
+/** The agent's log lines about agent-check connections (pino JSON, one a line). */
+const agentCheckComplaints = (output: string): string[] => output.split('\n').filter((l) => /"msg":"agent-check connection/.test(l));
+
 describe('backend agent', () => {
   let agent: AgentProcess;
   beforeAll(async () => { agent = await startAgentProcess(writeSiteFile(site()), 'srv-1'); });
@@ -62,6 +65,33 @@ describe('backend agent', () => {
     const metrics = await (await fetch(`${agent.statusUrl}/metrics`)).text();
     expect(metrics).toMatch(/tierlb_agent_config_rejected_total\{stage="validate"\} 1/);
     writeFileSync(agent.siteFile, text);
+  });
+
+  it('closes an agent-check client that keeps sending after its answer, within 2 s', async () => {
+    const s = connect({ port: AGENT_CHECK_PORT, host: '127.0.0.41', allowHalfOpen: true });
+    s.on('error', () => undefined);
+    const drip = setInterval(() => { if (!s.destroyed) s.write('x'); }, 100);
+    const started = Date.now();
+    const outcome = await Promise.race([
+      new Promise<'closed'>((done) => s.once('close', () => done('closed'))),
+      new Promise<'still open'>((done) => setTimeout(() => done('still open'), 5000)),
+    ]);
+    clearInterval(drip);
+    s.destroy();
+    expect(outcome).toBe('closed');
+    expect(Date.now() - started).toBeLessThan(3500);
+  });
+
+  it('logs a burst of 300 agent-check client resets in a few lines', async () => {
+    const linesBefore = agentCheckComplaints(agent.output()).length;
+    const reset = (): Promise<void> => new Promise((done) => {
+      const s = connect(AGENT_CHECK_PORT, '127.0.0.41', () => s.resetAndDestroy());
+      s.on('error', () => undefined);
+      s.on('close', () => done());
+    });
+    for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 30 }, reset));
+    expect(await agentCheck()).toMatch(/^up drain/);
+    expect(agentCheckComplaints(agent.output()).length - linesBefore).toBeLessThanOrEqual(3);
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

@@ -57,7 +57,7 @@ export function realL7Drivers(deps: RoleDeps): L7Drivers {
     net: new NetApplier(execaRunner, deps.log, { essential: isAddress, permanent: (op) => !isAddress(op) }),
     install: (config) => installDaemonFiles(deps, deps.node.agent.configDir, 'haproxy', [{ name: 'haproxy.cfg', daemon: 'haproxy', content: config }]),
     installed: () => readFile(paths.config, 'utf8').catch(() => undefined),
-    agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read }),
+    agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read, metrics: deps.metrics }),
   };
 }
 
