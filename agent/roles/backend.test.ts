@@ -1,56 +1,26 @@
 // The backend role with fake agent-check sockets, driven by a real one
 // writer while the site's agent-check port changes.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { overrideNode, parseSiteValue, type Site } from '../../site/index.js';
-import { exampleValue, nodeOf } from '../../test/helpers/site.js';
+import { roleHarness } from '../../test/helpers/role-harness.js';
+import { exampleValue } from '../../test/helpers/site.js';
 import type { Endpoint } from '../apply/listeners.js';
-import { OneWriter } from '../loop/one-writer.js';
-import { createLogger } from '../observe/log.js';
-import { createMetrics } from '../observe/metrics.js';
-import { systemClock, type Clock } from '../ports/clock.js';
-import { Supervisor } from '../supervise/supervisor.js';
-import { AGENT_CHECK_LINGER_MS, backendRole, type BackendPlan } from './backend.js';
+import { AGENT_CHECK_LINGER_MS, backendRole } from './backend.js';
+
+function withPort(port: number): Record<string, unknown> {
+  const v = exampleValue();
+  v.agent = { agentCheckPort: port };
+  return v;
+}
 
 function harness() {
-  const dir = mkdtempSync(join(tmpdir(), 'tierlb-backend-role-'));
-  const parse = (port: number): Site => {
-    const v = exampleValue();
-    v.agent = { agentCheckPort: port };
-    const r = parseSiteValue(v);
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    const o = overrideNode(r.site, 'srv-1', { agentCheckFile: join(dir, 'agent-check') });
-    if (!o.ok) throw new Error(o.reason);
-    return o.value;
-  };
-  let site = parse(9300);
   const listening = new Set<string>();
-  const skipped = { ms: 0 };
-  const clock: Clock = { now: () => Date.now() + skipped.ms, sleep: systemClock.sleep };
-  const kick = { fn: (_r: string, _o?: { repair?: boolean }): Promise<void> => Promise.resolve() };
-  const role = backendRole({
-    node: nodeOf(site, 'srv-1'), log: createLogger('srv-1', 'silent'), metrics: createMetrics(new Registry()),
-    clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kick.fn(r, o),
-  }, () => async (e: Endpoint) => {
+  const h = roleHarness(withPort(9300), 'srv-1', (deps) => backendRole(deps, () => async (e: Endpoint) => {
     const key = `${e.host}:${e.port}`;
     if (listening.has(key)) throw new Error(`EADDRINUSE ${key}`);
     listening.add(key);
     return { port: e.port, close: async () => { listening.delete(key); } };
-  });
-  const writer = new OneWriter<BackendPlan>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);
-  kick.fn = (r, o) => writer.kick(r, o);
-  return {
-    listening: () => [...listening].sort(),
-    async start() { await role.start(site); await writer.kick('start'); },
-    async port(p: number) { site = parse(p); await writer.kick('site file changed'); },
-    skip: (ms: number) => { skipped.ms += ms; },
-    kick: (r: string, o?: { repair?: boolean }) => writer.kick(r, o),
-    stop: () => role.stop(site),
-  };
+  }));
+  return { ...h, listening: () => [...listening].sort(), port: (p: number) => h.edit(withPort(p)) };
 }
 
 describe('the backend role', () => {

@@ -1,24 +1,15 @@
 // The l4 role with fake drivers (speaker, IPVS, kernel, L7 health) driven by
 // a real one writer, as the agent's runtime drives it: the site is edited
 // while the role runs, and every edit must reach the drivers.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { overrideNode, parseSiteValue, type Site } from '../../../site/index.js';
-import { exampleValue, nodeOf } from '../../../test/helpers/site.js';
 import { FakeIpvs } from '../../../test/fakes/ipvs.js';
-import type { KernelService } from '../../../tiers/l4/kernel.js';
 import { FakeNet } from '../../../test/fakes/net.js';
 import { FakeSpeaker } from '../../../test/fakes/speaker.js';
-import { OneWriter } from '../../loop/one-writer.js';
-import { createLogger } from '../../observe/log.js';
-import { createMetrics } from '../../observe/metrics.js';
-import { systemClock, type Clock } from '../../ports/clock.js';
-import type { Role } from '../../role.js';
-import { Supervisor } from '../../supervise/supervisor.js';
+import { roleHarness, type RoleHarness } from '../../../test/helpers/role-harness.js';
+import { exampleValue } from '../../../test/helpers/site.js';
+import type { KernelService } from '../../../tiers/l4/kernel.js';
 import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown> };
@@ -33,47 +24,21 @@ function fastSite(edit: (v: SiteValue) => void = () => undefined): SiteValue {
   return v;
 }
 
-const running: Role<L4Plan>[] = [];
+const running: RoleHarness<L4Plan>[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) await r.stop(siteAfterStop).catch(() => undefined);
+  for (const r of running.splice(0)) await r.stop().catch(() => undefined);
 });
-let siteAfterStop: Site;
 
 function harness(value: SiteValue) {
-  const dir = mkdtempSync(join(tmpdir(), 'tierlb-l4-role-'));
-  const disableFile = join(dir, 'disable');
-  const parse = (v: unknown): Site => {
-    const r = parseSiteValue(v);
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    const o = overrideNode(r.site, 'l4-1', { disableFile, agentCheckFile: join(dir, 'agent-check'), configDir: dir, runDir: dir, stateDir: dir });
-    if (!o.ok) throw new Error(o.reason);
-    return o.value;
-  };
-  let site = parse(value);
-  siteAfterStop = site;
   const speaker = new FakeSpeaker();
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
-  // Real time, plus what a test skips ahead (the drift check's period) without sleeping.
-  const skipped = { ms: 0 };
-  const clock: Clock = { now: () => Date.now() + skipped.ms, sleep: systemClock.sleep };
-  const kick = { fn: (_r: string, _o?: { repair?: boolean }): Promise<void> => Promise.resolve() };
-  const role = l4Role({
-    node: nodeOf(site, 'l4-1'), log: createLogger('l4-1', 'silent'), metrics: createMetrics(new Registry()),
-    clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kick.fn(r, o),
-  }, {
+  const h = roleHarness(value, 'l4-1', (deps) => l4Role(deps, {
     speaker, net, ipvs: () => ({ port: ipvs, note: 'fake IPVS' }), ipvsAvailable: async () => ({ ok: true }),
     monitorFetch: async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }),
-  });
-  running.push(role);
-  const writer = new OneWriter<L4Plan>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);
-  kick.fn = (r, o) => writer.kick(r, o);
-  return {
-    role, speaker, ipvs, net, disableFile, skip: (ms: number) => { skipped.ms += ms; },
-    async start() { await role.start(site); await writer.kick('start'); },
-    async edit(v: SiteValue) { site = parse(v); siteAfterStop = site; await writer.kick('site file changed'); },
-    kick: (r: string, o?: { repair?: boolean }) => writer.kick(r, o),
-  };
+  }));
+  running.push(h);
+  return { ...h, speaker, ipvs, net, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
@@ -175,7 +140,7 @@ describe('the l4 role', () => {
     h.speaker.refuseConfig = 'gobgpd: bad config';
     await h.edit(fastSite((v) => { v.bgp.holdTime = '9s'; }));
     expect(h.speaker.announced()).toHaveLength(8);
-    const vip = h.role.status(siteAfterStop).services[0]?.vips[0];
+    const vip = h.role.status(h.site()).services[0]?.vips[0];
     expect(vip?.reason).toMatch(/gobgpd: bad config/);
   });
 });

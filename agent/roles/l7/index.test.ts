@@ -1,31 +1,22 @@
 // The l7 role with fake drivers (HAProxy, kernel, installer, agent-check
 // sockets) driven by a real one writer, as the runtime drives it, while the
 // site file and the node's agent-check file are edited.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { overrideNode, parseSiteValue, type Site } from '../../../site/index.js';
 import { FakeHaproxy } from '../../../test/fakes/haproxy.js';
 import { FakeNet } from '../../../test/fakes/net.js';
-import { exampleValue, nodeOf } from '../../../test/helpers/site.js';
+import { roleHarness, siteFor, type RoleHarness } from '../../../test/helpers/role-harness.js';
+import { exampleValue } from '../../../test/helpers/site.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import type { InstallResult } from '../../install/install.js';
-import { OneWriter } from '../../loop/one-writer.js';
-import { createLogger } from '../../observe/log.js';
-import { createMetrics } from '../../observe/metrics.js';
-import { systemClock, type Clock } from '../../ports/clock.js';
-import type { Role } from '../../role.js';
-import { Supervisor } from '../../supervise/supervisor.js';
 import { l7Role, type L7Plan } from './index.js';
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown>; agent?: Record<string, unknown> };
 
-const running: { role: Role<L7Plan>; site: () => Site }[] = [];
+const running: RoleHarness<L7Plan>[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) await r.role.stop(r.site()).catch(() => undefined);
+  for (const r of running.splice(0)) await r.stop().catch(() => undefined);
 });
 
 function value(edit: (v: SiteValue) => void = () => undefined): SiteValue {
@@ -36,28 +27,11 @@ function value(edit: (v: SiteValue) => void = () => undefined): SiteValue {
 }
 
 function harness(initial: SiteValue) {
-  const dir = mkdtempSync(join(tmpdir(), 'tierlb-l7-role-'));
-  const agentCheckFile = join(dir, 'agent-check');
-  const parse = (v: unknown): Site => {
-    const r = parseSiteValue(v);
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    const o = overrideNode(r.site, 'l7-1', { agentCheckFile, configDir: dir, runDir: dir, stateDir: dir });
-    if (!o.ok) throw new Error(o.reason);
-    return o.value;
-  };
-  let site = parse(initial);
   const haproxy = new FakeHaproxy();
   const net = new FakeNet();
   const listening = new Set<string>();
-  const opened: string[] = [];
   const refuse = { config: undefined as string | undefined };
-  const skipped = { ms: 0 };
-  const clock: Clock = { now: () => Date.now() + skipped.ms, sleep: systemClock.sleep };
-  const kick = { fn: (_r: string, _o?: { repair?: boolean }): Promise<void> => Promise.resolve() };
-  const role = l7Role({
-    node: nodeOf(site, 'l7-1'), log: createLogger('l7-1', 'silent'), metrics: createMetrics(new Registry()),
-    clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kick.fn(r, o),
-  }, {
+  const h = roleHarness(initial, 'l7-1', (deps) => l7Role(deps, {
     haproxy, net,
     install: async (config): Promise<InstallResult> => {
       if (config === refuse.config) return { kind: 'rejected', output: 'haproxy -c: bad' };
@@ -70,21 +44,11 @@ function harness(initial: SiteValue) {
       const key = `${e.host}:${e.port}`;
       if (listening.has(key)) throw new Error(`EADDRINUSE ${key}`);
       listening.add(key);
-      opened.push(key);
       return { port: e.port, close: async () => { listening.delete(key); } };
     },
-  });
-  running.push({ role, site: () => site });
-  const writer = new OneWriter<L7Plan>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);
-  kick.fn = (r, o) => writer.kick(r, o);
-  return {
-    role, haproxy, listening, opened, refuse, agentCheckFile,
-    skip: (ms: number) => { skipped.ms += ms; },
-    async start() { await role.start(site); await writer.kick('start'); },
-    async edit(v: SiteValue) { site = parse(v); await writer.kick('site file changed'); },
-    kick: (r: string, o?: { repair?: boolean }) => writer.kick(r, o),
-    site: () => site,
-  };
+  }));
+  running.push(h);
+  return { ...h, haproxy, listening, refuse, agentCheckFile: join(h.dir, 'agent-check') };
 }
 
 describe('the l7 role', () => {
@@ -141,7 +105,7 @@ describe('the l7 role', () => {
     await h.start();
     const good = h.haproxy.loaded;
     const next = value((v) => { v.services.push({ ...v.services[0], name: 'shop', vips: ['198.51.100.9'], dns: [] }); });
-    const planned = await h.role.plan(parseForRefusal(next, h.agentCheckFile));
+    const planned = await h.role.plan(siteFor(next, 'l7-1', h.dir));
     h.refuse.config = planned.config;
     await h.edit(next);
     await h.kick('retry');
@@ -149,12 +113,3 @@ describe('the l7 role', () => {
     expect(h.haproxy.reloads).toBe(0);
   });
 });
-
-function parseForRefusal(v: SiteValue, agentCheckFile: string): Site {
-  const r = parseSiteValue(v);
-  if (!r.ok) throw new Error('invalid');
-  const dir = agentCheckFile.slice(0, agentCheckFile.lastIndexOf('/'));
-  const o = overrideNode(r.site, 'l7-1', { agentCheckFile, configDir: dir, runDir: dir, stateDir: dir });
-  if (!o.ok) throw new Error(o.reason);
-  return o.value;
-}
