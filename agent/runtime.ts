@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Registry } from 'prom-client';
 import { nodeNamed, type Site } from '../site/index.js';
+import { restartNeeded } from './inputs/restart-needed.js';
 import { SiteSource } from './inputs/site-source.js';
 import { watchFiles, type FileWatch } from './inputs/watch.js';
 import { OneWriter, type TurnOutcome } from './loop/one-writer.js';
@@ -56,10 +57,17 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     node, log: logger.child({ role: node.role }), metrics, clock: systemClock, supervisor,
     kick: (reason, opts) => kickRef.kick(reason, opts),
   });
-  const status = (): StatusReport => ({
-    node: node.name, role: node.role, site: site().name, ...role.status(site()), lastTurn,
-    daemons: supervisor.list(),
-  });
+  let restart: string[] = [];
+  const noteRestartNeeded = (): void => {
+    const now = restartNeeded(node.agent, nodeNamed(site(), node.name)?.agent ?? node.agent);
+    for (const line of now.filter((l) => !restart.includes(l))) logger.warn(`restart needed: ${line}`);
+    restart = now;
+  };
+  const status = (): StatusReport => {
+    const r = role.status(site());
+    const notes = [...(r.notes ?? []), ...restart.map((l) => `restart needed: ${l}`)];
+    return { node: node.name, role: node.role, site: site().name, ...r, ...(notes.length > 0 ? { notes } : {}), lastTurn, daemons: supervisor.list() };
+  };
   // The status endpoint follows the site's listen address: a new one is bound before the old one closes.
   const statusListeners = new ListenerSet((e) => startStatusServer(e.host, e.port, status, metrics.registry), systemClock, 0);
   const writer = new OneWriter<AgentPlan>(
@@ -91,6 +99,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
         metrics.configRejected.inc({ stage: 'validate' });
         logger.error({ issues: r.issues }, `site file refused; the running state stays as it was: ${r.issues[0] ?? ''}`);
       } else if (r.kind === 'loaded') {
+        noteRestartNeeded();
         await writer.kick('site file changed');
       }
     } catch (err) {

@@ -59,10 +59,10 @@ export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<Backe
       return planBackend(nodeIn(site));
     },
     apply: (_site, plan) => apply(plan),
-    status(site: Site): RoleStatus {
+    status(): RoleStatus {
       const d = source.current();
       return {
-        maintenance: [{ file: nodeIn(site).agent.agentCheckFile, state: d ? `${d.state.state} (${d.basis})` : 'not read yet', ...(d?.state.reason ? { reason: d.state.reason } : {}) }],
+        maintenance: [{ file: deps.node.agent.agentCheckFile, state: d ? `${d.state.state} (${d.basis})` : 'not read yet', ...(d?.state.reason ? { reason: d.state.reason } : {}) }],
         services: [],
         notes: [`agent-check listening on ${listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`],
       };

@@ -130,7 +130,7 @@ class L4Role implements Role<L4Plan> {
     if (this.stopRequestedAt === undefined) await this.monitor.sync(l7CheckTargets(site, node));
     const now = this.deps.clock.now();
     const reading = await this.disable.read(now);
-    if (reading.warnings.length > 0) this.deps.log.warn({ file: node.agent.disableFile, warnings: reading.warnings }, 'disable file');
+    if (reading.warnings.length > 0) this.deps.log.warn({ file: this.deps.node.agent.disableFile, warnings: reading.warnings }, 'disable file');
     this.lastReading = reading;
     const base = planL4(site, node, {
       now, disable: reading.disable, health: this.monitor.snapshot(),
@@ -180,7 +180,7 @@ class L4Role implements Role<L4Plan> {
     }));
     const reading = this.lastReading;
     return {
-      maintenance: [{ file: this.nodeIn(site).agent.disableFile, state: reading?.status ?? 'not read yet', ...(reading?.disable.reason !== undefined ? { reason: reading.disable.reason } : {}) }],
+      maintenance: [{ file: this.deps.node.agent.disableFile, state: reading?.status ?? 'not read yet', ...(reading?.disable.reason !== undefined ? { reason: reading.disable.reason } : {}) }],
       services: withSpeaker,
       notes: [
         this.ipvsNote,

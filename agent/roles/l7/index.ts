@@ -106,7 +106,7 @@ class L7Role implements Role<L7Plan> {
     await this.source.read();
     const state = this.source.current()?.state ?? { state: 'up' };
     this.deps.metrics.maintenance.reset();
-    this.deps.metrics.maintenance.set({ file: node.agent.agentCheckFile, state: this.stopping ? 'stopping' : state.state }, 1);
+    this.deps.metrics.maintenance.set({ file: this.deps.node.agent.agentCheckFile, state: this.stopping ? 'stopping' : state.state }, 1);
     return planL7(site, node, state, this.stopping);
   }
 
@@ -136,7 +136,7 @@ class L7Role implements Role<L7Plan> {
     const state = this.stopping ? 'down (agent stopping)' : d ? `${d.state.state} (${d.basis})` : 'not read yet';
     return {
       maintenance: [{
-        file: node.agent.agentCheckFile,
+        file: this.deps.node.agent.agentCheckFile,
         state: `${state}; haproxy enabler ${row ? `${enablerStatusText(row.status)}, weight ${row.weight ?? '-'}` : 'unknown'}`,
         ...(d?.state.reason ? { reason: d.state.reason } : {}),
       }],
