@@ -51,8 +51,8 @@ describe('the boot site of the edits scenario', () => {
 });
 
 describe('the edits, one after the other', () => {
-  it('are a to g, the L7 removal in two steps, each starting from the text the one before left', () => {
-    expect(plan.map((e) => e.step)).toEqual(['a', 'b', 'c', 'd', 'e', 'f1', 'f2', 'g']);
+  it('are a to g, each starting from the text the one before left', () => {
+    expect(plan.map((e) => e.step)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     expect(plan[0]?.before).toBe(boot.text);
     plan.slice(1).forEach((e, i) => expect(e.before).toBe(plan[i]?.after));
   });
@@ -95,13 +95,11 @@ describe('the edits, one after the other', () => {
     expect(e.after.pools.map((p) => Number(p.agentCheck.port))).toEqual([9301, 9301]);
   });
 
-  it('f1 drains the spare without a site edit, f2 then removes it from the services c appended it to', () => {
-    const [f1, f2] = [step('f1'), step('f2')];
-    expect(f1.change).toEqual({ kind: 'l7-drained', node: 'l7-5' });
-    expect(plan.find((x) => x.step === 'f1')?.after).toBe(plan.find((x) => x.step === 'f1')?.before);
-    expect(f2.change).toEqual({ kind: 'l7-removed', node: 'l7-5', services: ['web', 'edits'] });
-    expect(f2.after.services.map((s) => [s.name, s.l7.nodes.includes('l7-5' as never)])).toEqual([['web', false], ['api', true], ['edits', false]]);
-    expect(f2.after.services.map((s) => s.l7.nodes.filter((n) => n !== 'l7-5'))).toEqual(f2.before.services.map((s) => s.l7.nodes.filter((n) => n !== 'l7-5')));
+  it('f removes the spare from the services c appended it to, with the longest timeout of those services as its drain bound', () => {
+    const f = step('f');
+    expect(f.change).toEqual({ kind: 'l7-removed', node: 'l7-5', services: ['web', 'edits'], drainBoundMs: 60000 });
+    expect(f.after.services.map((s) => [s.name, s.l7.nodes.includes('l7-5' as never)])).toEqual([['web', false], ['api', true], ['edits', false]]);
+    expect(f.after.services.map((s) => s.l7.nodes.filter((n) => n !== 'l7-5'))).toEqual(f.before.services.map((s) => s.l7.nodes.filter((n) => n !== 'l7-5')));
   });
 
   it('g removes the VIP a added, and nothing else', () => {

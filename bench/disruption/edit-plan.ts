@@ -16,17 +16,20 @@ export type EditChange =
   | { readonly kind: 'l7-appended'; readonly node: string; readonly services: readonly string[] }
   | { readonly kind: 'bgp'; readonly holdSeconds: number; readonly keepaliveSeconds: number; readonly community: string }
   | { readonly kind: 'agent-check-port'; readonly port: number }
-  /** Not a site edit: the node's agent-check file says `drain` (weight 0 on every L4 node), before its removal. */
-  | { readonly kind: 'l7-drained'; readonly node: string }
-  | { readonly kind: 'l7-removed'; readonly node: string; readonly services: readonly string[] }
+  /**
+   * The node out of the services' L7 nodes: every L4 node must give it weight
+   * 0 first and keep it until its connections are gone or `drainBoundMs` (the
+   * services' longest timeout) passed, then remove it.
+   */
+  | { readonly kind: 'l7-removed'; readonly node: string; readonly services: readonly string[]; readonly drainBoundMs: number }
   | { readonly kind: 'vip-removed'; readonly vip: string; readonly port: number };
 
 export interface PlannedEdit {
-  /** `a` to `g` in the order they are applied, the L7 removal in two: `f1` its drain, `f2` the edit. */
+  /** `a` to `g`, in the order they are applied. */
   readonly step: string;
   readonly name: string;
   readonly change: EditChange;
-  /** The site text every node has before the step, and after it (the same for a drain). */
+  /** The site text every node has before the step, and after it. */
   readonly before: string;
   readonly after: string;
 }
@@ -117,6 +120,8 @@ export function editPlan(boot: string): PlannedEdit[] {
   const keepaliveSeconds = Math.max(1, Math.floor(holdSeconds / 3));
   const community = newCommunity(site);
   const lacking = servicesWithout(site, spare);
+  // The L4 nodes keep a removed L7 node at weight 0 until its connections are gone or the longest timeout of its services passed.
+  const drainBoundMs = Math.max(...site.services.filter((s) => lacking.includes(s.name) || s.name === web.name).map((s) => Math.max(s.l7.timeouts.client.ms, s.l7.timeouts.server.ms, s.l7.timeouts.connect.ms)));
   if (lacking.length === 0) throw new Error(`the boot site: expected a service that does not list ${spare}`);
   const agentPort = freePort(site, Number(site.agent.agentCheckPort));
 
@@ -133,9 +138,9 @@ export function editPlan(boot: string): PlannedEdit[] {
       apply: (t) => withBgp(t, { holdTime: `${holdSeconds}s`, keepalive: `${keepaliveSeconds}s`, vipCommunities: [...site.bgp.communities.vip, community] }),
     },
     { step: 'e', name: `agent-check port ${agentPort} (agent.agentCheckPort, was ${Number(site.agent.agentCheckPort)})`, change: { kind: 'agent-check-port', port: agentPort }, apply: (t) => withAgentCheckPort(t, agentPort) },
-    { step: 'f1', name: `L7 node ${spare} drained (drain in its agent-check file) before its removal`, change: { kind: 'l7-drained', node: spare }, apply: (t) => t },
     {
-      step: 'f2', name: `L7 node ${spare} removed from the l7.nodes of ${[...lacking, service].join(', ')}, drained`, change: { kind: 'l7-removed', node: spare, services: [...lacking, service] },
+      step: 'f', name: `L7 node ${spare} removed from the l7.nodes of ${[...lacking, service].join(', ')} (weight 0 first, gone after its drain bound)`,
+      change: { kind: 'l7-removed', node: spare, services: [...lacking, service], drainBoundMs },
       apply: (t) => withL7NodeRemoved(t, spare, [...lacking, service]),
     },
     { step: 'g', name: `VIP ${vipA} removed from service ${web.name}`, change: { kind: 'vip-removed', vip: vipA, port }, apply: (t) => withoutVip(t, vipA) },

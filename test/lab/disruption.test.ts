@@ -1,10 +1,11 @@
-// End to end, under load: the short disruption bench (one more boot of the
-// lab kernel) runs scenarios 1 (an L4 node disabled, then enabled, after the
-// L4 nodes added the L7 nodes in different orders, so the Maglev tables must
-// still agree) and 3 (an
-// L7 node drained through its agent-check, left to empty, then stopped)
-// while ~100 slow downloads from the users' addresses to every VIP are open;
-// planned operations must break none of them.
+// End to end, under load: the short disruption bench (bench/disruption, one
+// more boot of the lab kernel) runs scenarios 1 (an L4 node disabled, then
+// enabled, after the L4 nodes added the L7 nodes in different orders, so the
+// Maglev tables must still agree) and 3 (an L7 node drained through its
+// agent-check, left to empty, then stopped) while ~100 slow downloads from
+// the users' addresses to every VIP are open; planned operations must break
+// none of them. A live site edit is checked by the lab suite's own boot
+// (lab.test.ts), not here: the bench's edits run for many minutes.
 import { execa } from 'execa';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -8,13 +8,14 @@ import { nodeNamed, nodesWithRole, type Site } from '../../../site/index.js';
 import { familyOfText } from '../../../lab/addr.js';
 import { routesMatch } from '../../../lab/guest/bringup.js';
 import { inNode, nodeRun, type LabEnv } from '../../../lab/guest/env.js';
-import { ipvsTable, request, servedBy, vipRoutes } from '../../../lab/guest/observe.js';
+import { ipvsTable, vipRoutes } from '../../../lab/guest/observe.js';
 import { bgpPaths } from '../../../tiers/ecmp/paths.js';
 import { haproxyPaths } from '../../../tiers/l7/paths.js';
 import { birdPathCommunities, birdSessions, listeningSockets, serverAgentPorts } from '../daemon-text.js';
 import type { EditChange } from '../edit-plan.js';
+import { servedVia } from '../in-flight.js';
 import { addressesOf, l4Names, l7WeightsOn, servingL7 } from './under-load.js';
-import { haproxyStat } from './watch.js';
+import { haproxyStat, usersFlows } from './watch.js';
 
 export interface Seen { readonly ok: boolean; readonly seen: string }
 
@@ -23,10 +24,14 @@ export interface Probe {
   readonly what: string;
   /** How it is read. */
   readonly how: string;
+  /** Its own bound from the edit, when it is not the scenario's. */
+  readonly withinMs?: number;
   check(): Promise<Seen>;
 }
 
 const names = (site: Site, role: 'router' | 'l4' | 'l7' | 'backend'): string[] => nodesWithRole(site, role).map((n) => n.name);
+/** A one-second download: lab/server.mjs names the L7 node it came through (X-Served-By) only on /slow. */
+const SHORT = '/slow?seconds=1&every=200';
 const url = (vip: string, port: number, path = '/'): string => `http://${familyOfText(vip) === 'ipv6' ? `[${vip}]` : vip}:${port}${path}`;
 const endpoint = (vip: string, port: number): string => (familyOfText(vip) === 'ipv6' ? `[${vip}]:${port}` : `${vip}:${port}`);
 
@@ -111,60 +116,89 @@ export function haproxyWithout(env: LabEnv, node: string, services: readonly str
   };
 }
 
-/** No L4 node has a destination for `l7` in the IPVS services of `services` (each VIP and port). */
-export function l7OutOf(env: LabEnv, l7: string, services: readonly string[]): Probe {
-  const endpoints = new Set(env.site.services.filter((s) => services.includes(s.name)).flatMap((s) => s.vips.flatMap((v) => s.ports.map((p) => endpoint(v, Number(p))))));
+const endpointsOf = (env: LabEnv, services: readonly string[]): Set<string> =>
+  new Set(env.site.services.filter((s) => services.includes(s.name)).flatMap((s) => s.vips.flatMap((v) => s.ports.map((p) => endpoint(v, Number(p))))));
+
+/** An L4 node's weights for `l7` in the IPVS services of `endpoints`; undefined when ipvsadm did not answer. */
+async function weightsIn(env: LabEnv, l4: string, l7: string, endpoints: ReadonlySet<string>): Promise<number[] | undefined> {
+  const table = await ipvsTable(env, l4);
+  return table?.filter((svc) => endpoints.has(endpoint(svc.vip, svc.port)))
+    .flatMap((svc) => svc.destinations.filter((d) => addressesOf(env, l7).includes(d.address)).map((d) => d.weight));
+}
+
+/**
+ * Every L4 node, once `l7` is out of `services`, first gives it weight 0 in
+ * them (it drains: its connections go on, no new one comes) before it
+ * removes it. Seen once per node; a node that removed it without a weight 0
+ * seen first fails it.
+ */
+export function l7ZeroFirst(env: LabEnv, l7: string, services: readonly string[]): Probe {
+  const endpoints = endpointsOf(env, services);
+  const zeroSeen = new Set<string>();
   return {
-    what: `IPVS of every L4 node: ${l7} out of the services of ${services.join(', ')}`,
-    how: 'ipvsadm -Ln --nosort on every L4 node, polled every 500 ms plus the read',
+    what: `IPVS of every L4 node: ${l7} at weight 0 in ${services.join(', ')} before it leaves`,
+    how: 'ipvsadm -Ln --nosort on every L4 node, polled every 500 ms plus the read; each node must show weight 0 once before the destination goes',
     check: () => everyNode(l4Names(env), async (n) => {
-      const table = await ipvsTable(env, n);
-      const still = (table ?? []).filter((svc) => endpoints.has(endpoint(svc.vip, svc.port)) && svc.destinations.some((d) => addressesOf(env, l7).includes(d.address)));
-      return { ok: table !== undefined && still.length === 0, seen: table === undefined ? 'no answer' : `still in ${still.map((svc) => endpoint(svc.vip, svc.port)).join(', ')}` };
+      if (zeroSeen.has(n)) return { ok: true, seen: 'weight 0 seen' };
+      const w = await weightsIn(env, n, l7, endpoints);
+      if (w !== undefined && w.length > 0 && w.every((x) => x === 0)) zeroSeen.add(n);
+      return { ok: zeroSeen.has(n), seen: w === undefined ? 'no answer' : w.length === 0 ? 'removed without a weight 0 seen first' : `weights ${w.join(',')}` };
     }),
   };
 }
 
-/** Every L4 node weights `l7` in every IPVS service of the services that list it (> 0), or at 0 everywhere it is (`zero`). */
-export function l7OnEveryL4(env: LabEnv, l7: string, want: 'weighted' | 'zero'): Probe {
+/** No L4 node has a destination for `l7` in the IPVS services of `services` (each VIP and port), within `withinMs`. */
+export function l7OutOf(env: LabEnv, l7: string, services: readonly string[], withinMs?: number): Probe {
+  const endpoints = endpointsOf(env, services);
+  return {
+    what: `IPVS of every L4 node: ${l7} out of ${services.join(', ')}`,
+    how: 'ipvsadm -Ln --nosort on every L4 node, polled every 500 ms plus the read',
+    ...(withinMs !== undefined ? { withinMs } : {}),
+    check: () => everyNode(l4Names(env), async (n) => {
+      const w = await weightsIn(env, n, l7, endpoints);
+      return { ok: w !== undefined && w.length === 0, seen: w === undefined ? 'no answer' : `still there, weights ${w.join(',')}` };
+    }),
+  };
+}
+
+/** Every L4 node weights `l7` (> 0) in every IPVS service of the services that list it. */
+export function l7Weighted(env: LabEnv, l7: string): Probe {
   const services = env.site.services.filter((s) => (s.l7.nodes as readonly string[]).includes(l7)).reduce((n, s) => n + s.vips.length * s.ports.length, 0);
   return {
-    what: `IPVS of every L4 node: ${l7} ${want === 'weighted' ? `weighted in its ${services} services` : 'at weight 0'}`,
+    what: `IPVS of every L4 node: ${l7} weighted in its ${services} services`,
     how: 'ipvsadm -Ln --nosort on every L4 node, polled every 500 ms plus the read',
     check: () => everyNode(l4Names(env), async (n) => {
       const w = await l7WeightsOn(env, n, l7);
-      const ok = want === 'zero' ? w.length > 0 && w.every((x) => x === 0) : w.length === services && w.every((x) => x > 0);
-      return { ok, seen: w.length === 0 ? 'no destination' : `weights ${w.join(',')}` };
+      return { ok: w.length === services && w.every((x) => x > 0), seen: w.length === 0 ? 'no destination' : `weights ${w.join(',')}` };
     }),
   };
 }
 
 /** Requests from a few user addresses to `vip:port`, every one answered. */
 export function usersAnswered(env: LabEnv, vip: string, port: number): Probe {
-  const locals = env.topology.clients[familyOfText(vip)].slice(0, 4);
+  const sources = env.topology.clients[familyOfText(vip)].slice(0, 4);
   return {
     what: `users: ${url(vip, port)} answered`,
-    how: `${locals.length} requests from the users namespace (the lab's client), repeated every 500 ms until all answer`,
+    how: `${sources.length} requests from the users namespace (the flows client), repeated every 500 ms until all answer`,
     async check() {
-      const answers = await request(env, locals.map((local) => ({ url: url(vip, port), local })), 10000);
-      const bad = answers.filter((a) => !a.ok);
-      return { ok: answers.length > 0 && bad.length === 0, seen: `${answers.length - bad.length}/${answers.length} answered${bad[0] ? ` (${bad[0].error ?? bad[0].status})` : ''}` };
+      const a = await usersFlows(env, [url(vip, port, SHORT)], sources, { idleMs: 5000, timeoutMs: 15000 });
+      return { ok: a.error === undefined && a.flows > 0 && a.broken === 0, seen: a.error ?? `${a.flows - a.broken}/${a.flows} answered` };
     },
   };
 }
 
 /** Requests from the users to the IPv4 VIPs of `services` answer, and at least one comes through `l7`. */
 export function usersServedVia(env: LabEnv, l7: string, services: readonly string[]): Probe {
-  const targets = env.site.services.filter((s) => services.includes(s.name)).flatMap((s) => s.vips.filter((v) => familyOfText(v) === 'ipv4').map((v) => url(v, Number(s.ports[0]))));
-  const locals = env.topology.clients.ipv4.slice(0, 40);
+  const targets = env.site.services.filter((s) => services.includes(s.name)).flatMap((s) => s.vips.filter((v) => familyOfText(v) === 'ipv4').map((v) => url(v, Number(s.ports[0]), SHORT)));
+  const sources = env.topology.clients.ipv4.slice(0, 40);
+  const addrs = addressesOf(env, l7);
   return {
     what: `users: answers from ${services.join(', ')} through ${l7}`,
-    how: `${locals.length} requests from the users namespace to their IPv4 VIPs in turn; the server's answer names the L7 node it came through`,
+    how: `${sources.length} requests from the users namespace (the flows client) to their IPv4 VIPs in turn; the server's X-Served-By names the L7 node`,
     async check() {
-      const answers = await request(env, locals.map((local, i) => ({ url: targets[i % targets.length] ?? '', local })), 20000);
-      const via = answers.filter((a) => servedBy(env, a)?.l7 === l7).length;
-      const bad = answers.filter((a) => !a.ok).length;
-      return { ok: bad === 0 && via > 0, seen: `${via}/${answers.length} through ${l7}, ${bad} failed` };
+      const a = await usersFlows(env, targets, sources, { idleMs: 5000, timeoutMs: 20000 });
+      const via = Object.entries(a.servedBy).filter(([by]) => addrs.includes(servedVia(by)?.via ?? '')).reduce((n, [, c]) => n + c, 0);
+      return { ok: a.error === undefined && a.broken === 0 && via > 0, seen: a.error ?? `${via}/${a.flows} through ${l7}, ${a.broken} broken` };
     },
   };
 }
@@ -251,17 +285,16 @@ export function probesFor(change: EditChange, env: LabEnv): Probe[] {
     case 'l7-appended':
       return [
         ...change.services.map((s) => haproxyBackendUp(env, [change.node], s)),
-        l7OnEveryL4(env, change.node, 'weighted'),
+        l7Weighted(env, change.node),
         usersServedVia(env, change.node, change.services),
       ];
     case 'bgp':
       return [bgpTimers(env, change.holdSeconds, change.keepaliveSeconds), communityAtRouters(env, change.community)];
     case 'agent-check-port':
       return agentCheckPort(env, change.port);
-    case 'l7-drained':
-      return [l7OnEveryL4(env, change.node, 'zero')];
     case 'l7-removed':
-      return [l7OutOf(env, change.node, change.services), haproxyWithout(env, change.node, change.services)];
+      // Out once its connections are gone (the flows end) or its drain bound passed; the slack is the reads' own time.
+      return [l7ZeroFirst(env, change.node, change.services), l7OutOf(env, change.node, change.services, change.drainBoundMs + 30000), haproxyWithout(env, change.node, change.services)];
     case 'vip-removed':
       return [routedVia(env, change.vip, []), ipvsService(env, change.vip, change.port, false), haproxyListens(env, names(env.site, 'l7'), change.vip, change.port, false)];
   }

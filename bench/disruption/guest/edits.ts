@@ -9,18 +9,19 @@
 // wait is bounded; an edit not taken within its bound fails with what each
 // tier showed, and the edits after it are not run (nothing could start from
 // a steady state). The boot site is put back at the end.
-import { allVips, nodesWithRole } from '../../../site/index.js';
-import { inNode, progress, withSiteText, type LabEnv } from '../../../lab/guest/env.js';
+import { allVips } from '../../../site/index.js';
+import { inNode, progress, sleep, withSiteText, type LabEnv } from '../../../lab/guest/env.js';
 import { upstreamRoute } from '../../../lab/guest/live-edit.js';
 import { readNodeSite, writeEveryNodeSite } from '../../../lab/guest/node-site.js';
 import { INTERNET } from '../../../lab/topology.js';
 import { editPlan, type EditChange, type PlannedEdit } from '../edit-plan.js';
+import { servedVia } from '../in-flight.js';
 import type { ScenarioResult } from '../result.js';
 import { probesFor, type Probe, type Seen } from './edit-probes.js';
 import {
-  editMaintenance, l4Names, routeReaction, servingL7, sh, slowTargets, steady, underLoad, type Body, type LoadOptions, type RowHead, type Scenario,
+  addressesOf, editMaintenance, l4Names, routeReaction, slowTargets, steady, underLoad, type Body, type LoadOptions, type RowHead, type Scenario,
 } from './under-load.js';
-import { firstHeld, haproxyStat, routeMonitors } from './watch.js';
+import { routeMonitors } from './watch.js';
 
 /** From the rename to every affected node showing the edit: a reload, a BIRD reconfigure and BGP through the reflectors, in the busy one-CPU lab kernel. */
 const TAKEN_MS = 90000;
@@ -30,14 +31,37 @@ const ENABLE_WAIT_MS = 60000;
 
 const addedVip = (c: EditChange): string | undefined => (c.kind === 'vip-added' || c.kind === 'service-added' ? c.vip : undefined);
 
-/** Runs every probe at once, each polled until it holds or the bound passes; a reaction each; the probes that never held, with what they saw. */
+const s1 = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Polls one probe until it holds or its bound passes: when the read that saw
+ * it ended (the reaction, an upper bound) and when the read before it ended
+ * (the lower bound). Reads take seconds while every agent reloads in the
+ * one-CPU lab kernel, so both are reported.
+ */
+async function pollProbe(p: Probe, from: number): Promise<{ readonly seen: Seen; readonly between?: readonly [number, number] }> {
+  const deadline = from + (p.withinMs ?? TAKEN_MS);
+  let seen: Seen = { ok: false, seen: 'not read' };
+  let previous = from;
+  for (let i = 0; i < 10000 && Date.now() <= deadline; i++) {
+    seen = await p.check();
+    const end = Date.now();
+    if (seen.ok) return { seen, between: [previous - from, end - from] };
+    previous = end;
+    await sleep(500);
+  }
+  return { seen };
+}
+
+/** Runs every probe at once; a reaction each; the probes that never held within their bound, with what they saw last. */
 async function taken(probes: readonly Probe[], from: number, b: Body): Promise<string[]> {
   const failed: string[] = [];
   await Promise.all(probes.map(async (p) => {
-    let last: Seen = { ok: false, seen: 'not read' };
-    const at = await firstHeld(TAKEN_MS, async () => { last = await p.check(); return last.ok; }, 500);
-    b.reactions.push({ what: `taken: ${p.what}`, ms: at === null ? null : Math.max(0, at - from), how: p.how });
-    if (at === null) failed.push(`${p.what} (seen: ${last.seen})`);
+    const within = p.withinMs ?? TAKEN_MS;
+    const r = await pollProbe(p, from);
+    const when = r.between ? `; seen between ${s1(r.between[0])} and ${s1(r.between[1])} (the end of the read before and of the read that saw it)` : '';
+    b.reactions.push({ what: `taken: ${p.what}`, ms: r.between ? r.between[1] : null, how: `${p.how}; bound ${within / 1000} s${when}` });
+    if (!r.between) failed.push(`${p.what}, within ${within / 1000} s (seen: ${r.seen.seen})`);
   }));
   return failed;
 }
@@ -65,25 +89,19 @@ async function disableStillWorks(env: LabEnv, vips: readonly string[], b: Body):
 }
 
 async function act(env: LabEnv, after: LabEnv, e: PlannedEdit, load: LoadOptions, b: Body): Promise<void> {
-  if (e.change.kind === 'l7-drained') {
-    b.actionAt = await editMaintenance(env, e.change.node, 'agent-check', 'echo drain > /etc/lb/agent-check', b);
-  } else {
-    const at = writeEveryNodeSite(env, e.after);
-    b.actionAt = at.first;
-    b.actions.push(`every node's site file: ${e.name}`);
-    b.notes.push(`all ${env.topology.nodes.length} nodes' copies written, then renamed over one right after the other in the site's node order, within ${at.last - at.first} ms; reactions count from the first rename`);
-    progress(env, `  every node's site file renamed over within ${at.last - at.first} ms`);
-  }
-  const failed = await taken(probesFor(e.change, after), b.actionAt, b);
-  if (failed.length > 0) throw new Error(`not taken within ${TAKEN_MS / 1000} s: ${failed.join('; ')}`);
-  if (e.change.kind === 'l7-drained') {
-    // Its drain bound: the flows it held end (they were all opened before the drain, and last load.seconds).
+  if (e.change.kind === 'l7-removed') {
     const node = e.change.node;
-    const empty = await firstHeld(load.seconds * 1000 + 30000, async () => ((await haproxyStat(env, node)) ?? [{ scur: 1 }]).every((s) => s.scur === 0), 1000);
-    b.reactions.push({ what: `${node} empty (its drain bound)`, ms: empty === null ? null : empty - b.actionAt, how: `show stat on ${node}'s admin socket every second, at most the flows' length + 30 s` });
-    if (empty === null) b.notes.push(`${node} still held sessions ${load.seconds + 30} s after its drain: its removal (the next edit) cuts them`);
-    return;
+    const addrs = addressesOf(env, node);
+    b.held = { by: node, holds: (r) => addrs.includes(servedVia(r.servedBy)?.via ?? '') };
+    b.notes.push(`${node}'s drain bound: ${e.change.drainBoundMs / 1000} s (the longest timeout of its services); the flows last ${load.seconds} s, so every flow it held ends within it and none may break`);
   }
+  const at = writeEveryNodeSite(env, e.after);
+  b.actionAt = at.first;
+  b.actions.push(`every node's site file: ${e.name}`);
+  b.notes.push(`all ${env.topology.nodes.length} nodes' copies written, then renamed over one right after the other in the site's node order, within ${at.last - at.first} ms; reactions count from the first rename`);
+  progress(env, `  every node's site file renamed over within ${at.last - at.first} ms`);
+  const failed = await taken(probesFor(e.change, after), b.actionAt, b);
+  if (failed.length > 0) throw new Error(`not taken: ${failed.join('; ')}`);
   const vip = addedVip(e.change);
   await disableStillWorks(after, vip !== undefined ? [vip] : allVips(after.site), b);
 }
@@ -94,9 +112,6 @@ async function runEdit(env: LabEnv, load: LoadOptions, e: PlannedEdit, head: Row
   // Flows only to what exists both before and after: a new VIP has nothing to load yet, a removed one is no longer served.
   const stays = new Set(slowTargets(after, load.seconds));
   const targets = slowTargets(before, load.seconds).filter((t) => stays.has(t));
-  // A drained L7 node (before its removal) is at weight 0, not part of the steady state.
-  const drained = e.change.kind === 'l7-removed' ? e.change.node : undefined;
-  const steadyL7 = servingL7(before).filter((n) => n !== drained);
   const vip = addedVip(e.change);
   const prepare = vip === undefined ? undefined : async (b: Body): Promise<void> => {
     // The lab's upstream routes each VIP of the boot site to the routers; a new VIP needs its route there too (not a site fact).
@@ -105,14 +120,12 @@ async function runEdit(env: LabEnv, load: LoadOptions, e: PlannedEdit, head: Row
     const r = await inNode(env, INTERNET, 'ip', args);
     if (r.code !== 0) throw new Error(`internet: ip ${args.join(' ')}: ${r.stderr.trim()}`);
   };
-  return underLoad(before, head, load, load.seconds, (b) => act(env, after, e, load, b), (f) => f.broken === 0, prepare, { targets, steadyL7 });
+  return underLoad(before, head, load, load.seconds, (b) => act(env, after, e, load, b), (f) => f.broken === 0, prepare, { targets });
 }
 
-/** The boot site on every node again, the spare L7 node's agent-check back to up; then a steady state, bounded. */
-async function restore(env: LabEnv, boot: string, spare: string | undefined): Promise<string> {
+/** The boot site on every node again; then a steady state, bounded. */
+async function restore(env: LabEnv, boot: string): Promise<string> {
   writeEveryNodeSite(env, boot);
-  const actions: string[] = [];
-  if (spare !== undefined) await sh(env, spare, 'echo up > /etc/lb/agent-check', actions).catch(() => undefined);
   const st = await steady(env, 120000);
   return st.ok ? 'the boot site back on every node: steady again' : `the boot site back on every node: no steady state within 120 s (${st.detail})`;
 }
@@ -124,7 +137,6 @@ export const EDITS: Scenario = {
     if (!first) throw new Error('expected nodes');
     const boot = readNodeSite(env, first);
     const plan = editPlan(boot);
-    const spare = nodesWithRole(env.site, 'l7').map((n) => n.name).find((n) => !servingL7(env).includes(n));
     const rows: ScenarioResult[] = [];
     let stopped: string | undefined;
     for (const e of plan) {
@@ -138,7 +150,7 @@ export const EDITS: Scenario = {
       partial?.(row);
     }
     const last = rows.pop();
-    const restored = await restore(env, boot, spare);
+    const restored = await restore(env, boot);
     progress(env, `  ${restored}`);
     if (last) rows.push({ ...last, notes: [...last.notes, `after the last edit: ${restored}`] });
     return rows;

@@ -157,13 +157,12 @@ export interface Body {
 /**
  * Starts the flows, lets them open, runs the action, waits for the flows; the
  * result with the targets judged. The flows go to every VIP and port of
- * `env`'s site, or to `o.targets`; `o.steadyL7` are the L7 nodes the steady
- * state expects weighted.
+ * `env`'s site, or to `o.targets`.
  */
-export async function underLoad(env: LabEnv, s: RowHead, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean, prepare?: (b: Body) => Promise<void>, o: { readonly targets?: readonly string[]; readonly steadyL7?: readonly string[] } = {}): Promise<ScenarioResult> {
+export async function underLoad(env: LabEnv, s: RowHead, load: LoadOptions, seconds: number, act: (b: Body) => Promise<void>, ok: (f: ScenarioFlows) => boolean, prepare?: (b: Body) => Promise<void>, o: { readonly targets?: readonly string[] } = {}): Promise<ScenarioResult> {
   const head: RowHead = { id: s.id, name: s.name, kind: s.kind, ...(s.scenario !== undefined ? { scenario: s.scenario } : {}) };
   progress(env, `scenario ${s.id}: ${s.name}`);
-  const st = await steady(env, 180000, o.steadyL7);
+  const st = await steady(env);
   if (!st.ok) return { ...head, actions: [], flows: null, reactions: [], ok: false, notes: [], error: `no steady state to start from within 180 s: ${st.detail}` };
   const body: Body = { actions: [], reactions: [], notes: [] };
   try {

@@ -8,7 +8,7 @@ import { parseRouteEvents, type RouteEvent } from '../route-events.js';
 import type { FlowResult } from '../../flows/outcome.js';
 import { nodesWithRole, nodeNamed } from '../../../site/index.js';
 import { haproxyPaths } from '../../../tiers/l7/paths.js';
-import { progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
+import { progress, run, sleep, type LabEnv } from '../../../lab/guest/env.js';
 
 export function nsArgs(env: LabEnv, node: string): string[] {
   const mnt = `${env.stateDir}/mnt/${node}`;
@@ -103,6 +103,27 @@ export function restart(env: LabEnv, node: string, argv: readonly string[], log:
   const p = spawn('nsenter', [...nsArgs(env, node), '--', ...argv], { detached: true, stdio: ['ignore', fd, fd], cwd: '/' });
   p.unref();
   closeSync(fd);
+}
+
+/** What the flows client prints on stdout: how its flows ended, and who served them (`srv-N.via.L7-ADDRESS`). */
+export interface FlowsAnswer { readonly flows: number; readonly broken: number; readonly servedBy: Readonly<Record<string, number>>; readonly error?: string }
+
+/**
+ * A few short requests from the users namespace through the bench's flows
+ * client (the bench gives the lab no other users' client): one flow per
+ * source, to the targets in turn; a flow answers within `idleMs` or counts
+ * broken. Bounded by `timeoutMs` as a whole.
+ */
+export async function usersFlows(env: LabEnv, targets: readonly string[], sources: readonly string[], o: { idleMs: number; timeoutMs: number }): Promise<FlowsAnswer> {
+  const args = [...nsArgs(env, 'users'), '--', env.node, env.client, ...targets.flatMap((t) => ['--target', t]), ...sources.flatMap((a) => ['--source', a]),
+    '--flows', String(sources.length), '--concurrency', String(sources.length), '--idle-ms', String(o.idleMs), '--deadline-ms', String(o.timeoutMs)];
+  const r = await run('nsenter', args, o.timeoutMs + 5000);
+  try {
+    const summary = JSON.parse(r.stdout) as FlowsAnswer;
+    return { flows: summary.flows, broken: summary.broken, servedBy: summary.servedBy };
+  } catch {
+    return { flows: 0, broken: 0, servedBy: {}, error: `the flows client answered nothing (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-1)[0]?.slice(0, 160) ?? ''}` };
+  }
 }
 
 export interface FlowsRun { readonly done: Promise<FlowResult[]>; readonly startedAt: number }
