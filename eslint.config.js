@@ -56,4 +56,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The lab builds a site; benches run scenarios in it: the arrow goes one way.
+    files: ['lab/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/bench/*', '**/bench/**'], message: 'lab/ never imports bench/: benches import the lab' }] }] },
+  },
 );
