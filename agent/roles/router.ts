@@ -7,11 +7,12 @@ import { nodeNamed, type Site, type SiteNode } from '../../site/index.js';
 import type { NetOp } from '../../tiers/common/files.js';
 import type { Runner } from '../../tiers/common/runner.js';
 import { bgpPaths, birdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
-import { familiesOf, sessionsOf } from '../../tiers/ecmp/view.js';
+import { rollTimers } from '../../tiers/ecmp/rolling-timers.js';
+import { familiesOf, sessionsOf, timersOf, type TimersView } from '../../tiers/ecmp/view.js';
 import { filesOf } from '../apply/daemon-files.js';
 import { applyNetOps, netOpsSettled } from '../drivers/kernel/netops.js';
 import { execaRunner } from '../drivers/kernel/runner.js';
-import type { Role, RoleDeps } from '../role.js';
+import type { Role, RoleDeps, RoleStatus } from '../role.js';
 import { birdAnswers, birdc, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
 import { bgpDaemonRole, type BgpRoleOptions, type BgpRolePlan } from './bgp-role.js';
 import { routerStatusOf } from './bgp-status.js';
@@ -21,18 +22,25 @@ export function routerRole(deps: RoleDeps, runner: Runner = execaRunner, options
   const socket = paths.birdSocket;
   const nodeIn = (site: Site): SiteNode => nodeNamed(site, deps.node.name) ?? deps.node;
   let appliedOps: readonly NetOp[] = [];
+  const timers = new SessionTimers();
   return bgpDaemonRole(deps, {
     daemon: 'bird',
     spec: birdSpec(deps.node, { configFile: paths.birdConfig, socket, pidFile: paths.birdPidFile }),
     where: `socket ${socket}`,
-    files: (site) => filesOf(renderEcmp(site, nodeIn(site)).files, 'bird'),
+    files: (site) => {
+      const rolled = timers.plan(site, nodeIn(site));
+      if (rolled.pending > 0) deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established (BIRD restarts a session whose timers change)');
+      return filesOf(renderEcmp(site, nodeIn(site), { sessionTimers: rolled.timers }).files, 'bird');
+    },
     answers: () => birdAnswers(runner, socket),
     async reload() {
       // Between a crash and the supervisor's restart nobody answers; the new BIRD reads the new file.
       if (deps.supervisor.pid('bird') === undefined && !(await birdAnswers(runner, socket))) {
         return { ok: true, detail: 'BIRD is not running; it starts with the new file' };
       }
-      return configureBird(runner, socket);
+      const verdict = await configureBird(runner, socket);
+      if (verdict.ok) timers.taken();
+      return verdict;
     },
     async settle(site) {
       // Forwarding and the ECMP hash policy: sysctls, idempotent.
@@ -51,7 +59,40 @@ export function routerRole(deps: RoleDeps, runner: Runner = execaRunner, options
         const r = await birdc(runner, socket, ['show', 'route', 'export', `kernel_${family}`]);
         if (r.exitCode === 0) for (const [prefix, hops] of parseBirdRoutes(r.stdout)) routes.set(prefix, hops);
       }
-      return routerStatusOf(site, node, parseBirdProtocols(protocols.stdout), routes);
+      const status = routerStatusOf(site, node, parseBirdProtocols(protocols.stdout), routes);
+      if (timers.observe(site, node, status)) void deps.kick('BGP sessions established again: the next one takes the new timers');
+      return status;
     },
   }, options);
+}
+
+/**
+ * The timers each BGP session of this router runs with, and which sessions
+ * are established, for rollTimers: what BIRD took last, and what it says now.
+ */
+class SessionTimers {
+  private running = new Map<string, TimersView>();
+  private rendered = new Map<string, TimersView>();
+  private established = new Set<string>();
+  private pending = 0;
+
+  plan(site: Site, node: SiteNode): { timers: ReadonlyMap<string, TimersView>; pending: number } {
+    const rolled = rollTimers(sessionsOf(site, node).map((s) => s.symbol), timersOf(site), this.running, this.established);
+    this.rendered = new Map(rolled.timers);
+    this.pending = rolled.pending;
+    return rolled;
+  }
+
+  /** BIRD took the config last planned. */
+  taken(): void {
+    this.running = this.rendered;
+  }
+
+  /** True when a move is pending and the established sessions changed: the next turn may move one more. */
+  observe(site: Site, node: SiteNode, status: RoleStatus): boolean {
+    const up = new Set(sessionsOf(site, node).filter((s) => status.sessions?.some((x) => x.peer === s.peer && x.family === s.family && x.state === 'established')).map((s) => s.symbol));
+    const changed = [...up].some((s) => !this.established.has(s)) || [...this.established].some((s) => !up.has(s));
+    this.established = up;
+    return changed && this.pending > 0;
+  }
 }

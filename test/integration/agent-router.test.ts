@@ -262,6 +262,21 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
     expect(daemonPid(await status('rt-1'), 'bird')).toBe(pid);
   });
 
+  it('moves the router\'s BGP sessions to new timers one at a time, never restarting two at once', async () => {
+    const conf = join(router.dir, 'conf', 'bird.conf');
+    const holds = (): string[] => [...readFileSync(conf, 'utf8').matchAll(/^ {2}hold time (\d+);$/gm)].map((m) => m[1] ?? '');
+    expect(new Set(holds())).toEqual(new Set(['3']));
+    const slower = siteValue((v) => { (v.services as Value[])[0]?.vips.push(NEW_VIP); (v.bgp as Value).holdTime = '6s'; (v.bgp as Value).keepalive = '2s'; }, ['rt-2']);
+    writeFileSync(siteFile, stringify(slower));
+    const first = await waitFor('one session on the new timers', () => (holds().includes('6') ? holds() : undefined), 10000, 50);
+    expect(first.value.filter((h) => h === '6')).toHaveLength(1);
+    await waitFor('every session on the new timers, each established again', async () => {
+      const sessions = (await status('rt-1'))?.sessions ?? [];
+      return holds().every((h) => h === '6') && sessions.length > 0 && sessions.every((x) => x.peer !== 'rr-1' || x.state === 'established') ? true : undefined;
+    }, 60000, 200);
+    expect(router.output).toMatch(/moving the sessions to them one at a time/);
+  });
+
   it('refuses a site file made invalid while running, and keeps bird.conf', async () => {
     const conf = join(router.dir, 'conf', 'bird.conf');
     const before = readFileSync(conf, 'utf8');

@@ -6,13 +6,19 @@ import { renderTemplate } from '../common/template.js';
 import { routerNetOps } from './netops.js';
 import { birdConfView, birdVipsView } from './view-bird.js';
 import { gobgpView } from './view-gobgp.js';
+import type { TimersView } from './view.js';
 
 const NOTHING: NodeRender = { files: [], netOps: [] };
 
-export function renderEcmp(site: Site, node: SiteNode): NodeRender {
+export interface EcmpRenderOptions {
+  /** Router: per session symbol, timers other than the site's (see rolling-timers.ts). */
+  readonly sessionTimers?: ReadonlyMap<string, TimersView>;
+}
+
+export function renderEcmp(site: Site, node: SiteNode, options: EcmpRenderOptions = {}): NodeRender {
   switch (node.role) {
     case 'router':
-      return { files: [birdConf(site, { ...node, role: 'router' })], netOps: routerNetOps() };
+      return { files: [birdConf(site, { ...node, role: 'router' }, options.sessionTimers)], netOps: routerNetOps() };
     case 'reflector':
       return { files: [gobgpdToml(site, { ...node, role: 'reflector' })], netOps: [] };
     case 'l4':
@@ -34,8 +40,8 @@ function l4Files(site: Site, node: SiteNode & { role: 'l4' }): RenderedFile[] {
   }
 }
 
-function birdConf(site: Site, node: SiteNode & { role: 'router' | 'l4' }): RenderedFile {
-  return { name: 'bird.conf', daemon: 'bird', content: renderTemplate('ecmp/bird.conf.ejs', 'bird', birdConfView(site, node)) };
+function birdConf(site: Site, node: SiteNode & { role: 'router' | 'l4' }, sessionTimers?: ReadonlyMap<string, TimersView>): RenderedFile {
+  return { name: 'bird.conf', daemon: 'bird', content: renderTemplate('ecmp/bird.conf.ejs', 'bird', birdConfView(site, node, sessionTimers)) };
 }
 
 function gobgpdToml(site: Site, node: SiteNode & { role: 'reflector' | 'l4' }): RenderedFile {

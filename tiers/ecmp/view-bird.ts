@@ -10,6 +10,8 @@ import {
 
 export interface BirdSessionView extends SessionView {
   readonly bfd: boolean;
+  /** The site's, or the ones this session still runs while a router moves its sessions one by one (rolling-timers.ts). */
+  readonly timers: TimersView;
   /** Router: accept only VIP host routes; absent = `import none`. */
   readonly importFilter?: string;
   /** Speaker: announce the static VIP routes; absent = `export none`. */
@@ -38,17 +40,19 @@ export interface BirdConfView {
   readonly vipCommunities: readonly CommunityView[];
 }
 
-export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4' }): BirdConfView {
+/** `sessionTimers`: per session symbol, timers other than the site's (a router moving its sessions to new ones). */
+export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4' }, sessionTimers?: ReadonlyMap<string, TimersView>): BirdConfView {
   const plain = sessionsOf(site, node);
   const families = familiesOf(plain);
   const vipSets = node.role === 'router' ? vipSetsOf(site, families) : [];
-  const sessions = plain.map((s) => birdSession(site, node.role, s, vipSets));
+  const timers = timersOf(site);
+  const sessions = plain.map((s) => birdSession(site, node.role, s, vipSets, sessionTimers?.get(s.symbol) ?? timers));
   const anyBfd = sessions.some((s) => s.bfd);
   return {
     node: node.name,
     role: node.role,
     routerId: routerIdOf(node),
-    timers: timersOf(site),
+    timers,
     sessions,
     families,
     ...(anyBfd ? { bfd: { intervalMs: site.bgp.bfd.interval.ms, multiplier: site.bgp.bfd.multiplier } } : {}),
@@ -58,13 +62,13 @@ export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4
   };
 }
 
-function birdSession(site: Site, role: 'router' | 'l4', s: SessionView, vipSets: readonly PrefixSetView[]): BirdSessionView {
+function birdSession(site: Site, role: 'router' | 'l4', s: SessionView, vipSets: readonly PrefixSetView[], timers: TimersView): BirdSessionView {
   // gobgp has no BFD: asking for it towards a reflector would only keep the session down.
   const bfd = site.bgp.bfd.enabled && s.peerSpeaksBird;
-  if (role === 'l4') return { ...s, bfd, exportFilter: 'vip_out' };
+  if (role === 'l4') return { ...s, bfd, timers, exportFilter: 'vip_out' };
   // BIRD refuses an empty prefix set: a family without VIPs imports nothing.
   const hasSet = vipSets.some((v) => v.family === s.family);
-  return { ...s, bfd, ...(hasSet ? { importFilter: `vip_in_${s.family}` } : {}) };
+  return { ...s, bfd, timers, ...(hasSet ? { importFilter: `vip_in_${s.family}` } : {}) };
 }
 
 function vipSetsOf(site: Site, families: readonly Family[]): PrefixSetView[] {
