@@ -1,6 +1,7 @@
 // A backend node's agent, as a real process: it serves agent-check from its
 // file, answers `tierlb status`, and refuses a site file made invalid.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,34 @@ describe('backend agent', () => {
     const metrics = await (await fetch(`${agent.statusUrl}/metrics`)).text();
     expect(metrics).toMatch(/tierlb_agent_config_rejected_total\{stage="validate"\} 1/);
     writeFileSync(agent.siteFile, text);
+  });
+
+  it('refuses an alias bomb, an oversize file and a FIFO at the site file path, and keeps serving', async () => {
+    const text = readFileSync(agent.siteFile, 'utf8');
+    const rejected = async (): Promise<number> => Number(/tierlb_agent_config_rejected_total\{stage="validate"\} (\d+)/.exec(await (await fetch(`${agent.statusUrl}/metrics`)).text())?.[1] ?? 0);
+    const replace = (write: (path: string) => void): void => {
+      const next = `${agent.siteFile}.next`;
+      rmSync(next, { force: true });
+      write(next);
+      renameSync(next, agent.siteFile);
+    };
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    const attempts: [string, (path: string) => void][] = [
+      ['alias bomb', (path) => writeFileSync(path, `${bomb}\n`)],
+      ['oversize file', (path) => writeFileSync(path, `# ${'x'.repeat(2 * 1024 * 1024)}\n${text}`)],
+      ['FIFO', (path) => execFileSync('mkfifo', [path])],
+    ];
+    try {
+      for (const [what, write] of attempts) {
+        const before = await rejected();
+        replace(write);
+        await waitFor(`the ${what} refused`, async () => ((await rejected()) > before ? true : undefined), 10000, 100);
+        expect(await agentCheck(), what).toMatch(/^up /);
+      }
+    } finally {
+      replace((path) => writeFileSync(path, text));
+    }
+    expect(agent.output()).not.toMatch(/Uncaught|RangeError|at .*\.ts:\d+/);
   });
 
   it('closes an agent-check client that keeps sending after its answer, within 2 s', async () => {
