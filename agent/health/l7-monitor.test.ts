@@ -67,4 +67,26 @@ describe('L7Monitor', () => {
     await h.monitor.sync([]);
     expect(h.monitor.snapshot().size).toBe(0);
   });
+
+  it('keeps what it knew of a service when a service is added to the same L7 node', async () => {
+    const h = harness([up, up, { kind: 'answer', status: 200, body: 'web=2 api=2 ' }]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    await h.tick(1000);
+    expect(h.monitor.snapshot().get('l7-1/web')?.state).toBe('up');
+    await h.monitor.sync([{ ...target, services: { ...target.services, api: { rise: 2, fall: 2 } } }]);
+    expect(h.monitor.snapshot().get('l7-1/web')?.state).toBe('up');
+    expect(h.monitor.snapshot().get('l7-1/api')?.state ?? 'unknown').toBe('unknown');
+    await h.monitor.stop();
+  });
+
+  it('forgets what it knew when the L7 node is checked at another address', async () => {
+    const h = harness([up, up]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    await h.tick(1000);
+    await h.monitor.sync([{ ...target, address: '10.0.1.99' }]);
+    expect(h.monitor.snapshot().get('l7-1/web')?.state ?? 'unknown').toBe('unknown');
+    await h.monitor.stop();
+  });
 });

@@ -24,6 +24,7 @@ export interface L7MonitorDeps {
 
 interface Loop {
   readonly signature: string;
+  readonly target: L7CheckTarget;
   readonly stop: AbortController;
   readonly done: Promise<void>;
 }
@@ -39,32 +40,42 @@ export class L7Monitor {
     return new Map(this.health);
   }
 
-  /** Makes the running loops match `targets`: a changed target restarts from unknown, a gone one stops. */
+  /**
+   * Makes the running loops match `targets`. A target checked at another
+   * address restarts from unknown; one that only serves other services (a
+   * service added to or removed from the site) keeps what it knew of the
+   * services it still serves: forgetting it would take the node out of every
+   * service's quorum until `rise` new checks. A gone target stops.
+   */
   async sync(targets: readonly L7CheckTarget[]): Promise<void> {
     const wanted = new Map(targets.map((t) => [t.l7, t]));
     for (const [l7, loop] of this.loops) {
       const t = wanted.get(l7);
       if (t && JSON.stringify(t) === loop.signature) continue;
-      await this.stopLoop(l7, loop);
+      const keep = t && endpointOf(t) === endpointOf(loop.target) ? new Set(Object.keys(t.services)) : new Set<string>();
+      await this.stopLoop(l7, loop, keep);
     }
     for (const t of targets) {
       if (this.loops.has(t.l7)) continue;
       const stop = new AbortController();
-      this.loops.set(t.l7, { signature: JSON.stringify(t), stop, done: this.run(t, stop.signal) });
+      this.loops.set(t.l7, { signature: JSON.stringify(t), target: t, stop, done: this.run(t, stop.signal) });
     }
   }
 
   /** Stops checking and keeps the last health: a stopping node drains with what it knew. */
   async stop(): Promise<void> {
-    for (const [l7, loop] of [...this.loops]) await this.stopLoop(l7, loop, false);
+    for (const [l7, loop] of [...this.loops]) await this.stopLoop(l7, loop, 'all');
   }
 
-  private async stopLoop(l7: string, loop: Loop, forget = true): Promise<void> {
+  /** `keep`: the services whose health stays known ('all' on a stop). */
+  private async stopLoop(l7: string, loop: Loop, keep: ReadonlySet<string> | 'all'): Promise<void> {
     loop.stop.abort();
     this.loops.delete(l7);
     await loop.done;
-    if (!forget) return;
-    for (const key of [...this.health.keys()]) if (key.startsWith(`${l7}/`)) this.health.delete(key);
+    if (keep === 'all') return;
+    for (const key of [...this.health.keys()]) {
+      if (key.startsWith(`${l7}/`) && !keep.has(key.slice(l7.length + 1))) this.health.delete(key);
+    }
   }
 
   private async run(t: L7CheckTarget, signal: AbortSignal): Promise<void> {
@@ -95,3 +106,6 @@ export class L7Monitor {
     if (changes.length > 0) this.deps.onChange(changes);
   }
 }
+
+/** Where a target is checked: another answer there is another node's. */
+const endpointOf = (t: L7CheckTarget): string => `${t.address} ${t.port} ${t.path} ${t.localAddress ?? ''}`;
