@@ -83,8 +83,8 @@ describe('the edits, one after the other', () => {
 
   it('d raises the hold time by 3 s with a keepalive a third of it, and adds a VIP community', () => {
     const d = step('d');
-    expect(d.change).toEqual({ kind: 'bgp', holdSeconds: 12, keepaliveSeconds: 4, community: '64512:101' });
-    expect([d.after.bgp.holdTime.ms, d.after.bgp.keepalive.ms, [...d.after.bgp.communities.vip]]).toEqual([12000, 4000, ['64512:100', '64512:101']]);
+    expect(d.change).toEqual({ kind: 'bgp', holdSeconds: 6, keepaliveSeconds: 2, community: '64512:101' });
+    expect([d.after.bgp.holdTime.ms, d.after.bgp.keepalive.ms, [...d.after.bgp.communities.vip]]).toEqual([6000, 2000, ['64512:100', '64512:101']]);
     expect({ ...d.after, bgp: d.before.bgp }).toEqual(d.before);
   });
 

@@ -116,7 +116,9 @@ export function editPlan(boot: string): PlannedEdit[] {
   const names = new Set(site.services.map((s) => s.name as string));
   let service = 'edits';
   for (let i = 2; names.has(service) && i < 100; i++) service = `edits${i}`;
-  const holdSeconds = site.bgp.holdTime.ms / 1000 + 3;
+  // Shorter, not longer: a session agrees on the smaller hold time of its two ends, and gobgpd (the
+  // reflectors) takes new timers for an established session only when that session restarts.
+  const holdSeconds = Math.max(3, site.bgp.holdTime.ms / 1000 - 3);
   const keepaliveSeconds = Math.max(1, Math.floor(holdSeconds / 3));
   const community = newCommunity(site);
   const lacking = servicesWithout(site, spare);
