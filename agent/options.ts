@@ -25,11 +25,16 @@ export function overridesOf(o: AgentOptions): NodeOverrides {
   };
 }
 
+/** A command-line option the agent cannot use: a usage error, exit code 2 at the CLI. */
+export class AgentOptionError extends Error {
+  readonly code = 'TIERLB_AGENT_OPTION';
+}
+
 /** `127.0.0.1:9400` or `[::1]:9400`. */
 export function splitListen(text: string | undefined): [string, number] | undefined {
   if (text === undefined) return undefined;
   const m = /^(?:\[([0-9a-fA-F:]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
   const port = Number(m?.[3]);
-  if (!m || port < 0 || port > 65535) throw new Error(`--listen: expected ADDRESS:PORT such as 127.0.0.1:9400 or [::1]:9400, got ${JSON.stringify(text)}`);
+  if (!m || port < 0 || port > 65535) throw new AgentOptionError(`--listen: expected ADDRESS:PORT such as 127.0.0.1:9400 or [::1]:9400, got ${JSON.stringify(text)}`);
   return [m[1] ?? m[2] ?? '', port];
 }

@@ -122,7 +122,14 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   });
   const listenAt = statusListenOf(site(), node.name);
   const bound = await statusListeners.apply([listenAt]);
-  if (!bound.ok) throw new AgentStartError(`cannot start: ${bound.errors.join('; ')}`);
+  if (!bound.ok) {
+    // Undo the start rather than leave a half-started agent holding its ports and daemons.
+    await watch.close();
+    await role.stop(site());
+    await supervisor.stopAll();
+    await statusListeners.closeAll();
+    throw new AgentStartError(`cannot start: ${bound.errors.join('; ')}`);
+  }
   await writer.kick('start');
   logger.info({ role: node.role, status: `${listenAt.host}:${statusListeners.portOf(listenAt) ?? listenAt.port}` }, 'agent started');
 

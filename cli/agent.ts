@@ -1,10 +1,12 @@
 // `tierlb agent`: runs one node's role until SIGTERM or SIGINT (planned stop:
 // drain, withdraw, stop daemons); SIGHUP re-reads the site file.
 import { AgentStartError, startAgent } from '../agent/runtime.js';
-import type { AgentOptions } from '../agent/options.js';
+import { AgentOptionError, overridesOf, type AgentOptions } from '../agent/options.js';
+import { checkOverrides } from '../site/index.js';
 import { CliError } from './errors.js';
 
 export async function agentCommand(opts: AgentOptions): Promise<void> {
+  checkOptions(opts);
   let agent;
   try {
     agent = await startAgent(opts);
@@ -23,4 +25,15 @@ export async function agentCommand(opts: AgentOptions): Promise<void> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** A bad option is a usage error (exit 2), found before the site is read or anything starts. */
+function checkOptions(opts: AgentOptions): void {
+  try {
+    const checked = checkOverrides(overridesOf(opts));
+    if (!checked.ok) throw new CliError(`agent options: ${checked.reason}`, 2);
+  } catch (err) {
+    if (err instanceof AgentOptionError) throw new CliError(err.message, 2, { cause: err });
+    throw err;
+  }
 }

@@ -69,18 +69,24 @@ It runs in two phases:
 | IPv4 address | dotted quad, e.g. \`10.0.0.1\` (no leading zeros) |
 | IPv6 address | any RFC 4291 form without a zone; compared and rendered in RFC 5952 form, so \`2001:db8::198.51.100.1\` and \`2001:db8::c633:6401\` are the same VIP |
 | IP address | an IPv4 or an IPv6 address |
+| host address (IPv4, IPv6, IP) | an address of one host: not unspecified (\`0.0.0.0/8\`, \`::\`), multicast, reserved or broadcast (\`240.0.0.0/4\`), IPv4-mapped or IPv4-compatible IPv6; loopback and link-local are fine |
+| router ID | a dotted quad other than \`0.0.0.0\` (RFC 6286) |
+| VIP | an IP address users can reach: not unspecified (\`0.0.0.0/8\`, \`::\`), loopback (\`127.0.0.0/8\`, \`::1\`), link-local (\`169.254.0.0/16\`, \`fe80::/10\`), multicast (\`224.0.0.0/4\`, \`ff00::/8\`), reserved or broadcast (\`240.0.0.0/4\`), IPv4-mapped (\`::ffff:0:0/96\`) or IPv4-compatible (\`::/96\`); private and documentation ranges are fine |
 | port | integer 1-65535 (a number, not a quoted string) |
 | AS number | integer 1-4294967294, not 23456 (AS_TRANS) |
-| duration | a whole number and a unit: \`500ms\`, \`3s\`, \`2m\`, \`1h\`; at most 24h |
-| absolute path | starts with \`/\`; letters, digits, \`_\`, \`.\`, \`-\`, \`/\`; no \`..\` |
-| HTTP path | starts with \`/\`; letters, digits, \`_\`, \`.\`, \`-\`, \`~\`, \`/\` (no query, space or quote) |
+| duration | a whole number and a unit: \`500ms\`, \`3s\`, \`2m\`, \`1h\`; from 0 to 24h |
+| duration above 0 | a duration, but not 0: the daemons refuse an interval of 0 and read a timeout of 0 as none at all |
+| absolute path | starts with \`/\`; letters, digits, \`_\`, \`.\`, \`-\`, \`/\`; no \`..\`; at most 1024 characters, no part over 255 |
+| socket folder | an absolute path of at most 80 characters: the daemons' Unix sockets live there, and HAProxy takes at most 97 for a socket path |
+| HTTP path | starts with \`/\`; letters, digits, \`_\`, \`.\`, \`-\`, \`~\`, \`/\` (no query, space or quote); at most 1024 characters |
 | DNS name | labels of letters, digits and \`-\`, at most 253 characters; a trailing dot is dropped, letters are lowercased |
 | community | \`ASN:VALUE\`, both 0-65535, e.g. \`"65535:0"\` (quote it in YAML) |
 `;
 
 const KINDS: Readonly<Record<string, string>> = {
-  name: 'name', ipv4: 'IPv4 address', ipv6: 'IPv6 address', ip: 'IP address', port: 'port', asn: 'AS number',
-  duration: 'duration', 'fs-path': 'absolute path', 'http-path': 'HTTP path', 'dns-name': 'DNS name', community: 'community',
+  name: 'name', ipv4: 'IPv4 address', ipv6: 'IPv6 address', ip: 'IP address', vip: 'VIP', port: 'port', asn: 'AS number',
+  'host-ipv4': 'host address (IPv4)', 'host-ipv6': 'host address (IPv6)', 'host-ip': 'host address (IP)', 'router-id': 'router ID',
+  duration: 'duration', 'duration-above-0': 'duration above 0', 'fs-path': 'absolute path', 'run-dir': 'socket folder', 'http-path': 'HTTP path', 'dns-name': 'DNS name', community: 'community',
 };
 
 const CROSS_CHECKS: readonly (readonly [string, string])[] = [
@@ -90,10 +96,12 @@ const CROSS_CHECKS: readonly (readonly [string, string])[] = [
   ['services, pools', 'a service\'s pool exists'],
   ['services, nodes', 'l7.nodes name l7 nodes; l4.quorum at most the number of L7 nodes serving the service; a VIP is no node\'s own address; every L4 node and every serving L7 node has an address of each VIP\'s family'],
   ['services, pools, nodes', 'server.node names a backend node; every L7 node serving a pool has an address of each server\'s family'],
-  ['bgp', 'holdTime whole seconds and at least 3s; keepalive whole seconds, at least 1s and at most holdTime/3; connectRetry whole seconds, at least 1s; communities.vip without the graceful-shutdown community and without repeats'],
+  ['bgp', 'holdTime whole seconds from 3s to 65535s (RFC 4271 also allows 0, no hold timer; gobgpd reads 0 as its default of 90 s, so it is refused); keepalive whole seconds, at least 1s and at most holdTime/3; connectRetry whole seconds, at least 1s; bfd.interval at most 1h (BFD carries 32-bit microseconds); communities.vip without the graceful-shutdown community and without repeats'],
   ['nodes', 'peers only on router, reflector and l4 nodes; a peer is another existing router, reflector or l4 node, listed once, sharing an address family; l4 nodes do not peer with each other; every l4 node has a session; a BGP node without IPv4 has a routerId'],
-  ['dns', 'zone names unique; A records have IPv4 addresses, AAAA records IPv6'],
+  ['dns', 'zone names unique; no zone inside another one (gdnsd refuses a sub-zone of a zone it serves); A records have IPv4 addresses, AAAA records IPv6'],
   ['services, nodes, dns', 'service DNS names unique and inside a zone of dns.zones; a dns node exists when there are zones or DNS names; no static record has a service\'s DNS name'],
+  ['agent, pools', 'with agent-check on, no server listens on its pool\'s agent-check port (HAProxy would ask the server itself)'],
+  ['agent, l7, bgp, services, pools, nodes', 'no two listeners of one node share an address:port (`0.0.0.0` stands for every IPv4 address of the node, `::` for every address): the agent\'s status endpoint (agent.listen) on every node; on an l7 node the HAProxy monitor (l7.monitorPort, on the node\'s addresses), the stats page (l7.statsPort, on its IPv4 address, else its IPv6 one), the frontend of every service it serves (every VIP and port) and the agent-check of its own state (agent.agentCheckPort on 127.0.0.1); on a backend node the agent-check server (agent.agentCheckPort, on its addresses) and the servers that name it or use its addresses; BGP on port 179 (every address with BIRD: routers, l4 nodes with speaker bird; the node\'s addresses with gobgpd, whose gRPC API also takes 127.0.0.1:50051); gdnsd on port 53 of a dns node\'s addresses'],
 ];
 
 export function renderReference(): string {

@@ -42,6 +42,12 @@ export function toIpv4(s: string): Checked<Ipv4> {
   return isIPv4(s) ? ok(s as Ipv4) : refuse(`expected an IPv4 address, got ${show(s)}`);
 }
 
+/** A BGP identifier (RFC 6286): any IPv4-shaped number but 0. */
+export function toRouterId(s: string): Checked<Ipv4> {
+  const r = toIpv4(s);
+  return r.ok && r.value === '0.0.0.0' ? refuse('expected a router ID other than 0.0.0.0 (RFC 6286: a BGP identifier is non-zero)') : r;
+}
+
 export function toIpv6(s: string): Checked<Ipv6> {
   return isIPv6(s) && !s.includes('%')
     ? ok(canonicalIpv6(s) as Ipv6)
@@ -70,18 +76,39 @@ export function toAsn(n: number): Checked<Asn> {
     : refuse(`expected an AS number from 1 to 4294967294 (not 23456), got ${n}`);
 }
 
+/**
+ * Paths and URIs are printed into daemon configs, whose lines have limits
+ * (HAProxy reads at most 2048 characters of a line); 1024 leaves room for
+ * the directive around them.
+ */
+export const PATH_MAX_CHARS = 1024;
+
 const FS_PATH_RE = /^\/[A-Za-z0-9_.\-/]*$/;
 export function toFsPath(s: string): Checked<FsPath> {
   if (!FS_PATH_RE.test(s)) return refuse(`expected an absolute path of letters, digits, '_', '.', '-' and '/', got ${show(s)}`);
   if (s.split('/').includes('..')) return refuse(`expected a path without '..', got ${show(s)}`);
+  if (s.length > PATH_MAX_CHARS) return refuse(`expected a path of at most ${PATH_MAX_CHARS} characters, got ${s.length}`);
+  if (s.split('/').some((part) => part.length > 255)) return refuse('expected no part of the path longer than 255 characters (NAME_MAX)');
   return ok(s as FsPath);
+}
+
+/**
+ * The folder of the daemons' Unix sockets: a socket path holds at most 107
+ * bytes, and HAProxy takes at most 97 for its stats socket, which it names
+ * `RUNDIR/haproxy.sock` and stages as `….sock.PID.tmp`.
+ */
+export const RUN_DIR_MAX_CHARS = 80;
+export function toRunDir(s: string): Checked<FsPath> {
+  const path = toFsPath(s);
+  if (!path.ok || s.length <= RUN_DIR_MAX_CHARS) return path;
+  return refuse(`expected at most ${RUN_DIR_MAX_CHARS} characters (the daemons' sockets live there, and a socket path is short), got ${s.length}`);
 }
 
 const HTTP_PATH_RE = /^\/[A-Za-z0-9_.\-/~]*$/;
 export function toHttpPath(s: string): Checked<HttpPath> {
-  return HTTP_PATH_RE.test(s)
-    ? ok(s as HttpPath)
-    : refuse(`expected an HTTP path starting with '/' of letters, digits, '_', '.', '-', '~' and '/', got ${show(s)}`);
+  if (!HTTP_PATH_RE.test(s)) return refuse(`expected an HTTP path starting with '/' of letters, digits, '_', '.', '-', '~' and '/', got ${show(s)}`);
+  if (s.length > PATH_MAX_CHARS) return refuse(`expected an HTTP path of at most ${PATH_MAX_CHARS} characters, got ${s.length}`);
+  return ok(s as HttpPath);
 }
 
 const DNS_LABEL_RE = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;

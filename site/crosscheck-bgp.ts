@@ -4,17 +4,22 @@ import type { ParsedSite } from './schema.js';
 import { reportDuplicates, type Report } from './crosscheck-report.js';
 
 const BGP_ROLES = new Set(['router', 'reflector', 'l4']);
+const MAX_HOLD_MS = 65535 * 1000;
+const MAX_BFD_INTERVAL_MS = 3600 * 1000;
 
 export function checkBgpTimers(site: Pick<ParsedSite, 'bgp'>, report: Report): void {
-  const { holdTime, keepalive, connectRetry, communities } = site.bgp;
-  if (holdTime.ms % 1000 !== 0 || holdTime.ms < 3000) {
-    report(['bgp', 'holdTime'], `expected whole seconds, at least 3s (RFC 4271), got ${holdTime}`);
+  const { holdTime, keepalive, connectRetry, communities, bfd } = site.bgp;
+  if (holdTime.ms % 1000 !== 0 || holdTime.ms < 3000 || holdTime.ms > MAX_HOLD_MS) {
+    report(['bgp', 'holdTime'], `expected whole seconds, at least 3s (RFC 4271) and at most 65535s (a 16-bit field), got ${holdTime}`);
   }
   if (keepalive.ms % 1000 !== 0 || keepalive.ms < 1000 || keepalive.ms * 3 > holdTime.ms) {
     report(['bgp', 'keepalive'], `expected whole seconds, at least 1s and at most a third of holdTime (${holdTime}), got ${keepalive}`);
   }
   if (connectRetry.ms % 1000 !== 0 || connectRetry.ms < 1000) {
     report(['bgp', 'connectRetry'], `expected whole seconds, at least 1s, got ${connectRetry}`);
+  }
+  if (bfd.interval.ms > MAX_BFD_INTERVAL_MS) {
+    report(['bgp', 'bfd', 'interval'], `expected at most 1h (BFD carries intervals as 32-bit microseconds), got ${bfd.interval}`);
   }
   if (communities.vip.includes(communities.gracefulShutdown)) {
     report(['bgp', 'communities', 'vip'], `expected communities other than the graceful-shutdown community ${communities.gracefulShutdown}`);

@@ -15,6 +15,10 @@ export function zoneOf(name: string, zones: readonly string[]): string | undefin
 export function checkZones(site: Pick<ParsedSite, 'dns'>, report: Report): void {
   reportDuplicates(site.dns.zones, (z) => z.name, (i) => ['dns', 'zones', i, 'name'], 'zone', report);
   site.dns.zones.forEach((zone, z) => {
+    const outer = site.dns.zones.find((o) => zone.name.endsWith(`.${o.name}`));
+    if (outer) {
+      report(['dns', 'zones', z, 'name'], `expected a zone outside the other zones, got "${zone.name}" inside "${outer.name}": gdnsd refuses a sub-zone of a zone it serves (put its records in "${outer.name}")`);
+    }
     zone.records.forEach((rec, r) => {
       if ((rec.type === 'AAAA') !== (familyOf(rec.address) === 'ipv6')) {
         report(['dns', 'zones', z, 'records', r, 'address'], `expected an ${rec.type === 'A' ? 'IPv4' : 'IPv6'} address for an ${rec.type} record, got ${rec.address}`);

@@ -27,9 +27,6 @@ export function checkServiceFields(site: Pick<ParsedSite, 'services'>, report: R
     if (svc.l7.mode === 'tcp' && svc.l7.balance === 'uri') {
       report(at(s, 'l7', 'balance'), 'expected a balance algorithm that works in mode tcp: "uri" needs mode http');
     }
-    for (const field of ['interval', 'timeout'] as const) {
-      if (svc.l7.check[field].ms === 0) report(at(s, 'l7', 'check', field), `expected a duration above 0, got ${svc.l7.check[field]}`);
-    }
     if (svc.l7.check.timeout.ms > svc.l7.check.interval.ms) {
       report(at(s, 'l7', 'check', 'timeout'), `expected at most the check interval (${svc.l7.check.interval}), got ${svc.l7.check.timeout}`);
     }

@@ -1,13 +1,15 @@
 // Checks that relate one part of the site to another: references that must
 // exist, names and VIP:port pairs that must be unique, families that must
-// match. Each check names the top-level sections it reads and runs whenever
-// those sections parsed, so one file reports its field errors and its
-// cross-section problems together.
+// match, ports that the listeners of one node must not share. Each check
+// names the top-level sections it reads and runs whenever those sections
+// parsed, so one file reports its field errors and its cross-section
+// problems together.
 import { familyOf } from './brand.js';
 import type { FieldPath, SiteIssue } from './errors.js';
 import type { ParsedSite } from './schema.js';
 import { needs, reportDuplicates, type Check, type Report, type Sections } from './crosscheck-report.js';
 import { checkBgpTimers, checkPeers } from './crosscheck-bgp.js';
+import { checkAgentCheckPorts, checkBinds } from './crosscheck-binds.js';
 import { checkDnsNames, checkZones } from './crosscheck-dns.js';
 import { checkServiceFields, checkServiceNodes, checkServicePools } from './crosscheck-services.js';
 
@@ -22,6 +24,8 @@ const CHECKS: readonly Check[] = [
   needs(['nodes'], checkPeers),
   needs(['dns'], checkZones),
   needs(['services', 'nodes', 'dns'], checkDnsNames),
+  needs(['agent', 'pools'], checkAgentCheckPorts),
+  needs(['agent', 'l7', 'bgp', 'services', 'pools', 'nodes'], checkBinds),
 ];
 
 /** Every cross-section problem of the sections that parsed. */

@@ -44,3 +44,10 @@ export function toDuration(text: string): Checked<Duration> {
   }
   return { ok: true, value: Duration.ofMs(ms) };
 }
+
+/** A duration above 0: `0s` as a timeout means no timeout at all to HAProxy, and an interval of 0 is refused. */
+export function toDurationAbove0(text: string): Checked<Duration> {
+  const d = toDuration(text);
+  if (!d.ok || d.value.ms > 0) return d;
+  return { ok: false, reason: `expected a duration above 0, got ${JSON.stringify(text)}` };
+}

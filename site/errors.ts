@@ -9,14 +9,31 @@ export interface SiteIssue {
   readonly line?: number;
 }
 
-/** `services[1].vips[0]`: the form an operator reads and greps for. */
+/** Keys that print as they are; any other (an unknown key the file made up) is quoted. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** An unknown key is echoed, so it is bounded like a value: one issue stays one short line. */
+const KEY_MAX_CHARS = 60;
+
+/**
+ * `services[1].vips[0]`: the form an operator reads and greps for. A key
+ * that is not a plain word prints quoted, `nodes[0]["a b"]`, so a newline or
+ * a carriage return in it cannot split or overwrite the line it is on.
+ */
 export function formatPath(path: FieldPath): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
+    else if (!PLAIN_KEY.test(part) || part.length > KEY_MAX_CHARS) out += `[${quoteKey(part)}]`;
     else out += out === '' ? part : `.${part}`;
   }
   return out === '' ? '(file)' : out;
+}
+
+function quoteKey(key: string): string {
+  if (key.length <= KEY_MAX_CHARS) return JSON.stringify(key);
+  // Never split a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(key.charAt(KEY_MAX_CHARS - 1)) ? KEY_MAX_CHARS - 1 : KEY_MAX_CHARS;
+  return `${JSON.stringify(key.slice(0, end))}… (${key.length} characters)`;
 }
 
 export function formatIssue(issue: SiteIssue, source?: string): string {

@@ -5,4 +5,4 @@ export * from './model.js';
 export { parseSiteText, parseSiteValue, type SiteResult } from './parse.js';
 export { zoneOf } from './crosscheck-dns.js';
 export * from './query.js';
-export { overrideNode, type NodeOverrides } from './override.js';
+export { checkOverrides, overrideNode, type NodeOverrides } from './override.js';

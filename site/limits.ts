@@ -5,6 +5,7 @@
 // stack (V8 can die uncatchably there) or hold the event loop for minutes.
 import { Composer, isAlias, isMap, isSeq, Lexer, Parser, type CST, type Document, type LineCounter } from 'yaml';
 import type { SiteIssue } from './errors.js';
+import { unknownTag } from './yaml-tags.js';
 
 /**
  * The largest site file accepted, in bytes. Parsing is synchronous and takes
@@ -51,6 +52,10 @@ export function readYaml(text: string, lines: LineCounter): YamlRead {
   }
   const lone = /[\uD800-\uDFFF]/u.exec(text);
   if (lone) return refuse('expected Unicode text, got a lone surrogate (text decoded from invalid UTF-8?)', lineAt(text, lone.index));
+  // UTF-16 without a byte-order mark decodes as valid UTF-8 with a NUL after
+  // every ASCII character; YAML forbids NUL anyway. One line, not the file echoed.
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) return refuse('expected UTF-8 text, got a NUL character (is the file UTF-16? save it as UTF-8)', lineAt(text, nul));
   const tokens = boundedTokens(text, lines);
   if (!tokens.ok) return tokens;
   const docs = [...new Composer({ uniqueKeys: true }).compose(tokens.tokens, true, text.length)];
@@ -60,7 +65,9 @@ export function readYaml(text: string, lines: LineCounter): YamlRead {
     return { ok: false, issues: doc.errors.map((e) => ({ path: [], message: `YAML: ${cutShort(e.message.split('\n')[0] ?? '', ISSUE_VALUE_MAX_CHARS)}`, line: lines.linePos(e.pos[0]).line })) };
   }
   const aliases = checkAliases(doc);
-  return aliases ? refuse(aliases.message, lines.linePos(aliases.offset).line) : { ok: true, doc };
+  if (aliases) return refuse(aliases.message, lines.linePos(aliases.offset).line);
+  const tag = unknownTag(doc);
+  return tag ? { ok: false, issues: [{ path: tag.path, message: tag.message, line: lines.linePos(tag.offset).line }] } : { ok: true, doc };
 }
 
 /** Lexes and parses, stopping at the first construction deeper than the limit: deep input costs no more than its first levels. */

@@ -71,7 +71,7 @@ describe('parseSiteText on exotic input', () => {
   });
 
   it('refuses an empty text', () => {
-    expect(refusalOf('')).toEqual(['(file): expected object, got null']);
+    expect(refusalOf('')).toEqual(["line 1: (file): expected a mapping of the site's sections (site, bgp, services, pools, nodes), got an empty document"]);
   });
 
   it('refuses a list where the site goes', () => {

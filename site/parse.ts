@@ -22,9 +22,13 @@ export function parseSiteText(text: string): SiteResult {
     // readYaml bounded the expanded size already; this is yaml's own guard, set where it cannot refuse first.
     value = doc.toJS({ maxAliasCount: SITE_MAX_VALUES });
   } catch (err) {
-    return { ok: false, issues: [{ path: [], message: `YAML: ${cutShort((err as Error).message, ISSUE_VALUE_MAX_CHARS)}` }] };
+    return { ok: false, issues: [{ path: [], message: `YAML: ${cutShort((err as Error).message, ISSUE_VALUE_MAX_CHARS)}`, line: 1 }] };
   }
-  return parseSiteValue(value, (path) => lineOf(doc, lines, path));
+  if (value === null || value === undefined) {
+    return { ok: false, issues: [{ path: [], message: 'expected a mapping of the site\'s sections (site, bgp, services, pools, nodes), got an empty document', line: 1 }] };
+  }
+  // A field that is nowhere in the file (a missing key of an empty section) is blamed on line 1, not on no line.
+  return parseSiteValue(value, (path) => lineOf(doc, lines, path) ?? 1);
 }
 
 /** Parses an already-decoded value (tests, etcd later); `lineOf` maps a path to its line. */
@@ -95,6 +99,8 @@ function describeZodIssue(issue: z.core.$ZodIssue): { path: FieldPath; message: 
 
 function show(v: unknown): string {
   if (v === null) return 'null';
+  // JSON has no infinity: JSON.stringify(Infinity) would print "null".
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan (not a number)' : `${v > 0 ? '' : '-'}.inf (infinity)`;
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return cutShort(JSON.stringify(v) ?? String(v), ISSUE_VALUE_MAX_CHARS);

@@ -3,7 +3,7 @@
 // has a description: docs/site-reference.md is generated from them.
 import { z } from 'zod';
 import {
-  asn, community, dnsName, duration, fsPath, httpPath, intIn, ip, ipv4, ipv6, port, token,
+  asn, community, dnsName, duration, durationAbove0, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, intIn, ip, port, routerId, runDir, token, vip,
 } from './fields.js';
 
 const obj = z.strictObject;
@@ -22,7 +22,7 @@ const listen = obj({
 const agentSettings = obj({
   listen: listen.meta({ description: 'status and metrics endpoint of the agent (HTTP)' }).optional(),
   agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check from its agent-check file').optional(),
-  runDir: fsPath('folder for sockets and pid files').optional(),
+  runDir: runDir('folder for sockets and pid files').optional(),
   stateDir: fsPath('folder for state the daemons keep across restarts').optional(),
   configDir: fsPath('folder where rendered daemon configs are installed').optional(),
   disableFile: fsPath('maintenance file; its presence withdraws an L4 node').optional(),
@@ -33,11 +33,11 @@ const nodeSchema = obj({
   name: token('node name'),
   role: z.enum(ROLES).meta({ description: 'what the node does; decides which daemons its agent runs' }),
   addresses: obj({
-    ipv4: ipv4('the node\'s IPv4 address (BGP, tunnels, health checks)').optional(),
-    ipv6: ipv6('the node\'s IPv6 address').optional(),
+    ipv4: hostIpv4('the node\'s IPv4 address (BGP, tunnels, health checks)').optional(),
+    ipv6: hostIpv6('the node\'s IPv6 address').optional(),
   }).meta({ description: 'at least one of ipv4, ipv6' }),
   asn: asn('AS number of this node; default bgp.asn').optional(),
-  routerId: ipv4('BGP router ID; default the node\'s IPv4 address').optional(),
+  routerId: routerId('BGP router ID; default the node\'s IPv4 address').optional(),
   peers: z.array(token('node name')).optional()
     .meta({ description: 'BGP sessions from this node (router, reflector or l4) to these nodes; sessions are symmetric, list each once on either side' }),
   agent: agentSettings.optional().meta({ description: 'per-node overrides of the top-level agent settings' }),
@@ -46,13 +46,16 @@ const nodeSchema = obj({
 const bgpSchema = obj({
   asn: asn('default AS number of every BGP node'),
   speaker: z.enum(SPEAKERS).default('gobgp').meta({ description: 'BGP daemon on L4 nodes' }),
-  holdTime: duration('BGP hold time').prefault('3s'),
-  keepalive: duration('BGP keepalive interval').prefault('1s'),
-  connectRetry: duration('BGP connect retry interval').prefault('1s'),
+  // RFC 4271 also allows 0 (no hold timer), but gobgpd reads 0 as its
+  // default of 90 s, and without a hold timer a dead L4 node keeps its routes.
+  holdTime: duration('BGP hold time: whole seconds from 3s to 65535s (BGP carries it in 16 bits; 0, no hold timer, is refused)').prefault('3s'),
+  keepalive: duration('BGP keepalive interval: whole seconds, at least 1s and at most a third of holdTime').prefault('1s'),
+  connectRetry: duration('BGP connect retry interval: whole seconds, at least 1s').prefault('1s'),
   drainTime: duration('how long a withdrawing L4 node announces with the graceful-shutdown community before it withdraws').prefault('5s'),
   bfd: obj({
     enabled: z.boolean().default(true).meta({ description: 'run BFD on sessions where both ends are BIRD' }),
-    interval: duration('BFD transmit and receive interval').prefault('100ms'),
+    // BFD carries intervals as 32-bit microseconds (about 71 minutes); BIRD silently wraps a larger one.
+    interval: durationAbove0('BFD transmit and receive interval, at most 1h').prefault('100ms'),
     multiplier: intIn(2, 255, 'missed BFD packets before the session is declared down').default(3),
   }).prefault({}).meta({ description: 'BFD on BGP sessions' }),
   communities: obj({
@@ -64,15 +67,15 @@ const bgpSchema = obj({
 const checkSchema = obj({
   path: httpPath('path of the HTTP health check').prefault('/'),
   expectStatus: intIn(100, 599, 'HTTP status a healthy server answers').default(200),
-  interval: duration('time between checks').prefault('2s'),
-  timeout: duration('time a check may take').prefault('1s'),
+  interval: durationAbove0('time between checks').prefault('2s'),
+  timeout: durationAbove0('time a check may take, at most interval').prefault('1s'),
   rise: intIn(1, 100, 'consecutive successes that mark a server up').default(2),
   fall: intIn(1, 100, 'consecutive failures that mark a server down').default(3),
 });
 
 const serviceSchema = obj({
   name: token('service name'),
-  vips: z.array(ip('VIP')).min(1).meta({ description: 'virtual IPs, IPv4 and IPv6, announced by L4 nodes' }),
+  vips: z.array(vip('VIP')).min(1).meta({ description: 'virtual IPs, IPv4 and IPv6, announced by L4 nodes' }),
   ports: z.array(port('service port')).min(1).meta({ description: 'ports served on every VIP' }),
   protocol: z.enum(['tcp', 'udp']).default('tcp').meta({ description: 'transport protocol; HAProxy terminates tcp only' }),
   pool: token('name of the pool of backend servers'),
@@ -88,9 +91,9 @@ const serviceSchema = obj({
     balance: z.enum(BALANCES).default('roundrobin').meta({ description: 'HAProxy balance algorithm' }),
     check: checkSchema.prefault({}).meta({ description: 'health check of the backend servers (HTTP in mode http, TCP connect in mode tcp)' }),
     timeouts: obj({
-      connect: duration('timeout connect').prefault('5s'),
-      client: duration('timeout client').prefault('60s'),
-      server: duration('timeout server').prefault('60s'),
+      connect: durationAbove0('timeout connect').prefault('5s'),
+      client: durationAbove0('timeout client').prefault('60s'),
+      server: durationAbove0('timeout server').prefault('60s'),
     }).prefault({}).meta({ description: 'HAProxy timeouts of the service' }),
     nodes: z.array(token('l7 node name')).optional().meta({ description: 'L7 nodes serving the service; default every l7 node' }),
   }).prefault({}).meta({ description: 'the HAProxy frontend and backend on every L7 node serving the service' }),
@@ -103,7 +106,7 @@ const serviceSchema = obj({
 
 const serverSchema = obj({
   name: token('server name'),
-  address: ip('server address'),
+  address: hostIp('server address'),
   port: port('server port'),
   weight: intIn(0, 256, 'HAProxy weight').default(100),
   node: token('backend node that runs the agent for this server').optional(),
@@ -117,7 +120,7 @@ const poolSchema = obj({
     // 500ms: HAProxy sees a file change at its next agent-check, so the
     // interval bounds the reaction; at 1s a drain could take just over the
     // 1 s the maintenance contract promises (interval plus the check itself).
-    interval: duration('agent-check interval; HAProxy sees a change of the file within it').prefault('500ms'),
+    interval: durationAbove0('agent-check interval; HAProxy sees a change of the file within it').prefault('500ms'),
   }).prefault({}).meta({ description: 'HAProxy agent-check of the servers' }),
   servers: z.array(serverSchema).min(1).meta({ description: 'backend servers of the pool' }),
 });
@@ -148,7 +151,7 @@ export const siteSchema = obj({
   agent: obj({
     listen: listen.prefault({ address: '127.0.0.1', port: 9400 }).meta({ description: 'status and metrics endpoint of the agent (HTTP)' }),
     agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check').prefault(9300),
-    runDir: fsPath('folder for sockets and pid files').prefault('/run/tierlb'),
+    runDir: runDir('folder for sockets and pid files').prefault('/run/tierlb'),
     stateDir: fsPath('folder for daemon state').prefault('/var/lib/tierlb'),
     configDir: fsPath('folder where rendered daemon configs are installed').prefault('/etc/tierlb'),
     disableFile: fsPath('maintenance file; its presence withdraws an L4 node').prefault('/etc/lb/disable'),

@@ -1,9 +1,20 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
-import { EXAMPLE_SITE } from './helpers/site.js';
+import { runCli, type CliRun } from './helpers/cli.js';
+import { EXAMPLE_SITE, REPO } from './helpers/site.js';
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tierlb-cli-'));
+
+/** One line on stderr, `tierlb: …`, and no stack trace. */
+function expectOneLine(r: CliRun): void {
+  expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+  expect(r.stderr).toMatch(/^tierlb: /);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
 
 function brokenSite(): string {
   const text = readFileSync(EXAMPLE_SITE, 'utf8')
@@ -62,5 +73,64 @@ describe('tierlb render', () => {
     const [a, b] = await Promise.all([runCli(['render', EXAMPLE_SITE, '--node', 'rt-1']), runCli(['render', EXAMPLE_SITE, '--node', 'rt-1'])]);
     expect(a.exitCode).toBe(0);
     expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe('tierlb exit codes', () => {
+  it('render --out under a regular file: exit 2 and one line, not a stack trace', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const r = await runCli(['render', EXAMPLE_SITE, '--node', 'l7-1', '--out', join(file, 'out')]);
+    expect(r.exitCode).toBe(2);
+    expectOneLine(r);
+    expect(r.stderr).toMatch(/--out: cannot write .*a-file\/out\/haproxy\.cfg: ENOTDIR/);
+  });
+
+  it('render --out where mkdir fails although the parent exists (/proc): exit 2 at once, where Node\'s recursive mkdir spins forever', { timeout: 20000 }, async () => {
+    const r = await runCli(['render', EXAMPLE_SITE, '--node', 'l7-1', '--out', '/proc/tierlb-out']);
+    expect(r.exitCode).toBe(2);
+    expectOneLine(r);
+    expect(r.stderr).toContain("ENOENT: no such file or directory, mkdir '/proc/tierlb-out'");
+  });
+
+  it('agent --listen foo: exit 2 and one line naming the option', async () => {
+    const r = await runCli(['agent', '--config', EXAMPLE_SITE, '--node', 'l7-1', '--listen', 'foo']);
+    expect(r.exitCode).toBe(2);
+    expectOneLine(r);
+    expect(r.stderr).toContain('--listen: expected ADDRESS:PORT such as 127.0.0.1:9400 or [::1]:9400, got "foo"');
+  });
+
+  it('agent --listen with an address that is not one: exit 2 before anything starts', async () => {
+    const r = await runCli(['agent', '--config', EXAMPLE_SITE, '--node', 'l7-1', '--listen', '999.1.1.1:9400']);
+    expect(r.exitCode).toBe(2);
+    expectOneLine(r);
+    expect(r.stderr).toContain('listen: expected an IPv4 or IPv6 address, got "999.1.1.1"');
+  });
+
+  it('validate of a UTF-16 file: exit 1, like any invalid file, with one short line', async () => {
+    const file = join(tempDir(), 'utf16.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(EXAMPLE_SITE, 'utf8'), 'utf16le')]));
+    const r = await runCli(['validate', file]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.split('\n')[1]).toBe('  line 1: (file): expected UTF-8 text, got UTF-16LE (the file starts with its byte-order mark); save it as UTF-8');
+    expect(r.stderr.length).toBeLessThan(300);
+  });
+
+  it('validate of a FIFO: exit 2 at once, not a wait for a writer', { timeout: 20000 }, async () => {
+    const fifo = join(tempDir(), 'site.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runCli(['validate', fifo]);
+    expect(r.exitCode).toBe(2);
+    expectOneLine(r);
+    expect(r.stderr).toContain('expected a regular file, got a FIFO');
+  });
+
+  it('render into a pipe the reader closed early (`| true`): exit 0 and nothing on stderr, not an EPIPE stack trace', async () => {
+    const main = join(REPO, 'cli', 'main.ts');
+    const script = `node --import tsx ${main} render ${EXAMPLE_SITE} --node l7-1 2>"$ERR" | true; exit "\${PIPESTATUS[0]}"`;
+    const err = join(tempDir(), 'stderr');
+    const r = await execa('bash', ['-c', script], { reject: false, cwd: REPO, env: { ERR: err }, timeout: 60000 });
+    expect(readFileSync(err, 'utf8')).toBe('');
+    expect(r.exitCode).toBe(0);
   });
 });

@@ -144,6 +144,12 @@ describe('SiteSource', () => {
     expect(issuesOf(await source.reload())).toEqual([`${file}: expected UTF-8 text, got bytes that are not valid UTF-8`]);
   });
 
+  it('refuses a UTF-16 file in one line that names the encoding', async () => {
+    const { file, source } = await loadedSource();
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(EXAMPLE, 'utf16le')]));
+    expect(issuesOf(await source.reload())).toEqual([`${file}: expected UTF-8 text, got UTF-16LE (the file starts with its byte-order mark); save it as UTF-8`]);
+  });
+
   it('loads a file that starts with a byte order mark', async () => {
     const { file, source } = await loadedSource();
     writeFileSync(file, `\uFEFF${EXAMPLE.replace('site: example', 'site: with-bom')}`);

@@ -23,7 +23,12 @@ export type SiteLoad =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'refused'; readonly issues: readonly string[] };
 
-export type SiteFileRead = { ok: true; text: string } | { ok: false; reason: string };
+export type SiteFileRead =
+  | { ok: true; text: string }
+  /** The file could not be read: missing, not a regular file, too large, an I/O error. */
+  | { ok: false; kind: 'unreadable'; reason: string }
+  /** Read, but its bytes are not UTF-8 text; `line` is where the first bad byte is. */
+  | { ok: false; kind: 'invalid'; reason: string; line: number };
 
 /** One issue stays one readable line; a refusal lists this many at most. */
 const ISSUE_MAX_CHARS = 500;
@@ -77,15 +82,15 @@ export async function readSiteFile(file: string): Promise<SiteFileRead> {
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    return { ok: false, reason: `cannot open: ${(err as Error).message}` };
+    return unreadable(`cannot open: ${(err as Error).message}`);
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return { ok: false, reason: `expected a regular file, got ${kindOf(stats)}` };
-    if (stats.size > SITE_FILE_MAX_BYTES) return { ok: false, reason: tooLarge(stats.size) };
+    if (!stats.isFile()) return unreadable(`expected a regular file, got ${kindOf(stats)}`);
+    if (stats.size > SITE_FILE_MAX_BYTES) return unreadable(tooLarge(stats.size));
     return decode(await readAtMost(handle, SITE_FILE_MAX_BYTES + 1));
   } catch (err) {
-    return { ok: false, reason: `cannot read: ${(err as Error).message}` };
+    return unreadable(`cannot read: ${(err as Error).message}`);
   } finally {
     await handle.close();
   }
@@ -103,13 +108,30 @@ async function readAtMost(handle: FileHandle, max: number): Promise<Buffer> {
 }
 
 function decode(bytes: Buffer): SiteFileRead {
-  if (bytes.length > SITE_FILE_MAX_BYTES) return { ok: false, reason: `${tooLarge(bytes.length)} (it grew while being read)` };
+  if (bytes.length > SITE_FILE_MAX_BYTES) return unreadable(`${tooLarge(bytes.length)} (it grew while being read)`);
+  // Editors on Windows save "Unicode" as UTF-16 with a byte-order mark: say so, in one line.
+  const utf16 = UTF16_BOMS.find((b) => bytes[0] === b.bytes[0] && bytes[1] === b.bytes[1]);
+  if (utf16) return { ok: false, kind: 'invalid', reason: `expected UTF-8 text, got ${utf16.name} (the file starts with its byte-order mark); save it as UTF-8`, line: 1 };
   try {
     // fatal: a Latin-1 file would otherwise load with U+FFFD in its names. The BOM is dropped.
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
-    return { ok: false, reason: 'expected UTF-8 text, got bytes that are not valid UTF-8' };
+    return { ok: false, kind: 'invalid', reason: 'expected UTF-8 text, got bytes that are not valid UTF-8', line: lineOfFirstInvalid(bytes) };
   }
+}
+
+const UTF16_BOMS = [{ name: 'UTF-16LE', bytes: [0xff, 0xfe] }, { name: 'UTF-16BE', bytes: [0xfe, 0xff] }] as const;
+
+/** The line of the first byte that is not UTF-8: where a lenient decode first put U+FFFD that the file did not hold. */
+function lineOfFirstInvalid(bytes: Buffer): number {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const literal = bytes.indexOf(Buffer.from('\uFFFD', 'utf8')) >= 0;
+  const at = literal ? -1 : text.indexOf('\uFFFD');
+  return at < 0 ? 1 : text.slice(0, at).split('\n').length;
+}
+
+function unreadable(reason: string): SiteFileRead {
+  return { ok: false, kind: 'unreadable', reason };
 }
 
 function tooLarge(size: number): string {

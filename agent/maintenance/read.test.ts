@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAgentCheck } from '../../tiers/backend/index.js';
 import { readMaintenanceFile } from './read.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'tierlb-maint-'));
@@ -21,6 +22,13 @@ describe('readMaintenanceFile', () => {
     const path = join(dir(), 'agent-check');
     writeFileSync(path, 'drain\n');
     expect(await readMaintenanceFile(path)).toEqual({ kind: 'text', text: 'drain\n' });
+  });
+
+  it('gives a file saved with a UTF-8 byte-order mark to the parser, which reads it as if it had none', async () => {
+    const path = join(dir(), 'agent-check');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('drain\n')]));
+    const read = await readMaintenanceFile(path);
+    expect(read.kind === 'text' && parseAgentCheck(read.text)).toEqual({ ok: true, state: { state: 'drain' }, warnings: [] });
   });
 
   it('reads no more than 4096 bytes of a 10 MB file', async () => {

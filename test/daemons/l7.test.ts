@@ -45,6 +45,20 @@ describe('haproxy -c', () => {
     });
   }
 
+  it('accepts the haproxy.cfg of an L7 node that serves no service (its _all answer is an empty body)', async () => {
+    // Found by the property test: `lf-string ""` is refused ("'lf-string' expects <fmt> as argument").
+    const site = changedSite((v) => {
+      for (const s of v.services) {
+        s.l7.nodes = ['l7-1'];
+        s.l4.quorum = 1;
+      }
+    });
+    const cfg = cfgOf(site, 'l7-2');
+    expect(cfg).toMatch(/^ {4}http-request return status 200 if \{ path \/tierlb\/health\/_all \}$/m);
+    const r = await checkCfg(cfg);
+    expect(r.ok, r.output).toBe(true);
+  });
+
   it('rejects a config with an unknown keyword', async () => {
     const broken = cfgOf(example, 'l7-1').replace('balance roundrobin', 'balancee roundrobin');
     const r = await checkCfg(broken);

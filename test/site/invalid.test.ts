@@ -48,7 +48,7 @@ const VALUES: Case[] = [
   { name: 'a negative duration', edit: set(['pools', 1, 'agentCheck', 'interval'], '-1s'), path: 'pools[1].agentCheck.interval', reason: 'got "-1s"' },
   { name: 'a duration above a day', edit: set(['services', 1, 'l7', 'timeouts'], { client: '25h' }), path: 'services[1].l7.timeouts.client', reason: 'expected a duration of at most 24h, got "25h"' },
   { name: 'balance uri in mode tcp', edit: set(['services', 1, 'l7', 'balance'], 'uri'), path: 'services[1].l7.balance', reason: '"uri" needs mode http' },
-  { name: 'a zero check interval', edit: (site) => { setIn(site, ['services', 0, 'l7', 'check', 'interval'], '0s'); setIn(site, ['services', 0, 'l7', 'check', 'timeout'], '0s'); }, path: 'services[0].l7.check.interval', reason: 'expected a duration above 0, got 0s', count: 2 },
+  { name: 'a zero check interval', edit: (site) => { setIn(site, ['services', 0, 'l7', 'check', 'interval'], '0s'); setIn(site, ['services', 0, 'l7', 'check', 'timeout'], '0s'); }, path: 'services[0].l7.check.interval', reason: 'expected a duration above 0, got "0s"', count: 2 },
 ];
 
 const UNIQUE: Case[] = [
@@ -110,7 +110,7 @@ const RULES: Case[] = [
   { name: 'a quorum above the number of L7 nodes', edit: set(['services', 0, 'l4', 'quorum'], 5), path: 'services[0].l4.quorum', reason: 'expected at most 4 (the L7 nodes serving the service), got 5' },
   { name: 'a check timeout above its interval', edit: set(['services', 0, 'l7', 'check', 'timeout'], '2s'), path: 'services[0].l7.check.timeout', reason: 'expected at most the check interval (1s), got 2s' },
   {
-    name: 'a hold time under 3s', edit: set(['bgp', 'holdTime'], '2s'), path: 'bgp.holdTime', reason: 'expected whole seconds, at least 3s (RFC 4271), got 2s',
+    name: 'a hold time under 3s', edit: set(['bgp', 'holdTime'], '2s'), path: 'bgp.holdTime', reason: 'expected whole seconds, at least 3s (RFC 4271) and at most 65535s (a 16-bit field), got 2s',
     count: 2, // keepalive 1s is then above a third of it
   },
   { name: 'a keepalive above a third of the hold time', edit: set(['bgp', 'keepalive'], '2s'), path: 'bgp.keepalive', reason: 'at most a third of holdTime (3s), got 2s' },

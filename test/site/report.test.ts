@@ -108,6 +108,48 @@ describe('parseSiteText on text that is not valid YAML', () => {
   });
 
   it('refuses an empty file as a whole', () => {
-    expect(lines(issuesOf(''))).toEqual(['(file): expected object, got null']);
+    expect(lines(issuesOf(''))).toEqual(["line 1: (file): expected a mapping of the site's sections (site, bgp, services, pools, nodes), got an empty document"]);
+  });
+});
+
+describe('issue messages', () => {
+  it('report .inf as infinity, not as "got null"', () => {
+    const text = exampleWith(['port: 8080, node: srv-1', 'port: .inf, node: srv-1']);
+    expect(lines(issuesOf(text))).toEqual([`line ${lineOf('port: .inf', text)}: pools[0].servers[0].port: expected number, got .inf (infinity)`]);
+  });
+
+  it('report .nan as not a number', () => {
+    const text = exampleWith(['weight: 50', 'weight: .nan']);
+    expect(lines(issuesOf(text))).toEqual([`line ${lineOf('weight: .nan', text)}: pools[0].servers[3].weight: expected number, got .nan (not a number)`]);
+  });
+
+  it('refuse a custom YAML tag on the line and at the path of the tagged value', () => {
+    const text = exampleWith(['site: example', 'site: !evil example']);
+    expect(lines(issuesOf(text))).toEqual([`line ${lineOf('!evil', text)}: site: YAML: expected no tags but the core schema's (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq), got !evil`]);
+  });
+
+  it('refuse a !!binary value instead of reading it as a mapping of bytes', () => {
+    const text = exampleWith(['    ports: [80]', '    ports: [!!binary AAAA]']);
+    expect(lines(issuesOf(text))).toEqual([`line ${lineOf('!!binary', text)}: services[0].ports[0]: YAML: expected no tags but the core schema's (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq), got !!binary`]);
+  });
+
+  it('accept the core schema\'s own tags', () => {
+    expect(parseSiteText(exampleWith(['site: example', 'site: !!str example'])).ok).toBe(true);
+  });
+
+  it('give a UTF-16 text (a NUL after every character) one short line instead of echoing it', () => {
+    const utf16 = Buffer.from(EXAMPLE, 'utf16le').toString('utf8');
+    expect(lines(issuesOf(utf16))).toEqual(['line 1: (file): expected UTF-8 text, got a NUL character (is the file UTF-16? save it as UTF-8)']);
+  });
+
+  it('quote an unknown key that holds a carriage return, so it cannot overwrite its own line', () => {
+    const text = exampleWith(['  - name: web\n', '  - name: web\n    "sche\\rduler": mh\n']);
+    expect(lines(issuesOf(text))).toEqual([`line ${lineOf('sche', text)}: services[0]["sche\\rduler"]: unknown key`]);
+  });
+
+  it('cut an unknown key of 100,000 characters to one readable line', () => {
+    // An explicit key (`? key`): YAML itself refuses an implicit key over 1024 characters.
+    const [line] = lines(issuesOf(`? ${'k'.repeat(100_000)}\n: 1\n${EXAMPLE}`));
+    expect(line).toBe(`line 1: ["${'k'.repeat(60)}"… (100000 characters)]: unknown key`);
   });
 });

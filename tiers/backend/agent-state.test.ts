@@ -75,6 +75,11 @@ describe('parseAgentCheck', () => {
     expect(p).toEqual({ ok: true, state: { state: 'drain' }, warnings: [] });
   });
 
+  it('reads a file that starts with a UTF-8 byte-order mark as if it had none', () => {
+    expect(stateOf('\uFEFFdrain\n')).toEqual({ state: 'drain' });
+    expect(stateOf('\uFEFF50%')).toEqual({ state: 'up', weight: 50 });
+  });
+
   it('skips leading blank lines to find the first line with content', () => {
     expect(stateOf('\n\n  \r\ndrain')).toEqual({ state: 'drain' });
   });

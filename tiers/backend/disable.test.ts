@@ -59,6 +59,26 @@ describe('parseDisableFile', () => {
     },
   );
 
+  it.each(['2020-02-30T00:00:00Z', '2026-02-29T12:00:00Z', '2026-04-31T00:00:00Z', '2026-06-01T24:00:00Z', '2026-06-01T12:60:00Z', '2026-06-01T12:00:00+24:00'])(
+    'stays disabled with a warning when the expiry %j is on no calendar, instead of rolling it over to a real day',
+    (expiry) => {
+      expect(parse(`upgrade\nexpires: ${expiry}`)).toEqual({
+        state: 'disabled', reason: 'upgrade', warnings: [expect.stringMatching(/^expiry ".*" not understood \(no such (day on the calendar|time of day)\); staying disabled$/)],
+      });
+    },
+  );
+
+  it('takes a real 29 February as the instant it names', () => {
+    expect(parse('expires: 2028-02-29T12:00:00Z')).toMatchObject({ state: 'disabled', expires: new Date('2028-02-29T12:00:00Z') });
+  });
+
+  it('reads a file that starts with a UTF-8 byte-order mark as if it had none', () => {
+    expect(parse('\uFEFFkernel upgrade\nexpires: 2026-05-31T00:00:00Z')).toEqual({
+      state: 'expired', reason: 'kernel upgrade', expiredAt: new Date('2026-05-31T00:00:00Z'),
+      status: 'expired disable file, ignored (expired 2026-05-31T00:00:00.000Z)',
+    });
+  });
+
   it('uses the first expiry line and warns about the others', () => {
     expect(parse('expires: 2026-07-01T00:00:00Z\nuntil: 2020-01-01T00:00:00Z')).toMatchObject({
       state: 'disabled', warnings: ['1 further expiry line(s) ignored; the first counts'],

@@ -18,7 +18,7 @@ export type DisableState =
 
 const EXPIRY_LINE = /^\s*(?:expires|until)\s*[:=]\s*(.*)$/i;
 /** A timezone is required: a bare local time would mean different instants on different nodes. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
 
 /** `now` is an input so that the same file and the same instant always give the same answer. */
 export function parseDisableFile(read: MaintenanceFileRead, now: Date): DisableState {
@@ -43,8 +43,8 @@ function fromText(text: string, now: Date): DisableState {
   if (raw === undefined) return { state: 'disabled', ...withReason, warnings: [] };
   const warnings = extra.length > 0 ? [`${extra.length} further expiry line(s) ignored; the first counts`] : [];
   const expires = parseInstant(raw);
-  if (expires === undefined) {
-    return { state: 'disabled', ...withReason, warnings: [...warnings, `expiry ${quoteWord(raw)} not understood (expected e.g. 2026-11-23T18:00:00Z); staying disabled`] };
+  if (typeof expires === 'string') {
+    return { state: 'disabled', ...withReason, warnings: [...warnings, `expiry ${quoteWord(raw)} ${expires}; staying disabled`] };
   }
   if (expires.getTime() <= now.getTime()) {
     return { state: 'expired', ...withReason, expiredAt: expires, status: `expired disable file, ignored (expired ${expires.toISOString()})` };
@@ -52,8 +52,23 @@ function fromText(text: string, now: Date): DisableState {
   return { state: 'disabled', ...withReason, expires, warnings };
 }
 
-function parseInstant(s: string): Date | undefined {
-  if (!ISO_INSTANT.test(s)) return undefined;
+/**
+ * The instant `s` names, or why it names none. `new Date` rolls an
+ * impossible date over (2020-02-30 becomes 2020-03-01, 24:00 the next day),
+ * which would end a disable on a day nobody wrote. Such an expiry is refused
+ * like one that cannot be read, and the node stays disabled: the file
+ * exists, so someone meant to take the node out, and the safe mistake is to
+ * keep it out until a person looks (the warning is in the log and in
+ * `tierlb status`).
+ */
+function parseInstant(s: string): Date | string {
+  const m = ISO_INSTANT.exec(s);
+  if (!m) return 'not understood (expected e.g. 2026-11-23T18:00:00Z)';
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = m.slice(1).map((g) => Number(g ?? 0));
+  // Day 0 of the next month is the last day of this one.
+  const monthDays = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > monthDays) return 'not understood (no such day on the calendar)';
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return 'not understood (no such time of day)';
   const d = new Date(s.replace(' ', 'T'));
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return Number.isNaN(d.getTime()) ? 'not understood (expected e.g. 2026-11-23T18:00:00Z)' : d;
 }

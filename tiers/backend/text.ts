@@ -12,9 +12,13 @@ export type MaintenanceFileRead =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'unreadable'; readonly problem: string };
 
-/** The file split into lines the way HAProxy splits an agent reply: at CR or LF. */
+/**
+ * The file split into lines the way HAProxy splits an agent reply: at CR or
+ * LF. A leading byte-order mark (Notepad's "UTF-8") is dropped: it is not
+ * part of the first word, and `\uFEFFdrain` must read as `drain`.
+ */
 export function linesOf(text: string): string[] {
-  return text.slice(0, MAX_MAINTENANCE_BYTES).split(/\r\n|\r|\n/);
+  return text.slice(0, MAX_MAINTENANCE_BYTES).replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
 }
 
 /** Removes C0/C1 control characters and DEL, collapses blanks, caps the length: safe for logs. */

@@ -192,10 +192,10 @@ protocol bgp <%= s.symbol %> {
   description "<%= s.peer %>";
   local <%= s.localAddress %> as <%= s.localAsn %>;
   neighbor <%= s.peerAddress %> as <%= s.peerAsn %>;
-  hold time <%= v.timers.holdSeconds %>;
-  startup hold time <%= v.timers.holdSeconds %>;
-  keepalive time <%= v.timers.keepaliveSeconds %>;
-  connect retry time <%= v.timers.connectRetrySeconds %>;
+  hold time <%= s.timers.holdSeconds %>;
+  startup hold time <%= s.timers.holdSeconds %>;
+  keepalive time <%= s.timers.keepaliveSeconds %>;
+  connect retry time <%= s.timers.connectRetrySeconds %>;
 <% if (s.bfd) { -%>
   bfd on;
 <% } -%>
@@ -326,7 +326,8 @@ frontend monitor
     http-request return status 200 if { path <%= s.path %> }
 <%_ } -%>
     http-request return status 503 if { path <%= v.monitor.allPath %> } enabler_down
-    http-request return status 200 content-type text/plain lf-string "<% for (const s of v.monitor.services) { %><%= s.name %>=%[nbsrv(<%= s.backend %>)] <% } %>" if { path <%= v.monitor.allPath %> }
+<%_ /* HAProxy refuses an empty lf-string: a node that serves no service answers an empty body. */ -%>
+    http-request return status 200<% if (v.monitor.services.length > 0) { %> content-type text/plain lf-string "<% for (const s of v.monitor.services) { %><%= s.name %>=%[nbsrv(<%= s.backend %>)] <% } %>"<% } %> if { path <%= v.monitor.allPath %> }
     http-request return status 404
 
 # The node's own maintenance state, read by agent-check from the local agent.

@@ -1,0 +1,84 @@
+// The tierlb command line as a function: argv in, exit code out, every byte
+// of output through `io`. cli/main.ts wires it to the process; tests and the
+// fuzzer run it in-process, through exactly the code a person's call takes.
+import { Command, CommanderError } from 'commander';
+import { CliError } from './errors.js';
+import { agentCommand } from './agent.js';
+import { renderCommand } from './render.js';
+import { statusCommand } from './status.js';
+import { validateCommand } from './validate.js';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/**
+ * Exit codes: 0 done, 1 the site file is invalid (or the agent could not
+ * start on it), 2 usage or I/O (a bad option, a file that cannot be read or
+ * written, an agent that cannot be reached). 70 is left for a bug: an error
+ * nobody anticipated, printed with its stack so it can be reported.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await program(io).parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CliError) {
+      io.err(`tierlb: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.err(`tierlb: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 70;
+  }
+}
+
+function program(io: CliIo): Command {
+  const cmd = new Command('tierlb')
+    .description('three-tier edge load balancer: BGP/ECMP -> IPVS Maglev -> HAProxy, plus gdnsd')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+  cmd
+    .command('validate')
+    .argument('<file>', 'site file (YAML)')
+    .description('check a site file as a whole; list every error with its field path and line')
+    .action(async (file: string) => {
+      await validateCommand(file, (l) => io.out(`${l}\n`));
+    });
+  cmd
+    .command('render')
+    .argument('<file>', 'site file (YAML)')
+    .requiredOption('--node <name>', 'node whose files to render')
+    .option('--out <dir>', 'write the files under this folder instead of printing them')
+    .description('print (or write) every file and kernel operation the node\'s agent would install')
+    .action(async (file: string, opts: { node: string; out?: string }) => {
+      await renderCommand(file, opts, io.out);
+    });
+  cmd
+    .command('agent')
+    .requiredOption('--config <file>', 'site file (YAML); watched, re-read on change and on SIGHUP')
+    .requiredOption('--node <name>', 'this node\'s name in the site file; its role decides what runs')
+    .option('--disable-file <path>', 'override the node\'s disable file')
+    .option('--agent-check-file <path>', 'override the node\'s agent-check file')
+    .option('--run-dir <dir>', 'override the folder for sockets and pid files')
+    .option('--state-dir <dir>', 'override the folder for daemon state')
+    .option('--config-dir <dir>', 'override the folder where rendered configs are installed')
+    .option('--listen <address:port>', 'override the status and metrics endpoint')
+    .description('run this node\'s role until SIGTERM (planned stop: drain, withdraw, stop daemons)')
+    .action(async (opts: Parameters<typeof agentCommand>[0]) => {
+      await agentCommand(opts);
+    });
+  cmd
+    .command('status')
+    .option('--config <file>', 'site file, to find the node\'s status endpoint')
+    .option('--node <name>', 'node whose agent to ask')
+    .option('--url <url>', 'status endpoint of the agent, e.g. http://127.0.0.1:9400')
+    .option('--json', 'print the raw status report')
+    .description('desired versus actual, per service and per real server, from a running agent')
+    .action(async (opts: Parameters<typeof statusCommand>[0]) => {
+      await statusCommand(opts, io.out);
+    });
+  return cmd;
+}

@@ -1,0 +1,44 @@
+// An agent that cannot finish starting undoes what it started and exits:
+// no half-started agent holding its ports and daemons.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSiteFile } from '../helpers/agent.js';
+import { exampleValue, REPO } from '../helpers/site.js';
+
+const STATUS_PORT = 18400 + (process.pid % 500);
+const AGENT_CHECK_PORT = 18950 + (process.pid % 40);
+
+describe('an agent whose status endpoint cannot be bound', () => {
+  let squatter: Server;
+  beforeAll(async () => {
+    squatter = createServer();
+    await new Promise<void>((ready) => squatter.listen(STATUS_PORT, '127.0.0.1', () => ready()));
+  });
+  afterAll(() => new Promise<void>((done) => squatter.close(() => done())));
+
+  it('exits 1 with one line, releasing the agent-check port it had bound', async () => {
+    const v = exampleValue() as { agent?: Record<string, unknown>; nodes: { name: string; addresses: Record<string, string> }[] };
+    v.agent = { agentCheckPort: AGENT_CHECK_PORT };
+    const srv = v.nodes.find((n) => n.name === 'srv-1');
+    if (srv) srv.addresses = { ipv4: '127.0.0.42' };
+    const dir = mkdtempSync(join(tmpdir(), 'tierlb-agent-start-'));
+    for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
+    const r = await execa(process.execPath, [
+      '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', writeSiteFile(v), '--node', 'srv-1',
+      '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
+      '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'),
+      '--listen', `127.0.0.1:${STATUS_PORT}`,
+    ], { reject: false, cwd: REPO, timeout: 30000, env: { TIERLB_LOG_LEVEL: 'error' } });
+    expect(r.timedOut, 'the agent kept running after it failed to start').toBe(false);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^tierlb: cannot start: .*EADDRINUSE/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const free = createServer();
+    await new Promise<void>((done, fail) => { free.once('error', fail); free.listen(AGENT_CHECK_PORT, '127.0.0.42', () => done()); });
+    await new Promise<void>((done) => free.close(() => done()));
+  });
+});
