@@ -88,6 +88,8 @@ class L4Role implements Role<L4Plan> {
   private lastReading: DisableReading | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   private departures: Departure[] = [];
+  /** The drift check's period has come: the next apply reads the kernel's table even if it was verified moments ago. */
+  private driftCheckDue = false;
 
   constructor(private readonly deps: RoleDeps, private readonly drivers: L4Drivers) {
     this.watched = [deps.node.agent.disableFile];
@@ -112,7 +114,10 @@ class L4Role implements Role<L4Plan> {
       this.ipvsNote = chosen.note;
       this.blocker = undefined;
       this.deps.log.info({ ipvs: chosen.note }, chosen.note);
-      this.repairTimer = setInterval(() => void this.deps.kick('IPVS drift check', { repair: true }), IPVS_REPAIR_MS);
+      this.repairTimer = setInterval(() => {
+        this.driftCheckDue = true;
+        void this.deps.kick('IPVS drift check', { repair: true });
+      }, IPVS_REPAIR_MS);
       this.repairTimer.unref();
     } else {
       this.blocker = available.why;
@@ -155,7 +160,9 @@ class L4Role implements Role<L4Plan> {
     let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     const net = await this.drivers.net.apply(p.netOps);
-    const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving, verify: attracts || !wasVerified }) : undefined;
+    const check = this.driftCheckDue;
+    this.driftCheckDue = false;
+    const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving, verify: attracts || !wasVerified, check }) : undefined;
     if (table?.kind !== 'verified') {
       // Withdraw at once if we were announcing; otherwise only retry later, never in a tight loop.
       if (wasVerified) void this.deps.kick('IPVS no longer verified: plan again without announcing');

@@ -61,4 +61,13 @@ describe('the IPVS applier', () => {
     expect(h.ipvs.services[0]?.destinations).toHaveLength(4);
     expect(h.applier.status().drift.size).toBeGreaterThan(0);
   });
+
+  it('reads the table on a due drift check even when it was verified a moment less than the period ago', async () => {
+    const h = harness();
+    await h.applier.apply(full, { leaving: false, verify: true });
+    h.ipvs.services = h.ipvs.services.map((s, i) => (i === 0 ? { ...s, destinations: s.destinations.slice(0, 1) } : s));
+    h.advance(IPVS_REPAIR_MS - 5);
+    await h.applier.apply(full, { leaving: false, verify: false, check: true });
+    expect(h.ipvs.services[0]?.destinations).toHaveLength(4);
+  });
 });

@@ -79,13 +79,15 @@ export class IpvsApplier {
    * verified table is diffed against it and applied at once, trusting the
    * kernel's acknowledgements, unless `verify` asks for the table to be read
    * back (before a VIP attracts traffic: learn before announcing); the next
-   * drift check reads it back anyway.
+   * drift check reads it back anyway. `check`: the drift check's period has
+   * come, so an unchanged table is read whatever its age.
    */
-  async apply(desired: IpvsState, opts: { readonly leaving: boolean; readonly verify: boolean }): Promise<IpvsApplyOutcome> {
+  async apply(desired: IpvsState, opts: { readonly leaving: boolean; readonly verify: boolean; readonly check?: boolean }): Promise<IpvsApplyOutcome> {
     const now = this.deps.clock.now();
     const v = this.verified;
     if (v && isDeepStrictEqual(v.table, desired)) {
-      if (opts.leaving || now - v.at < IPVS_REPAIR_MS) return { kind: 'verified', changed: false };
+      // A due drift check reads even a table verified moments ago: its timer and the last read drift apart by milliseconds.
+      if (opts.leaving || (opts.check !== true && now - v.at < IPVS_REPAIR_MS)) return { kind: 'verified', changed: false };
       return this.check(v.table);
     }
     if (v && !opts.verify) {
