@@ -38,13 +38,18 @@ async function addedInOtherOrders(env: LabEnv, moves: readonly (readonly [string
     progress(env, `  ${l4}: site file without ${l7}`);
     writeNodeSite(env, l4, siteWithout(full, l7));
     const written = Date.now();
-    const dropped = await firstHeld(60000, async () => {
+    // An L7 node removed from a service stays with weight 0 until its connections are gone or the longest
+    // HAProxy timeout of its services passed (tiers/l4/departures.ts): in tunnel mode the L4 node sees no
+    // FIN, so the entries of earlier flows keep it until that bound.
+    const boundMs = Math.max(...env.site.services.map((s) => Math.max(s.l7.timeouts.client.ms, s.l7.timeouts.server.ms)));
+    const waitMs = boundMs + 30000;
+    const dropped = await firstHeld(waitMs, async () => {
       const table = await ipvsTable(env, l4);
       return table !== undefined && table.length > 0 && table.every((svc) => svc.destinations.every((d) => !addrs.includes(d.address)));
     }, 500);
     // The full site back whatever happened: the scenarios after this one start from it.
     writeNodeSite(env, l4, full);
-    if (dropped === null) throw new Error(`${l4} still had ${l7} in its IPVS 60 s after its site file lost it (${l4}.agent.log says why)`);
+    if (dropped === null) throw new Error(`${l4} still had ${l7} in its IPVS ${waitMs / 1000} s after its site file lost it (${l4}.agent.log says why)`);
     b.actions.push(`${l4}: the full site file again once ${l7} was out of its IPVS: ${l7} added last`);
     progress(env, `  ${l4}: ${l7} out of its IPVS after ${((dropped - written) / 1000).toFixed(1)} s; the full site file again`);
   }));
