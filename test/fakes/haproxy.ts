@@ -4,6 +4,7 @@
 // never do: a reload or a command to a master that is not running.
 import type { ReloadResult, SoftStopResult } from '../../agent/drivers/haproxy/daemon.js';
 import type { HaproxyControl } from '../../agent/roles/l7/haproxy.js';
+import type { ServerPorts } from '../../tiers/l7/server-state.js';
 
 export class FakeHaproxy implements HaproxyControl {
   pid: number | undefined;
@@ -12,6 +13,8 @@ export class FakeHaproxy implements HaproxyControl {
   readonly commands: string[] = [];
   reloads = 0;
   refuseReload = false;
+  /** The server ports given with each state save and reload, the last last. */
+  readonly carriedPorts: ServerPorts[] = [];
   private nextPid = 500;
 
   readonly runtime = {
@@ -32,8 +35,12 @@ export class FakeHaproxy implements HaproxyControl {
   masterPid(): number | undefined { return this.pid; }
   running(): boolean { return this.pid !== undefined; }
   async waitReady(): Promise<boolean> { return this.pid !== undefined; }
-  async saveState(): Promise<string | undefined> { return undefined; }
-  async reload(): Promise<ReloadResult> {
+  async saveState(ports: ServerPorts): Promise<string | undefined> {
+    this.carriedPorts.push(ports);
+    return undefined;
+  }
+  async reload(ports: ServerPorts): Promise<ReloadResult> {
+    this.carriedPorts.push(ports);
     if (this.pid === undefined) throw new Error('fake haproxy: reload of a stopped master');
     this.reloads++;
     if (this.refuseReload) return { kind: 'rejected', ms: 1 };

@@ -9,7 +9,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { startAgentProcess, waitFor, writeSiteFile, type AgentProcess } from '../helpers/agent.js';
 import { runCli } from '../helpers/cli.js';
 import { addLoopbackAddresses, createNetns, type Netns } from '../helpers/netns.js';
@@ -86,6 +86,13 @@ function runtime(socket: string, line: string): Promise<string> {
     s.on('close', () => resolve(text));
     s.on('error', reject);
   });
+}
+
+/** A server's port and agent-check port as the running worker has them (`show servers state`). */
+async function serverPorts(socket: string, backend: string, server: string): Promise<{ port?: string; agentPort?: string }> {
+  const text = await runtime(socket, `show servers state ${backend}`).catch(() => '');
+  const fields = text.split('\n').map((l) => l.split(' ')).find((f) => f[1] === backend && f[3] === server) ?? [];
+  return { port: fields[18], agentPort: fields[24] };
 }
 
 /** The `status` column of one server in `show stat`. */
@@ -203,6 +210,26 @@ describe('l7 agent with real haproxy', () => {
     const metrics = await (await fetch(`${l7.statusUrl}/metrics`)).text();
     expect(metrics).toMatch(/tierlb_agent_daemon_reloads_total\{daemon="haproxy",result="reloaded"\} 1/);
     // Drain survived the reload: the state file carried it to the new worker.
+    expect(await serverStatus(adminSocket(), 'be_web', 'srv-1')).toMatch(/^DRAIN/);
+  });
+
+  it('moves the servers to a new backend port and a new agent-check port at the reload, and back (the state file must not bring the old ones back)', async () => {
+    const before = readFileSync(siteFile, 'utf8');
+    const moved = parse(before) as SiteValue & { agent?: Record<string, unknown> };
+    for (const s of moved.pools.find((p) => p.name === 'web')?.servers ?? []) s.port = 8081;
+    moved.agent = { ...moved.agent, agentCheckPort: 9301 };
+    const reloads = (l7.output().match(/haproxy reloaded/g) ?? []).length;
+    replaceFile(siteFile, stringify(moved));
+    await waitFor('the reload in the log', () => ((l7.output().match(/haproxy reloaded/g) ?? []).length > reloads ? true : undefined), 10000, 50);
+    // srv_port and srv_agent_port: columns 19 and 25 of `show servers state`.
+    expect(await serverPorts(adminSocket(), 'be_web', 'srv-1')).toEqual({ port: '8081', agentPort: '9301' });
+    expect(await serverPorts(adminSocket(), 'enabler', 'l7-1')).toEqual({ port: '9301', agentPort: '9301' });
+    await waitFor('srv-2 up on the new ports', async () => ((await serverStatus(adminSocket(), 'be_web', 'srv-2')) === 'UP' ? true : undefined), 5000, 50);
+    expect((await curl(`http://${VIP}/`)).code).toBe('200');
+    replaceFile(siteFile, before);
+    await waitFor('the reload back', () => ((l7.output().match(/haproxy reloaded/g) ?? []).length > reloads + 1 ? true : undefined), 10000, 50);
+    expect(await serverPorts(adminSocket(), 'be_web', 'srv-1')).toEqual({ port: '8080', agentPort: '9300' });
+    // The drain srv-1's agent says survived both reloads.
     expect(await serverStatus(adminSocket(), 'be_web', 'srv-1')).toMatch(/^DRAIN/);
   });
 

@@ -51,6 +51,7 @@ function reloadDeps(over: Partial<ReloadDeps> & { procs: (string | Error)[] }): 
     runtime: scripted([STATE]),
     master: scripted(over.procs),
     stateFile: '/state/haproxy.state',
+    carry: (state) => state,
     writeFile: async (p, c) => { written.set(p, c); },
     clock: fakeClock(),
     ...over,
@@ -126,6 +127,12 @@ describe('reloadHaproxy', () => {
     expect(r).toMatchObject({ kind: 'reloaded', workers: [202], previous: [201] });
     expect(deps.written.get('/state/haproxy.state')).toBe(STATE);
     expect(deps.signals).toEqual(['SIGUSR2']);
+  });
+
+  it('writes the state as carried over for the new config', async () => {
+    const deps = reloadDeps({ carry: (state) => `${state}# carried\n`, procs: [showProc({ reloads: 0, workers: [201] }), showProc({ reloads: 1, workers: [202] })] });
+    await reloadHaproxy(deps);
+    expect(deps.written.get('/state/haproxy.state')).toBe(`${STATE}# carried\n`);
   });
 
   it('waits through the moment the re-executing master refuses its socket', async () => {

@@ -106,6 +106,8 @@ export interface ReloadDeps {
   /** Master CLI on the master socket: `show proc`. */
   readonly master: HaproxyCli;
   readonly stateFile: string;
+  /** Rewrites the saved state for the config the new worker loads (tiers/l7/server-state.ts). */
+  readonly carry: (state: string) => string;
   readonly writeFile: (path: string, content: string) => Promise<void>;
   readonly clock: Timer;
 }
@@ -137,7 +139,7 @@ export async function reloadHaproxy(deps: ReloadDeps, options: ReloadOptions = {
   if (typeof before === 'string') return failed('show-proc', before);
   const state = await deps.runtime.command('show servers state').catch((e: unknown) => `error: ${String(e)}`);
   if (!/^1\n# be_id /.test(state)) return failed('save-state', `expected a format 1 servers state, got ${JSON.stringify(state.slice(0, 80))}`);
-  const written = await deps.writeFile(deps.stateFile, state).then(() => undefined, (e: unknown) => String(e));
+  const written = await deps.writeFile(deps.stateFile, deps.carry(state)).then(() => undefined, (e: unknown) => String(e));
   if (written !== undefined) return failed('save-state', written);
   const start = deps.clock.now();
   if (!deps.signal('SIGUSR2')) return failed('signal', 'the master is not running');

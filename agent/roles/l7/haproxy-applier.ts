@@ -7,6 +7,7 @@
 import type { InstallResult } from '../../install/install.js';
 import type { Logger } from '../../observe/log.js';
 import type { Metrics } from '../../observe/metrics.js';
+import type { ServerPorts } from '../../../tiers/l7/server-state.js';
 import type { HaproxyControl } from './haproxy.js';
 
 /** How long a turn waits for a (re)started HAProxy to answer before it gives up until the next one. */
@@ -32,22 +33,24 @@ export class HaproxyApplier {
   private loaded: string | undefined;
   private refused: string | undefined;
   private readyMaster: number | undefined;
+  /** The server ports of the installed haproxy.cfg: what a reloaded or restarted master loads. */
+  private installedPorts: ServerPorts = new Map();
 
   constructor(private readonly deps: HaproxyApplierDeps) {}
 
   /** Installs the first config and starts (or adopts) HAProxy; false when no config can be installed at all. */
-  async start(config: string): Promise<{ started: boolean; adopted?: number }> {
-    if (!(await this.install(config))) {
+  async start(config: string, ports: ServerPorts): Promise<{ started: boolean; adopted?: number }> {
+    if (!(await this.install(config, ports))) {
       if ((await this.deps.installed()) === undefined) return { started: false };
       this.deps.log.error('starting haproxy with the last installed config: the new one was refused');
     }
-    const adopted = await this.deps.haproxy.start();
+    const adopted = await this.deps.haproxy.start(this.installedPorts);
     this.loaded = await this.deps.installed();
     return { started: true, ...(adopted !== undefined ? { adopted } : {}) };
   }
 
-  async apply(config: string): Promise<HaproxyApplyResult> {
-    const installed = await this.install(config);
+  async apply(config: string, ports: ServerPorts): Promise<HaproxyApplyResult> {
+    const installed = await this.install(config, ports);
     const master = this.deps.haproxy.masterPid();
     if (master === undefined || !this.deps.haproxy.running() || !(await this.ensureReady(master))) return { kind: 'not-ready' };
     if (!installed || config === this.loaded) return { kind: 'running', ok: installed, master, reloaded: false };
@@ -55,11 +58,18 @@ export class HaproxyApplier {
     return { kind: 'running', ok: reloaded, master, reloaded };
   }
 
-  private async install(config: string): Promise<boolean> {
+  /** Saves the servers' states for a master that would load the installed config. */
+  saveState(): Promise<string | undefined> {
+    return this.deps.haproxy.saveState(this.installedPorts);
+  }
+
+  private async install(config: string, ports: ServerPorts): Promise<boolean> {
     if (config === this.refused) return false;
     const r = await this.deps.install(config);
     if (r.kind === 'rejected') this.refused = config;
-    return r.kind === 'installed' || r.kind === 'unchanged';
+    const ok = r.kind === 'installed' || r.kind === 'unchanged';
+    if (ok) this.installedPorts = ports;
+    return ok;
   }
 
   /** Makes sure the running master answers before it is told anything; notes what a restarted one loaded. */
@@ -77,7 +87,7 @@ export class HaproxyApplier {
   }
 
   private async reload(config: string): Promise<boolean> {
-    const result = await this.deps.haproxy.reload();
+    const result = await this.deps.haproxy.reload(this.installedPorts);
     this.deps.metrics.reloads.inc({ daemon: 'haproxy', result: result.kind });
     switch (result.kind) {
       case 'reloaded':

@@ -5,6 +5,7 @@
 // sockets and the clock.
 import { mkdir } from 'node:fs/promises';
 import type { HaproxyPaths } from '../../../tiers/l7/paths.js';
+import { carryServerState, type ServerPorts } from '../../../tiers/l7/server-state.js';
 import {
   HAPROXY_DAEMON, atomicWriteFile, findRunningMaster, haproxySpec, parseShowProc, reloadHaproxy, softStopHaproxy,
   type HaproxyCli, type ReloadResult, type SoftStopResult,
@@ -17,16 +18,20 @@ import type { Supervisor } from '../../supervise/supervisor.js';
 export interface HaproxyControl {
   readonly runtime: HaproxyCli;
   readonly master: HaproxyCli;
-  /** Starts HAProxy, adopting a live master left by a previous agent; returns the adopted pid if any. */
-  start(): Promise<number | undefined>;
+  /**
+   * Starts HAProxy, adopting a live master left by a previous agent; returns
+   * the adopted pid if any. `ports`: those of the installed config (see saveState).
+   */
+  start(ports: ServerPorts): Promise<number | undefined>;
   /** The supervised master's pid (the last one if it just died); changes when the supervisor restarts it. */
   masterPid(): number | undefined;
   running(): boolean;
   /** True once the master `pid` answers `show proc` with a worker and the worker answers its admin socket. */
   waitReady(pid: number, timeoutMs: number): Promise<boolean>;
-  /** Saves the servers' states to the state file, for a restart to read back. */
-  saveState(): Promise<string | undefined>;
-  reload(): Promise<ReloadResult>;
+  /** Saves the servers' states to the state file, for a master that loads a config with these server ports. */
+  saveState(ports: ServerPorts): Promise<string | undefined>;
+  /** Reloads into the installed config, whose servers have these ports. */
+  reload(ports: ServerPorts): Promise<ReloadResult>;
   softStop(graceMs: number): Promise<SoftStopResult>;
 }
 
@@ -36,23 +41,23 @@ export function haproxyControl(paths: HaproxyPaths, supervisor: Supervisor, cloc
   const running = (): boolean => supervisor.list().some((d) => d.name === HAPROXY_DAEMON && d.pid !== null);
   const signal = (sig: NodeJS.Signals): boolean => supervisor.signal(HAPROXY_DAEMON, sig);
 
-  const saveState = async (): Promise<string | undefined> => {
+  const saveState = async (ports: ServerPorts): Promise<string | undefined> => {
     const state = await runtime.command('show servers state').catch((e: unknown) => `error: ${String(e)}`);
     if (!/^1\n# be_id /.test(state)) return `expected a format 1 servers state, got ${JSON.stringify(state.slice(0, 80))}`;
-    return atomicWriteFile(paths.stateFile, state).then(() => undefined, (e: unknown) => String(e));
+    return atomicWriteFile(paths.stateFile, carryServerState(state, ports)).then(() => undefined, (e: unknown) => String(e));
   };
 
   return {
     runtime,
     master,
-    async start() {
+    async start(ports) {
       for (const dir of new Set([paths.adminSocket, paths.pidFile, paths.stateFile].map((p) => p.slice(0, p.lastIndexOf('/'))))) {
         await mkdir(dir, { recursive: true });
       }
       const adoptPid = await findRunningMaster(paths.pidFile);
       if (adoptPid !== undefined) {
         // The new master reads this back: drains and maints set on the old one survive the hand-over.
-        const saved = await saveState();
+        const saved = await saveState(ports);
         if (saved !== undefined) log.warn({ pid: adoptPid, problem: saved }, 'could not save the servers state of the master being adopted');
         log.info({ pid: adoptPid }, 'adopting the running haproxy master: its listeners pass to a new master, it finishes its connections');
       }
@@ -77,7 +82,7 @@ export function haproxyControl(paths: HaproxyPaths, supervisor: Supervisor, cloc
       return false;
     },
     saveState,
-    reload: () => reloadHaproxy({ signal, runtime, master, stateFile: paths.stateFile, writeFile: atomicWriteFile, clock }),
+    reload: (ports) => reloadHaproxy({ signal, runtime, master, stateFile: paths.stateFile, carry: (state) => carryServerState(state, ports), writeFile: atomicWriteFile, clock }),
     async softStop(graceMs) {
       // The supervisor must not restart the master once it has finished.
       supervisor.stopRestarting(HAPROXY_DAEMON);

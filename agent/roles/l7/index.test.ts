@@ -88,6 +88,20 @@ describe('the l7 role', () => {
     expect([...h.listening]).toEqual(['127.0.0.1:9301']);
   });
 
+  it('reloads onto a backend\'s new port with the servers\' state carried for that port, not the old one', async () => {
+    const h = harness(value());
+    await h.start();
+    await h.edit(value((v) => {
+      const pools = v.pools as { servers: { port: number }[] }[];
+      for (const s of pools[0]?.servers ?? []) s.port = 8090;
+    }));
+    expect(h.haproxy.loaded).toMatch(/10\.0\.2\.41:8090/);
+    expect(h.haproxy.carriedPorts.at(-1)?.get('be_web srv-1')).toBe(8090);
+    writeFileSync(h.agentCheckFile, 'drain\n');
+    await h.kick(`${h.agentCheckFile} changed`);
+    expect(h.haproxy.carriedPorts.at(-1)?.get('be_web srv-1')).toBe(8090);
+  });
+
   it('pushes the enabler state again to a restarted HAProxy on a repair kick', async () => {
     const h = harness(value());
     await h.start();

@@ -82,7 +82,7 @@ class L7Role implements Role<L7Plan> {
     this.source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
     this.enablerServer = enablerView(deps.node);
     this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics });
-    this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => drivers.haproxy.saveState(), deps.log, deps.clock);
+    this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
     this.listeners = new ListenerSet(drivers.agentCheck(read), deps.clock, AGENT_CHECK_LINGER_MS);
@@ -94,7 +94,7 @@ class L7Role implements Role<L7Plan> {
     await this.drivers.net.apply(first.netOps);
     const bound = await this.listeners.apply([first.agentCheck]);
     if (!bound.ok) throw new Error(`cannot start: ${bound.errors.join('; ')}`);
-    const started = await this.haproxy.start(first.config);
+    const started = await this.haproxy.start(first.config, first.serverPorts);
     if (!started.started) throw new Error(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
     this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_MS);
@@ -116,7 +116,7 @@ class L7Role implements Role<L7Plan> {
     const listen = await this.listeners.apply([plan.agentCheck]);
     for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);
     this.timers.wakeAt('agent-check listener linger', listen.wakeAt);
-    const running = await this.haproxy.apply(plan.config);
+    const running = await this.haproxy.apply(plan.config, plan.serverPorts);
     if (running.kind === 'not-ready') {
       this.timers.retry(RETRY_MS);
       return false;

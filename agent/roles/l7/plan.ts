@@ -5,12 +5,15 @@
 import type { Site, SiteNode } from '../../../site/index.js';
 import type { AgentReason, AgentState } from '../../../tiers/backend/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
-import { renderL7 } from '../../../tiers/l7/index.js';
+import { haproxyView, renderL7 } from '../../../tiers/l7/index.js';
+import { serverPortsOf, type ServerPorts } from '../../../tiers/l7/server-state.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import { enablerStateOf, type EnablerState } from './enabler.js';
 
 export interface L7Plan {
   readonly config: string;
+  /** The port of every server in `config`: a reload carries the servers' runtime state, not their old ports. */
+  readonly serverPorts: ServerPorts;
   readonly netOps: readonly NetOp[];
   readonly enabler: EnablerState;
   /** HAProxy's enabler asks this node's agent here (loopback only). */
@@ -24,6 +27,7 @@ export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stop
   const render = renderL7(site, node);
   return {
     config: render.files.find((f) => f.name === 'haproxy.cfg')?.content ?? '',
+    serverPorts: node.role === 'l7' ? serverPortsOf(haproxyView(site, node)) : new Map(),
     netOps: render.netOps,
     enabler: enablerStateOf(stopping ? STOPPING : maintenance),
     agentCheck: { host: '127.0.0.1', port: node.agent.agentCheckPort },
