@@ -142,7 +142,9 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     async stop() {
       logger.info('planned stop');
       await watch.close();
+      // The role's stop runs its drain through the writer; after it, nothing may act (a turn could re-announce).
       await role.stop(site());
+      await writer.close();
       await supervisor.stopAll();
       await statusListeners.closeAll();
     },

@@ -25,7 +25,23 @@ export async function agentCommand(opts: AgentOptions): Promise<void> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  exitSoonAfterStop();
 }
+
+/**
+ * The stop is over once the daemons are stopped and the endpoint closed; a
+ * handle still open then (a socket in its close, a child's pipe) must not
+ * keep a stopped agent alive until a supervisor's SIGKILL. The timer is unref'd: it
+ * fires only if something else still holds the process.
+ */
+function exitSoonAfterStop(): void {
+  setTimeout(() => {
+    process.stderr.write(`tierlb agent: stopped; exiting with ${process.getActiveResourcesInfo().join(', ') || 'nothing'} still open\n`);
+    process.exit(process.exitCode ?? 0);
+  }, AFTER_STOP_MS).unref();
+}
+
+const AFTER_STOP_MS = 2000;
 
 /** A bad option is a usage error (exit 2), found before the site is read or anything starts. */
 function checkOptions(opts: AgentOptions): void {

@@ -55,6 +55,24 @@ describe('OneWriter', () => {
     expect(h.applied).toEqual([1, 10]);
   });
 
+  it('takes no kick after close, and close waits for the turn in flight without starting the one asked for during it', async () => {
+    const h = harness();
+    h.gate.hold = true;
+    const first = h.writer.kick('a');
+    h.set(2);
+    void h.writer.kick('during the turn');
+    const closed = h.writer.close();
+    h.set(3);
+    await h.writer.kick('after close');
+    h.gate.hold = false;
+    h.release();
+    await closed;
+    await first;
+    expect(h.applied).toEqual([1]);
+    await h.writer.kick('later');
+    expect(h.applied).toEqual([1]);
+  });
+
   it('retries a partly failed plan on the next kick even if the plan is the same', async () => {
     const h = harness({ failFirst: true });
     await h.writer.kick('start');

@@ -37,9 +37,12 @@ export class OneWriter<P> {
   ) {}
   private firstKickAt: number | undefined;
   private repairNext = false;
+  private closed = false;
 
   /** Asks for a turn; resolves when the inputs seen at this call have been planned and applied. */
   kick(reason: string, opts: { readonly repair?: boolean } = {}): Promise<void> {
+    // After a planned stop began, the stop owns the data plane: a turn now could announce what it withdrew.
+    if (this.closed) return Promise.resolve();
     this.reasons.push(reason);
     if (opts.repair === true) this.repairNext = true;
     this.firstKickAt ??= this.now();
@@ -51,6 +54,13 @@ export class OneWriter<P> {
     return this.running;
   }
 
+  /** Takes no more kicks; resolves once the turn in flight, if any, has finished. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.again = false;
+    await this.running;
+  }
+
 
   private async drain(): Promise<void> {
     do {
@@ -60,7 +70,7 @@ export class OneWriter<P> {
       this.reasons = [];
       this.firstKickAt = undefined;
       await this.turn(reasons, kickedAt);
-    } while (this.again);
+    } while (this.again && !this.closed);
   }
 
   private async turn(reasons: readonly string[], kickedAt: number): Promise<void> {
