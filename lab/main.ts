@@ -2,31 +2,40 @@
 // every node's agent, then the checks and the demo; prints progress as it
 // goes and exits with the checks' status. npm starts it through
 // scripts/with-deps.sh, which installs what is missing before tsx runs it.
-// Where the host kernel lacks IPVS or IPIP (these machines), it all runs
-// inside the user-mode-linux kernel.
+// Where the host kernel has IPVS, IPIP and ip6ip6 (or can load them) it runs
+// in namespaces of the host (lab/host/); elsewhere (these machines) inside
+// the user-mode-linux kernel (lab/uml/). `--kernel host|uml` chooses.
 // `--shell` leaves the lab running with a shell where `lab exec NODE CMD...`
-// and `lab enter NODE` work.
-import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+// and `lab enter NODE` work; `--smoke` stops after the smoke checks.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleLab, REPO } from './bundle.js';
 import { follow } from './follow.js';
+import { runInHost } from './host/run.js';
+import { chooseKernel, hostKernelFeatures } from './kernel.js';
 import { prepareLabSite } from './site-file.js';
 import { guestScript, LAB_MODULES } from './guest-script.js';
 import { runInUml } from './uml/run.js';
 
-const USAGE = 'usage: npm run lab -- [--site FILE] [--shell [--no-checks]]';
+const USAGE = 'usage: npm run lab -- [--site FILE] [--kernel host|uml] [--smoke] [--shell [--no-checks]]';
 
 async function main(): Promise<number> {
-  const { values: v } = parseArgs({ options: { site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, shell: { type: 'boolean', default: false }, 'no-checks': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  const { values: v } = parseArgs({ options: {
+    site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, kernel: { type: 'string' },
+    shell: { type: 'boolean', default: false }, 'no-checks': { type: 'boolean', default: false }, smoke: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  } });
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const t0 = Date.now();
   const say = (line: string): void => { process.stdout.write(`[lab ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`); };
 
   const labSite = await prepareLabSite(v.site);
   if (labSite === undefined) return 2;
+  const choice = chooseKernel(v.kernel, v.kernel === 'uml' ? [] : await hostKernelFeatures());
+  if (!choice.ok) { process.stderr.write(`lab: ${choice.why}\n${USAGE}\n`); return 2; }
+  const kernel = choice.kernel;
+  say(kernel === 'host' ? `kernel: the host's, in namespaces: ${choice.why}` : `kernel: user-mode-linux: ${choice.why}`);
   const { siteFile, site, topology } = labSite;
   const bundles = await bundleLab();
   say(`site ${site.name}: ${topology.nodes.length} nodes, ${topology.segments.length} segments; bundled tierlb and the checks`);
@@ -34,30 +43,22 @@ async function main(): Promise<number> {
   const runDir = join(REPO, '.lab-runs', new Date().toISOString().replace(/[:.]/g, '-'));
   const logDir = join(runDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'] });
+  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'], kernel, smoke: v.smoke });
 
-  if (await hostHasIpvs()) {
-    say('this kernel has IPVS and IPIP, but the host-namespace mode is not built yet; using the user-mode-linux kernel');
-  }
-  say(`booting the user-mode-linux kernel; logs in ${logDir}`);
-  const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
-  const run = await runInUml(script, {
-    modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: v.shell ? 24 * 3600 * 1000 : 20 * 60 * 1000, interactive: v.shell,
-  });
+  const timeoutMs = v.shell ? 24 * 3600 * 1000 : 20 * 60 * 1000;
+  say(kernel === 'host' ? `starting the lab in namespaces of this kernel; logs in ${logDir}` : `booting the user-mode-linux kernel; logs in ${logDir}`);
+  const stop = follow(join(logDir, 'progress'), (line) => say(`${kernel === 'host' ? 'lab' : 'guest'} ${line}`));
+  const run = kernel === 'host'
+    ? await runInHost(script, { modules: LAB_MODULES, shareDir: runDir, timeoutMs, interactive: v.shell })
+    : await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs, interactive: v.shell });
   await stop();
   if (run.exitCode === null) {
-    say(`the lab kernel stopped without reporting a status; its console ends with:\n${run.console.slice(-3000)}\nguest output:\n${run.output.slice(-3000)}`);
+    say(`the lab stopped without reporting a status; its ${kernel === 'host' ? 'launcher' : 'console'} ends with:\n${run.console.slice(-3000)}\nlab output:\n${run.output.slice(-3000)}`);
     return 1;
   }
-  if (run.exitCode !== 0 && run.output.trim() !== '') say(`guest output (${join(runDir, '.output')}) ends with:\n${run.output.slice(-2000)}`);
+  if (run.exitCode !== 0 && run.output.trim() !== '') say(`lab output (${join(runDir, '.output')}) ends with:\n${run.output.slice(-2000)}`);
   say(`lab finished with status ${run.exitCode}; logs of every agent and daemon: ${logDir}`);
   return run.exitCode;
-}
-
-async function hostHasIpvs(): Promise<boolean> {
-  if (existsSync('/proc/net/ip_vs')) return true;
-  const r = await execa('modprobe', ['-n', '-q', 'ip_vs'], { reject: false });
-  return r.exitCode === 0;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {

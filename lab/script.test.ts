@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadSite, REPO } from '../test/helpers/site.js';
-import { nodeSiteFile, routeLine, setupScript, startScript } from './script.js';
+import { nodeFstab, nodeSiteFile, routeLine, setupScript, startScript } from './script.js';
 import { labTopology } from './topology.js';
 
 const t = labTopology(loadSite(join(REPO, 'lab', 'site.yaml')));
@@ -25,9 +25,24 @@ describe('the lab setup script', () => {
     const s = setupScript(t, o);
     expect(s).toContain(`tee ${t.nodes.map((n) => nodeSiteFile('$ST', n.name)).join(' ')} < /s/site.yaml > /dev/null\n`);
     expect(nodeSiteFile('/run/lab', 'l4-1')).toBe('/run/lab/nodes/l4-1/site/site.yaml');
-    expect(s).toContain('mount --bind $d/site /etc/tierlb-site\n');
+    const fstab = nodeFstab(t.nodes[0] ?? (() => { throw new Error('no node'); })(), o);
+    expect(fstab).toContain('/run/lab/nodes/rt-1/site /etc/tierlb-site none bind,X-mount.mkdir 0 0');
     // Bound before /run hides the state folder inside the node.
-    expect(s.indexOf('mount --bind $d/site')).toBeLessThan(s.indexOf('mount --bind $d/run /run'));
+    expect(fstab.findIndex((l) => l.includes(' /etc/tierlb-site '))).toBeLessThan(fstab.findIndex((l) => l.includes(' /run ')));
+  });
+
+  it('mounts a node\'s /etc and /var/lib overlays, then its binds, with one mount -a of its own fstab', () => {
+    const node = t.nodes.find((n) => n.name === 'l7-1');
+    if (!node) throw new Error('no l7-1');
+    expect(nodeFstab(node, { stateDir: '/run/lab', logDir: '/logs of it' })).toEqual([
+      'lab /etc overlay lowerdir=/etc,upperdir=/run/lab/nodes/l7-1/etc,workdir=/run/lab/nodes/l7-1/etc.work 0 0',
+      'lab /var/lib overlay lowerdir=/var/lib,upperdir=/run/lab/nodes/l7-1/varlib,workdir=/run/lab/nodes/l7-1/varlib.work 0 0',
+      '/run/lab/nodes/l7-1/etc-lb /etc/lb none bind,X-mount.mkdir 0 0',
+      '/run/lab/nodes/l7-1/site /etc/tierlb-site none bind,X-mount.mkdir 0 0',
+      '/logs\\040of\\040it/l7-1 /var/lib/tierlb/l7-1/logs none bind,X-mount.mkdir 0 0',
+      '/run/lab/nodes/l7-1/run /run none bind 0 0',
+    ]);
+    expect(setupScript(t, o)).toContain('unshare --mount=$ST/mnt/$n --propagation private sh -ec "mount -a -T $ST/nodes/$n/fstab; mkdir -p $c $r /var/lib/gdnsd" &');
   });
 
   it('starts one agent per node and one HTTP server per backend, each with its own log', () => {

@@ -33,7 +33,8 @@ export function preamble(o: ScriptOptions): string {
   return `P=${q(o.prefix)}
 ST=${q(o.stateDir)}
 LOG=${q(o.logDir)}
-progress() { echo "$(cut -d' ' -f1 /proc/uptime) $*" >> "$LOG/progress"; }
+# Seconds since the lab kernel's boot, or since the start of a lab on the host (lab/host/init.ts sets TIERLB_LAB_T0).
+progress() { echo "$(awk -v t0="\${TIERLB_LAB_T0:-0}" '{ printf "%.2f", $1 - t0 }' /proc/uptime) $*" >> "$LOG/progress"; }
 in_node() {
   n=$1; shift
   if [ -e "$ST/mnt/$n" ]; then nsenter --net=/run/netns/$P$n --mount=$ST/mnt/$n -- "$@"; else nsenter --net=/run/netns/$P$n -- "$@"; fi
@@ -61,7 +62,7 @@ mountpoint -q "$ST/mnt" || { mount --bind "$ST/mnt" "$ST/mnt"; mount --make-priv
     if (sysctls.length > 0) parts.push(`nsenter --net=/run/netns/${ns(name)} sysctl -q ${sysctls.map((s) => `-w ${s.key}=${s.value}`).join(' ')}\n`);
   }
   parts.push(`progress "namespaces up: ${t.namespaces.length} namespaces, ${t.segments.length} segments, ${t.clients.ipv4.length + t.clients.ipv6.length} user addresses"\n`);
-  parts.push(mountNamespaces(t, o.siteFile));
+  parts.push(mountNamespaces(t, o));
   return parts.join('');
 }
 
@@ -71,35 +72,43 @@ mountpoint -q "$ST/mnt" || { mount --bind "$ST/mnt" "$ST/mnt"; mount --make-priv
  * file (NODE_SITE_DIR) bound from the lab's state folder, so the lab can
  * reach every node's sockets, maintenance files and site file from outside
  * (and give one node another site); the agent's daemon logs (stateDir/logs)
- * land in the log folder.
+ * land in the log folder. The mounts of a node are one `mount -a` of an
+ * fstab of its own: every process start is expensive in the lab kernel, and
+ * a mount or mkdir per line made this step cost 10 processes per node.
  */
-function mountNamespaces(t: LabTopology, siteFile: string): string {
+function mountNamespaces(t: LabTopology, o: ScriptOptions): string {
   const nodes = t.nodes.map((n) => n.name);
   const dirs = nodes.flatMap((n) => ['etc', 'etc.work', 'varlib', 'varlib.work', 'run', 'etc-lb', 'site'].map((d) => `$ST/nodes/${n}/${d}`).concat(`"$LOG/${n}"`));
-  // Every process start is expensive in the lab kernel: one mkdir, one touch,
-  // one tee, then one unshare per node, all at once.
-  const perNode = t.nodes.map((n) => `  ${n.name}) c=${n.paths.configDir} r=${n.paths.runDir} s=${n.paths.stateDir} ;;`).join('\n');
+  const fstabs = t.nodes.map((n) => `printf '%s\\n' ${nodeFstab(n, o).map((l) => q(l)).join(' ')} > $ST/nodes/${n.name}/fstab`);
+  const perNode = t.nodes.map((n) => `  ${n.name}) c=${n.paths.configDir} r=${n.paths.runDir} ;;`).join('\n');
   return `mkdir -p ${dirs.join(' ')}
 touch ${nodes.map((n) => `$ST/mnt/${n}`).join(' ')}
-tee ${nodes.map((n) => nodeSiteFile('$ST', n)).join(' ')} < ${q(siteFile)} > /dev/null
+tee ${nodes.map((n) => nodeSiteFile('$ST', n)).join(' ')} < ${q(o.siteFile)} > /dev/null
+${fstabs.join('\n')}
 for n in ${nodes.join(' ')}; do
-  d=$ST/nodes/$n
   case $n in
 ${perNode}
   esac
-  nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "
-    mount -t overlay lab -o lowerdir=/etc,upperdir=$d/etc,workdir=$d/etc.work /etc
-    mount -t overlay lab -o lowerdir=/var/lib,upperdir=$d/varlib,workdir=$d/varlib.work /var/lib
-    mkdir -p /etc/lb ${NODE_SITE_DIR} $c $s/logs /var/lib/gdnsd
-    mount --bind $d/etc-lb /etc/lb
-    mount --bind $d/site ${NODE_SITE_DIR}
-    mount --bind '$LOG/$n' $s/logs
-    mount --bind $d/run /run
-    mkdir -p $r" &
+  nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "mount -a -T $ST/nodes/$n/fstab; mkdir -p $c $r /var/lib/gdnsd" &
 done
 wait
 progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib and ${NODE_SITE_FILE} per node"
 `;
+}
+
+/** fstab(5) lines of a node's mounts, in order: the overlays first, then the binds into them (their mount points made by mount). */
+export function nodeFstab(n: LabTopology['nodes'][number], o: Pick<ScriptOptions, 'stateDir' | 'logDir'>): string[] {
+  // fstab separates fields with blanks: a blank inside a path is written \040.
+  const f = (path: string): string => path.replace(/\\/g, '\\134').replace(/\s/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  const d = `${o.stateDir}/nodes/${n.name}`;
+  return [
+    `lab /etc overlay lowerdir=/etc,upperdir=${f(d)}/etc,workdir=${f(d)}/etc.work 0 0`,
+    `lab /var/lib overlay lowerdir=/var/lib,upperdir=${f(d)}/varlib,workdir=${f(d)}/varlib.work 0 0`,
+    `${f(d)}/etc-lb /etc/lb none bind,X-mount.mkdir 0 0`,
+    `${f(d)}/site ${NODE_SITE_DIR} none bind,X-mount.mkdir 0 0`,
+    `${f(`${o.logDir}/${n.name}`)} ${f(n.paths.stateDir)}/logs none bind,X-mount.mkdir 0 0`,
+    `${f(d)}/run /run none bind 0 0`,
+  ];
 }
 
 function nsLines(t: LabTopology, name: string): string[] {

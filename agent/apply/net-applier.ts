@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { NetOp } from '../../tiers/common/files.js';
 import type { Runner } from '../../tiers/common/runner.js';
-import { applyNetOps, type NetOpResult } from '../drivers/kernel/netops.js';
+import { applyNetOps, runnerSysctl, type NetOpResult, type SysctlPort } from '../drivers/kernel/netops.js';
 import type { Logger } from '../observe/log.js';
 
 export interface NetApplierPolicy {
@@ -26,7 +26,10 @@ export class NetApplier {
   private applied: readonly NetOp[] | undefined;
   private essentialOk = false;
 
-  constructor(private readonly runner: Runner, private readonly log: Logger, private readonly policy: NetApplierPolicy) {}
+  constructor(
+    private readonly runner: Runner, private readonly log: Logger, private readonly policy: NetApplierPolicy,
+    private readonly sysctl: SysctlPort = runnerSysctl(runner),
+  ) {}
 
   /** The essential ops of the last apply hold. */
   get essentialHeld(): boolean {
@@ -35,7 +38,7 @@ export class NetApplier {
 
   async apply(ops: readonly NetOp[]): Promise<NetApplyResult> {
     if (this.applied !== undefined && isDeepStrictEqual(ops, this.applied)) return { all: true, essential: this.essentialOk, failed: [] };
-    const results = await applyNetOps(this.runner, ops, this.applied ?? []);
+    const results = await applyNetOps(this.runner, ops, this.applied ?? [], this.sysctl);
     const failed = results.filter((r) => r.status === 'failed');
     for (const f of failed) this.log.warn({ op: f.op, action: f.action, err: f.error }, 'kernel operation failed');
     this.essentialOk = failed.every((f) => !this.policy.essential(f.op));

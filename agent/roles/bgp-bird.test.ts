@@ -1,7 +1,7 @@
 // Replies of the installed BIRD 2.0.12, captured from the netns lab.
 import { describe, expect, it } from 'vitest';
-import type { Runner } from '../../tiers/common/runner.js';
-import { birdAnswers, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
+import type { BirdControl, BirdReplyLine } from '../drivers/bird/control.js';
+import { birdAnswers, birdShow, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
 
 const SHOW_PROTOCOLS = `BIRD 2.0.12 ready.
 Name       Proto      Table      State  Since         Info
@@ -24,7 +24,8 @@ Table master4:
 \tvia 10.0.0.22 on eth0 weight 1
 `;
 
-const reply = (exitCode: number, stdout: string): Runner => async () => ({ exitCode, stdout, stderr: '' });
+const replies = (lines: BirdReplyLine[]): BirdControl => ({ socket: '/s', command: () => Promise.resolve({ ok: true, lines }) });
+const noBird: BirdControl = { socket: '/s', command: () => Promise.resolve({ ok: false, error: 'BIRD on /s: no such socket (is BIRD running?)' }) };
 
 describe('parseBirdProtocols', () => {
   it('reads every row with its state and info', () => {
@@ -61,21 +62,36 @@ describe('parseBirdRoutes', () => {
 });
 
 describe('configureBird', () => {
-  it('accepts "Reconfigured"', async () => {
-    expect(await configureBird(reply(0, 'BIRD 2.0.12 ready.\nReading configuration from /c/bird.conf\nReconfigured\n'), '/s')).toEqual({ ok: true, detail: 'Reconfigured' });
+  it('accepts BIRD\'s 0003 Reconfigured', async () => {
+    expect(await configureBird(replies([{ code: '0002', text: 'Reading configuration from /c/bird.conf' }, { code: '0003', text: 'Reconfigured' }]))).toEqual({ ok: true, detail: 'reconfigured' });
   });
 
-  it('refuses a syntax error although birdc exits 0', async () => {
-    const v = await configureBird(reply(0, 'BIRD 2.0.12 ready.\nReading configuration from /c/bird.conf\n/c/bird.conf:3:1 syntax error, unexpected GARBAGE\n'), '/s');
+  it('refuses a syntax error, quoting BIRD', async () => {
+    const v = await configureBird(replies([{ code: '0002', text: 'Reading configuration from /c/bird.conf' }, { code: '8002', text: '/c/bird.conf:3:1 syntax error, unexpected GARBAGE' }]));
     expect(v.ok).toBe(false);
-    expect(v.detail).toMatch(/expected BIRD to reconfigure: birdc -s \/s configure exited 0: .*syntax error/s);
+    expect(v.detail).toMatch(/expected BIRD on \/s to reconfigure, got 0002-Reading configuration .*8002 \/c\/bird.conf:3:1 syntax error/s);
   });
 });
 
 describe('birdAnswers', () => {
   it('is true only for a BIRD that says it is up', async () => {
-    expect(await birdAnswers(reply(0, 'BIRD 2.0.12 ready.\nBIRD 2.0.12\nRouter ID is 10.0.0.1\nDaemon is up and running\n'), '/s')).toBe(true);
-    expect(await birdAnswers(reply(0, 'BIRD 2.0.12 ready.\nDaemon is shutting down\n'), '/s')).toBe(false);
-    expect(await birdAnswers(reply(1, 'Unable to connect to server control socket'), '/s')).toBe(false);
+    expect(await birdAnswers(replies([{ code: '1000', text: 'BIRD 2.0.12' }, { code: '1011', text: 'Router ID is 10.0.0.1' }, { code: '0013', text: 'Daemon is up and running' }]))).toBe(true);
+    expect(await birdAnswers(replies([{ code: '0013', text: 'Daemon is shutting down' }]))).toBe(false);
+    expect(await birdAnswers(noBird)).toBe(false);
+  });
+});
+
+describe('birdShow', () => {
+  it('gives the reply\'s text as birdc prints it, which the parsers read', async () => {
+    const text = await birdShow(replies([
+      { code: '2002', text: 'Name       Proto      Table      State  Since         Info' },
+      { code: '1002', text: 'bgp_rr_1_ipv4 BGP        ---        up     11:28:00.786  Established   ' },
+      { code: '0000', text: '' },
+    ]), 'show protocols');
+    expect(parseBirdProtocols(text ?? '')).toEqual([{ name: 'bgp_rr_1_ipv4', proto: 'BGP', state: 'up', info: 'Established' }]);
+  });
+
+  it('is undefined when BIRD does not answer', async () => {
+    expect(await birdShow(noBird, 'show protocols')).toBeUndefined();
   });
 });

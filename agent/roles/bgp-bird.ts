@@ -1,30 +1,31 @@
-// Talking to a router's BIRD through birdc: is it there, take the new
-// bird.conf, which sessions are up, which next hops each VIP has in the
-// kernel. birdc exits 0 on most refusals, so every answer is judged by BIRD's
-// reply text, and every reply gets a safe reading (unknown lines are skipped).
-import { describeRun, type Runner, type RunResult } from '../../tiers/common/runner.js';
-import { BIRD_CONFIGURE_ACCEPTED } from '../drivers/bird/speaker.js';
+// Talking to a router's BIRD on its control socket (agent/drivers/bird/
+// control.ts, what birdc does without a process per question): is it there,
+// take the new bird.conf, which sessions are up, which next hops each VIP has
+// in the kernel. BIRD answers most refusals with a reply, not an error, so
+// every answer is judged by BIRD's reply codes or text, and every reply gets
+// a safe reading (unknown lines are skipped).
+import { birdConfigure, type BirdControl } from '../drivers/bird/control.js';
 
 const TIMEOUT_MS = 5000;
 
-export function birdc(run: Runner, socket: string, args: readonly string[]): Promise<RunResult> {
-  return run('birdc', ['-s', socket, ...args], { timeoutMs: TIMEOUT_MS });
+/** A `show ...` reply as birdc prints it (the text of its lines), or undefined when BIRD did not answer. */
+export async function birdShow(control: BirdControl, command: string): Promise<string | undefined> {
+  const r = await control.command(command, TIMEOUT_MS);
+  return r.ok ? r.lines.map((l) => l.text).join('\n') : undefined;
 }
 
 /** True when a BIRD answers on the socket and says it is up (not starting or shutting down). */
-export async function birdAnswers(run: Runner, socket: string): Promise<boolean> {
-  const r = await birdc(run, socket, ['show', 'status']);
-  return r.exitCode === 0 && /^Daemon is up and running$/m.test(r.stdout);
+export async function birdAnswers(control: BirdControl): Promise<boolean> {
+  const text = await birdShow(control, 'show status');
+  return text !== undefined && /^Daemon is up and running$/m.test(text);
 }
 
 export type Verdict = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly detail: string };
 
-/** `birdc configure`: BIRD re-reads bird.conf; a file it refuses leaves the old config running. */
-export async function configureBird(run: Runner, socket: string): Promise<Verdict> {
-  const args = ['configure'];
-  const r = await birdc(run, socket, args);
-  if (r.exitCode === 0 && BIRD_CONFIGURE_ACCEPTED.test(r.stdout)) return { ok: true, detail: lastLine(r.stdout) };
-  return { ok: false, detail: `expected BIRD to reconfigure: ${describeRun('birdc', ['-s', socket, ...args], r)}` };
+/** `configure`: BIRD re-reads bird.conf; a file it refuses leaves the old config running. */
+export async function configureBird(control: BirdControl): Promise<Verdict> {
+  const why = await birdConfigure(control, TIMEOUT_MS);
+  return why === undefined ? { ok: true, detail: 'reconfigured' } : { ok: false, detail: why };
 }
 
 export interface BirdProtocol {
@@ -73,8 +74,4 @@ export function parseBirdRoutes(text: string): Map<string, string[]> {
     if (via?.[1] && current && !current.includes(via[1])) current.push(via[1]);
   }
   return routes;
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1) ?? '';
 }

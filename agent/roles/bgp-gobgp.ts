@@ -1,6 +1,7 @@
 // Talking to a reflector's gobgpd through the gobgp CLI on its loopback API:
 // is it there, which AS and router id it runs, which neighbors it has and in
 // which state. The JSON is gobgp 3.x's (`-j`); anything else reads as empty.
+import { connect } from 'node:net';
 import type { Runner, RunResult } from '../../tiers/common/runner.js';
 
 const TIMEOUT_MS = 5000;
@@ -12,6 +13,21 @@ export interface GobgpApi {
 
 export function gobgp(run: Runner, api: GobgpApi, args: readonly string[]): Promise<RunResult> {
   return run('gobgp', ['-u', api.host, '-p', String(api.port), ...args], { timeoutMs: TIMEOUT_MS });
+}
+
+/**
+ * Whether anything accepts connections on the API's address: asked before
+ * the gobgp CLI, whose every run is a process start and which waits about a
+ * second before it gives up on an address where nothing listens.
+ */
+export function gobgpApiListens(api: GobgpApi, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: api.host, port: api.port });
+    const done = (ok: boolean): void => { clearTimeout(timer); socket.destroy(); resolve(ok); };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 export interface GobgpGlobal {

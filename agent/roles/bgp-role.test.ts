@@ -64,7 +64,7 @@ describe('bgpDaemonRole', () => {
     for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  function setup(tag: string) {
+  function setup(tag: string, observe: { observeEveryMs: number; observeAtMostEveryMs?: number } = { observeEveryMs: 60000 }) {
     const dir = mkdtempSync(join(tmpdir(), 'tierlb-bgp-role-'));
     const rt = nodeOf(site, 'rt-1');
     const node = { ...rt, agent: { ...rt.agent, configDir: dir as SiteNode['agent']['configDir'] } };
@@ -73,7 +73,7 @@ describe('bgpDaemonRole', () => {
     const metrics = createMetrics(new Registry());
     const deps: RoleDeps = { node, log: createLogger('rt-1', 'silent'), metrics, clock: systemClock, supervisor, kick: () => Promise.resolve() };
     const driver = new FakeDriver(supervisor, `${tag}-${process.pid}-${Date.now()}`);
-    const role = bgpDaemonRole(deps, driver, { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 2000, observeEveryMs: 60000 });
+    const role = bgpDaemonRole(deps, driver, { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 2000, ...observe });
     return { dir, supervisor, metrics, driver, role };
   }
 
@@ -176,5 +176,23 @@ describe('bgpDaemonRole', () => {
     await role.stop(site);
     expect(isAlive(pid)).toBe(false);
     expect(supervisor.list()).toEqual([]);
+  });
+
+  it('asks a daemon that keeps saying the same less and less often, down to its slowest rate, and at the fast rate again after a turn', async () => {
+    const { driver, role } = setup('backoff', { observeEveryMs: 20, observeAtMostEveryMs: 160 });
+    await role.start(site);
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    const started = driver.observed;
+    await sleep(1000);
+    // Waits of 20, 40, 80 then 160 ms: about 8 readings in a second, not 50.
+    const slow = driver.observed - started;
+    expect(slow).toBeGreaterThanOrEqual(4);
+    expect(slow).toBeLessThanOrEqual(12);
+    const beforeTurn = driver.observed;
+    await role.apply(site, await role.plan(site));
+    await sleep(150);
+    // The turn's own reading, then readings after waits of 20, 40 and 80 ms (at 160 ms, 2 readings at most).
+    expect(driver.observed - beforeTurn).toBeGreaterThanOrEqual(3);
+    await role.stop(site);
   });
 });

@@ -15,6 +15,7 @@
 // it out of service is a network change (drain its upstream links), not
 // something /etc/lb/disable can express, so it is not watched.
 import { access } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import type { Site } from '../../site/index.js';
 import type { Daemon, RenderedFile } from '../../tiers/common/files.js';
@@ -48,8 +49,10 @@ export interface BgpRolePlan {
 export interface BgpRoleOptions {
   /** How long start() waits for the daemon to answer before it carries on with a warning. */
   readonly readyTimeoutMs?: number;
-  /** How often the status is refreshed from the daemon. */
+  /** How often the status is refreshed from the daemon while it changes (and after every turn). */
   readonly observeEveryMs?: number;
+  /** The longest wait between refreshes once the daemon says the same thing again and again: each unchanged reading doubles the wait up to this. */
+  readonly observeAtMostEveryMs?: number;
   /** Defaults to the daemon's own checker (`bird -p`, `gobgpd -d`); unit tests pass a fake. */
   readonly checker?: Checker;
 }
@@ -68,11 +71,28 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
   let reloadPending = false;
   let timer: NodeJS.Timeout | undefined;
   let observing: Promise<void> | undefined;
+  const observeEveryMs = options.observeEveryMs ?? 2000;
+  const observeMaxMs = Math.max(observeEveryMs, options.observeAtMostEveryMs ?? 10000);
+  let observeWait = observeEveryMs;
+  /** Which observe loop is the live one: a turn starts a new one with the current site, stop ends them. */
+  let observeGeneration = 0;
+  /** Waits as long as the daemon's answers say, refreshes, and again. */
+  const observeLoop = (site: Site): void => {
+    const generation = ++observeGeneration;
+    clearTimeout(timer);
+    timer = setTimeout(() => void refresh(site).then(() => { if (generation === observeGeneration) observeLoop(site); }), observeWait);
+    timer.unref();
+  };
 
   const refresh = (site: Site): Promise<void> => {
     const pid = deps.supervisor.pid(name);
     observing ??= driver.observe(site)
-      .then((s) => { observed = s; observedPid = pid; })
+      .then((s) => {
+        // A daemon that keeps saying the same is asked less often (every question is a process for gobgpd).
+        observeWait = pid === observedPid && isDeepStrictEqual(s, observed) ? Math.min(observeWait * 2, observeMaxMs) : observeEveryMs;
+        observed = s;
+        observedPid = pid;
+      })
       .catch((error: unknown) => deps.log.warn({ err: error }, `could not read ${driver.daemon} state`))
       .finally(() => { observing = undefined; });
     return observing;
@@ -112,10 +132,7 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
       while (!(await driver.answers()) && deps.clock.now() < until) await deps.clock.sleep(100);
       if (!(await driver.answers())) deps.log.warn({ daemon: name }, `${driver.daemon} is not answering on ${driver.where} yet`);
       await refresh(site);
-      const every = options.observeEveryMs ?? 2000;
-      timer = setInterval(() => void refresh(site), every);
-      timer.unref();
-      // The interval keeps reading the first site; a turn refreshes with the current one.
+      observeLoop(site);
     },
     plan(site) {
       return Promise.resolve({ files: driver.files(site) });
@@ -125,12 +142,9 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
       const installed = await install(plan.files);
       let ok = installed.kind === 'installed' || installed.kind === 'unchanged';
       if (installed.kind === 'installed' || (installed.kind === 'unchanged' && reloadPending)) ok = await reload(site);
-      if (timer) {
-        clearInterval(timer);
-        timer = setInterval(() => void refresh(site), options.observeEveryMs ?? 2000);
-        timer.unref();
-      }
+      observeWait = observeEveryMs;
       void refresh(site);
+      if (timer) observeLoop(site);
       return ok && settled;
     },
     status() {
@@ -139,7 +153,9 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
       return staleStatus(observed, pid === undefined ? `${driver.daemon} is not running` : `${driver.daemon} restarted (pid ${pid}); reading it again`);
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      observeGeneration++;
+      clearTimeout(timer);
+      timer = undefined;
       await observing;
       await deps.supervisor.stop(name);
     },

@@ -79,7 +79,7 @@ function setup() {
   const role = reflectorRole(
     { node, log: createLogger('rr-1', 'silent'), metrics, clock: systemClock, supervisor: gobgpd.supervisor, kick: () => Promise.resolve() },
     gobgpd.runner,
-    { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 1000, observeEveryMs: 60000, settleMs: 300 },
+    { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 1000, observeEveryMs: 60000, settleMs: 300, apiListens: () => Promise.resolve(gobgpd.running) },
   );
   const reloads = async (result: string): Promise<number> =>
     (await metrics.reloads.get()).values.find((v) => v.labels.daemon === 'gobgpd' && v.labels.result === result)?.value ?? 0;

@@ -11,10 +11,10 @@ import type { Runner } from '../../tiers/common/runner.js';
 import { bgpPaths, gobgpdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
 import { sessionsOf } from '../../tiers/ecmp/view.js';
 import { filesOf } from '../apply/daemon-files.js';
-import { execaRunner } from '../drivers/kernel/runner.js';
+import { processRunner } from '../drivers/kernel/runner.js';
 import type { Role, RoleDeps } from '../role.js';
 import type { Verdict } from './bgp-bird.js';
-import { gobgpGlobal, gobgpNeighbors, type GobgpApi } from './bgp-gobgp.js';
+import { gobgpApiListens, gobgpGlobal, gobgpNeighbors, type GobgpApi } from './bgp-gobgp.js';
 import { bgpDaemonRole, type BgpRoleOptions, type BgpRolePlan } from './bgp-role.js';
 import { reflectorStatusOf } from './bgp-status.js';
 
@@ -22,15 +22,18 @@ const NAME = 'gobgpd';
 export interface ReflectorOptions extends BgpRoleOptions {
   /** How long a SIGHUP or a restart may take to show in gobgpd's API. */
   readonly settleMs?: number;
+  /** Whether something accepts connections on the API's address; asked before the gobgp CLI. Default: a TCP connect. */
+  readonly apiListens?: (api: GobgpApi) => Promise<boolean>;
 }
 
-export function reflectorRole(deps: RoleDeps, runner: Runner = execaRunner, options: ReflectorOptions = {}): Role<BgpRolePlan> {
+export function reflectorRole(deps: RoleDeps, runner: Runner = processRunner, options: ReflectorOptions = {}): Role<BgpRolePlan> {
   const settleMs = options.settleMs ?? 10000;
   const paths = bgpPaths(deps.node);
   const api: GobgpApi = paths.gobgpApi;
   const nodeIn = (site: Site): SiteNode => nodeNamed(site, deps.node.name) ?? deps.node;
   const spec = gobgpdSpec(deps.node, { configFile: paths.gobgpdConfig, apiHost: api.host, apiPort: api.port });
-  const answers = async (): Promise<boolean> => (await gobgpGlobal(runner, api)) !== undefined;
+  const listens = options.apiListens ?? gobgpApiListens;
+  const answers = async (): Promise<boolean> => (await listens(api)) && (await gobgpGlobal(runner, api)) !== undefined;
 
   /** Polls until `done` holds or settleMs passes; the last reading says why not. */
   const settle = async (done: () => Promise<string | undefined>): Promise<string | undefined> => {

@@ -1,7 +1,7 @@
 // The router role: BIRD learns every L4 node's VIP paths (through the
 // reflectors) and installs them as one multipath kernel route per VIP. The
 // agent renders and checks bird.conf, keeps BIRD running, and reloads it in
-// place with `birdc configure` (sessions stay up; BIRD restarts only the
+// place with `configure` on its control socket (sessions stay up; BIRD restarts only the
 // protocols whose config changed). Crash and stop behaviour: bgp-role.ts.
 import { nodeNamed, type Site, type SiteNode } from '../../site/index.js';
 import type { NetOp } from '../../tiers/common/files.js';
@@ -10,16 +10,18 @@ import { bgpPaths, birdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
 import { rollTimers } from '../../tiers/ecmp/rolling-timers.js';
 import { familiesOf, sessionsOf, timersOf, type TimersView } from '../../tiers/ecmp/view.js';
 import { filesOf } from '../apply/daemon-files.js';
-import { applyNetOps, netOpsSettled } from '../drivers/kernel/netops.js';
-import { execaRunner } from '../drivers/kernel/runner.js';
+import { applyNetOps, netOpsSettled, procSysctl } from '../drivers/kernel/netops.js';
+import { processRunner } from '../drivers/kernel/runner.js';
 import type { Role, RoleDeps, RoleStatus } from '../role.js';
-import { birdAnswers, birdc, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
+import { birdControl } from '../drivers/bird/control.js';
+import { birdAnswers, birdShow, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
 import { bgpDaemonRole, type BgpRoleOptions, type BgpRolePlan } from './bgp-role.js';
 import { routerStatusOf } from './bgp-status.js';
 
-export function routerRole(deps: RoleDeps, runner: Runner = execaRunner, options: BgpRoleOptions = {}): Role<BgpRolePlan> {
+export function routerRole(deps: RoleDeps, runner: Runner = processRunner, options: BgpRoleOptions = {}): Role<BgpRolePlan> {
   const paths = bgpPaths(deps.node);
   const socket = paths.birdSocket;
+  const bird = birdControl(socket);
   const nodeIn = (site: Site): SiteNode => nodeNamed(site, deps.node.name) ?? deps.node;
   let appliedOps: readonly NetOp[] = [];
   const timers = new SessionTimers();
@@ -32,34 +34,34 @@ export function routerRole(deps: RoleDeps, runner: Runner = execaRunner, options
       if (rolled.pending > 0) deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established (BIRD restarts a session whose timers change)');
       return filesOf(renderEcmp(site, nodeIn(site), { sessionTimers: rolled.timers }).files, 'bird');
     },
-    answers: () => birdAnswers(runner, socket),
+    answers: () => birdAnswers(bird),
     async reload() {
       // Between a crash and the supervisor's restart nobody answers; the new BIRD reads the new file.
-      if (deps.supervisor.pid('bird') === undefined && !(await birdAnswers(runner, socket))) {
+      if (deps.supervisor.pid('bird') === undefined && !(await birdAnswers(bird))) {
         return { ok: true, detail: 'BIRD is not running; it starts with the new file' };
       }
-      const verdict = await configureBird(runner, socket);
+      const verdict = await configureBird(bird);
       if (verdict.ok) timers.taken();
       return verdict;
     },
     async settle(site) {
       // Forwarding and the ECMP hash policy: sysctls, idempotent.
       const ops = renderEcmp(site, nodeIn(site)).netOps;
-      const results = await applyNetOps(runner, ops, appliedOps);
+      const results = await applyNetOps(runner, ops, appliedOps, procSysctl(runner));
       for (const r of results.filter((x) => x.status === 'failed')) deps.log.error({ op: r.op, error: r.error }, 'router kernel setting failed');
       appliedOps = ops;
       return netOpsSettled(results);
     },
     async observe(site) {
       const node = nodeIn(site);
-      const protocols = await birdc(runner, socket, ['show', 'protocols']);
-      if (protocols.exitCode !== 0) return routerStatusOf(site, node, undefined, undefined);
+      const protocols = await birdShow(bird, 'show protocols');
+      if (protocols === undefined) return routerStatusOf(site, node, undefined, undefined);
       const routes = new Map<string, string[]>();
       for (const family of familiesOf(sessionsOf(site, node))) {
-        const r = await birdc(runner, socket, ['show', 'route', 'export', `kernel_${family}`]);
-        if (r.exitCode === 0) for (const [prefix, hops] of parseBirdRoutes(r.stdout)) routes.set(prefix, hops);
+        const text = await birdShow(bird, `show route export kernel_${family}`);
+        if (text !== undefined) for (const [prefix, hops] of parseBirdRoutes(text)) routes.set(prefix, hops);
       }
-      const status = routerStatusOf(site, node, parseBirdProtocols(protocols.stdout), routes);
+      const status = routerStatusOf(site, node, parseBirdProtocols(protocols), routes);
       if (timers.observe(site, node, status)) void deps.kick('BGP sessions established again: the next one takes the new timers');
       return status;
     },

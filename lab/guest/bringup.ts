@@ -5,7 +5,7 @@ import { nodesWithRole, poolOf } from '../../site/index.js';
 import { familyOfText } from '../addr.js';
 import { progress, sleep, until, type LabEnv } from './env.js';
 import { dnsCheckName, dnsExpectations, sameAnswers } from './dns-expect.js';
-import { agentState, birdSessions, dig, request, servedBy, vipRoutes, type AgentState, type Answer, type Request } from './observe.js';
+import { agentState, birdSessions, digAll, request, servedBy, vipRoutes, type AgentState, type Answer, type Request } from './observe.js';
 
 export interface Check { readonly name: string; readonly ok: boolean; readonly detail: string; readonly ms?: number }
 
@@ -124,7 +124,8 @@ export async function checkUsers(env: LabEnv): Promise<Check> {
   const start = Date.now();
   const answers = await request(env, reqs);
   const failed = answers.filter((a) => !a.ok);
-  progress(env, `requests from ${reqs.length} user addresses to every VIP (IPv4 and IPv6):`);
+  const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+  progress(env, `requests from ${reqs.length} user addresses to every VIP (IPv4 and IPv6) in ${((Date.now() - start) / 1000).toFixed(1)} s, each ${ms[Math.floor(ms.length / 2)] ?? 0} ms (median) to ${ms.at(-1) ?? 0} ms:`);
   for (const l of spread(env, answers)) progress(env, l);
   for (const f of failed.slice(0, 5)) progress(env, `  failed: ${f.local} -> ${f.url}: ${f.error ?? f.status}`);
   const families = ['ipv4', 'ipv6'].map((fam) => `${fam} ${answers.filter((a) => a.ok && familyOfText(a.local) === fam).length}/${answers.filter((a) => familyOfText(a.local) === fam).length}`);
@@ -139,19 +140,23 @@ export async function checkDns(env: LabEnv, up: Set<string>): Promise<Check> {
   const b = blocked(name, dns.map((n) => n.name), up);
   if (b) return b;
   const servers = dns.flatMap((n) => [n.addresses.ipv4, n.addresses.ipv6].filter((a): a is NonNullable<typeof a> => a !== undefined));
-  const queries = expected.flatMap((e) => servers.flatMap((server) => (['A', 'AAAA'] as const).map((type) => ({ e, server, type }))));
+  const questions = expected.flatMap((e) => (['A', 'AAAA'] as const).map((type) => ({ e, name: e.name, type })));
   const start = Date.now();
-  // Every query at once: each dig is a process start, slow in the lab kernel.
-  const results = await Promise.all(queries.map(async ({ e, server, type }) => {
-    const seen: { last?: string[] } = {};
+  // One dig per server asks every question; the servers at once.
+  const results = (await Promise.all(servers.map(async (server) => {
+    let last = new Map<string, string[] | undefined>();
+    const matches = (got: Map<string, string[] | undefined>): boolean => questions.every((q) => sameAnswers(got.get(`${q.name.toLowerCase()} ${q.type}`) ?? ['no reply'], q.e[q.type]));
     const r = await until(15000, async () => {
-      seen.last = await dig(env, server, e.name, type);
-      return seen.last !== undefined && sameAnswers(seen.last, e[type]) ? seen.last : undefined;
+      last = await digAll(env, server, questions);
+      return matches(last) ? last : undefined;
     }, 1000);
-    const ok = r.value !== undefined;
-    const got = seen.last === undefined ? 'no reply' : seen.last.join(' ') || 'no address';
-    return { ok, line: `${e.name} @${server} ${type}: ${got}${ok ? '' : ` (expected ${e[type].join(' ') || 'no address'})`}` };
-  }));
+    return questions.map((q) => {
+      const got = last.get(`${q.name.toLowerCase()} ${q.type}`);
+      const ok = r.value !== undefined || (got !== undefined && sameAnswers(got, q.e[q.type]));
+      const text = got === undefined ? 'no reply' : got.join(' ') || 'no address';
+      return { ok, line: `${q.name} @${server} ${q.type}: ${text}${ok ? '' : ` (expected ${q.e[q.type].join(' ') || 'no address'})`}` };
+    });
+  }))).flat();
   const details = results.map((r) => r.line);
   progress(env, `dig: ${details.join('; ')}`);
   return { name, ok: dns.length > 0 && results.every((r) => r.ok), detail: details.join('; '), ms: Date.now() - start };

@@ -16,6 +16,8 @@ export interface LabEnv {
   /** node binary and the lab's client script, for requests from the users. */
   readonly node: string;
   readonly client: string;
+  /** Stop after the smoke checks (`npm run lab -- --smoke`): no maintenance steps, no live edit. */
+  readonly smokeOnly?: boolean;
 }
 
 export interface Ran { readonly code: number; readonly stdout: string; readonly stderr: string }
@@ -41,9 +43,20 @@ export function nodeRun(env: LabEnv, node: string, path: string): string {
   return `${env.stateDir}/nodes/${node}/run${path.replace(/^\/run/, '')}`;
 }
 
+/**
+ * Seconds since the lab started: the lab kernel's uptime, or, in host mode,
+ * the host's uptime minus the lab's start (TIERLB_LAB_T0, which the host
+ * mode sets).
+ */
 export function uptime(): number {
-  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) - LAB_T0;
 }
+
+/** The host's uptime when a lab on the host started; 0 in the lab kernel. */
+export const LAB_T0 = Number(process.env.TIERLB_LAB_T0 ?? 0) || 0;
+
+/** What the lab's times count from: the lab kernel's boot, or the start of a lab in host namespaces. */
+export const SINCE = process.env.TIERLB_LAB_T0 ? 'start' : 'boot';
 
 /** One line of progress: the host prints the progress file as it grows. */
 export function progress(env: LabEnv, line: string): void {
@@ -69,12 +82,12 @@ export async function until<T>(ms: number, probe: () => Promise<T | undefined>, 
 export function envFromArgs(): LabEnv {
   const { values: v } = parseArgs({ options: {
     site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
-    node: { type: 'string', default: process.execPath }, client: { type: 'string' },
+    node: { type: 'string', default: process.execPath }, client: { type: 'string' }, smoke: { type: 'boolean', default: false },
   } });
   if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
   const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
   if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client };
+  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client, smokeOnly: v.smoke };
 }
 
 /** The site as each node's agent sees it, with the lab's per-node folders. */

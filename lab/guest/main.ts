@@ -4,7 +4,8 @@
 // logs; exits 0 only if every check passed.
 import { writeFileSync } from 'node:fs';
 import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
-import { envFromArgs, progress, uptime } from './env.js';
+import { cpuSnapshot } from './cpu.js';
+import { envFromArgs, progress, SINCE, uptime } from './env.js';
 import { vipAddedLive } from './live-edit.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 
@@ -28,9 +29,12 @@ async function main(): Promise<number> {
   checks.push(await checkUsers(env));
   checks.push(await checkDns(env, up));
   const upAt = uptime();
-  progress(env, `lab up with smoke checks done at ${upAt.toFixed(1)} s after boot`);
+  progress(env, `lab up with smoke checks done at ${upAt.toFixed(1)} s after ${SINCE}`);
+  writeFileSync(`${env.logDir}/cpu-up.txt`, cpuSnapshot(`CPU time up to the smoke checks' end (${upAt.toFixed(1)} s after ${SINCE})`));
+  progress(env, `CPU time per process up to here: ${env.logDir}/cpu-up.txt`);
   // The live edit last: it changes every node's site file (and puts it back).
-  for (const step of [l4Disable, l7Down, serverDrain, vipAddedLive]) checks.push(...await step(env, up));
+  const demo = env.smokeOnly ? [] : [l4Disable, l7Down, serverDrain, vipAddedLive];
+  for (const step of demo) checks.push(...await step(env, up));
   progress(env, 'summary:');
   for (const l of summary(checks)) progress(env, `  ${l}`);
   progress(env, `logs of every agent and daemon: ${env.logDir}`);

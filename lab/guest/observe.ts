@@ -113,8 +113,31 @@ export function servedBy(env: LabEnv, a: Answer): { server: string; l7: string }
   return { server: m[1], l7: nodeOfAddress(env, m[2]) };
 }
 
-export async function dig(env: LabEnv, server: string, name: string, type: 'A' | 'AAAA'): Promise<string[] | undefined> {
-  const r = await run('nsenter', [`--net=/run/netns/${env.prefix}users`, '--', 'dig', '+short', '+time=2', '+tries=2', `@${server}`, name, type]);
-  if (r.code !== 0) return undefined;
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '').sort();
+export interface DnsQuestion { readonly name: string; readonly type: 'A' | 'AAAA' }
+
+/**
+ * Every question to one server in one `dig` from the users (each dig is a
+ * process start, slow in the lab kernel): `name type` → the addresses
+ * answered, sorted; undefined for a question that got no reply.
+ */
+export async function digAll(env: LabEnv, server: string, questions: readonly DnsQuestion[]): Promise<Map<string, string[] | undefined>> {
+  const r = await run('nsenter', [`--net=/run/netns/${env.prefix}users`, '--', 'dig', '+noall', '+answer', '+time=2', '+tries=2', `@${server}`, ...questions.flatMap((q) => [q.name, q.type])]);
+  return parseDigAnswers(r.code === 0 ? r.stdout : '', questions);
+}
+
+/** `dig +noall +answer` lines (`www.example.org. 30 IN A 198.51.100.1`) per question; a reply dig could not get (";; ..." lines, no output at all) answers nothing. */
+export function parseDigAnswers(text: string, questions: readonly DnsQuestion[]): Map<string, string[] | undefined> {
+  const answers = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5 || line.startsWith(';') || f[2] !== 'IN' || (f[3] !== 'A' && f[3] !== 'AAAA')) continue;
+    const key = `${(f[0] ?? '').replace(/\.$/, '').toLowerCase()} ${f[3]}`;
+    answers.set(key, [...(answers.get(key) ?? []), f[4] ?? '']);
+  }
+  const unreached = text.trim() === '' || /^;; (no servers could be reached|communications error|connection timed out)/m.test(text);
+  return new Map(questions.map((q) => {
+    const key = `${q.name.toLowerCase()} ${q.type}`;
+    const got = answers.get(key);
+    return [key, got ? got.sort() : unreached ? undefined : []];
+  }));
 }

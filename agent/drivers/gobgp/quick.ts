@@ -11,11 +11,11 @@ import { describeRun, type Runner } from '../../../tiers/common/runner.js';
 import {
   diffAnnouncements, gobgpAnnounceArgs, gobgpWithdrawArgs, type Announcement, type SpeakerResult,
 } from '../../../tiers/ecmp/index.js';
-import { execaRunner } from '../kernel/runner.js';
+import { processRunner } from '../kernel/runner.js';
 
 export type QuickChange = (from: readonly Announcement[], to: readonly Announcement[]) => Promise<SpeakerResult>;
 
-export function gobgpQuickChange(site: Site, node: SiteNode, api: { host: string; port: number }, run: Runner = execaRunner): QuickChange {
+export function gobgpQuickChange(site: Site, node: SiteNode, api: { host: string; port: number }, run: Runner = processRunner): QuickChange {
   const prefix = ['-u', api.host, '-p', String(api.port)];
   const gobgp = async (args: readonly string[] | undefined, what: string): Promise<string | undefined> => {
     if (!args) return `node ${node.name}: no address of the family of ${what}`;

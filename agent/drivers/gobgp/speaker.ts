@@ -12,7 +12,7 @@ import {
 } from '../../../tiers/ecmp/speaker.js';
 import { FAMILIES } from '../../../tiers/ecmp/view.js';
 import { gobgpAnnounceArgs, gobgpWithdrawArgs } from '../../../tiers/ecmp/view-gobgp.js';
-import { execaRunner } from '../kernel/runner.js';
+import { processRunner } from '../kernel/runner.js';
 
 export interface GobgpSpeakerOptions {
   readonly apiHost: string;
@@ -21,7 +21,7 @@ export interface GobgpSpeakerOptions {
 }
 
 export function gobgpSpeaker(site: Site, node: SiteNode, options: GobgpSpeakerOptions): BgpSpeaker {
-  const run = options.runner ?? execaRunner;
+  const run = options.runner ?? processRunner;
   const api = ['-u', options.apiHost, '-p', String(options.apiPort)];
   const gobgp = async (args: readonly string[]): Promise<string | undefined> => {
     const r = await run('gobgp', [...api, ...args]);

@@ -4,7 +4,10 @@ import { loadSite } from '../../../test/helpers/site.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import type { RunResult, Runner } from '../../../tiers/common/runner.js';
 import { planNetOps } from '../../../tiers/l4/sysctl.js';
-import { applyNetOps, netOpsSettled, type NetOpResult } from './netops.js';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyNetOps, netOpsSettled, procSysctl, type NetOpResult } from './netops.js';
 
 interface FakeLink { kind: string; mode?: string; up: boolean; addresses: Set<string> }
 
@@ -22,11 +25,25 @@ class FakeKernel {
 
   constructor(private readonly kinds: readonly string[] = ['dummy']) {}
 
-  readonly runner: Runner = async (cmd, args) => {
+  readonly runner: Runner = async (cmd, args, opts) => {
+    if (cmd === 'ip' && args.join(' ') === '-force -batch -') return this.batch(opts?.input ?? '');
     const line = [cmd, ...args].join(' ');
     this.calls.push(line);
     return cmd === 'sysctl' ? this.sysctl(args) : cmd === 'ip' ? this.ip(args.filter((a) => a !== '-6')) : this.violation(line);
   };
+
+  /** `ip -force -batch -` as ip runs it: every line, each failure's message then `Command failed -:N`. */
+  private batch(input: string): RunResult {
+    const errors: string[] = [];
+    input.split('\n').filter((l) => l !== '').forEach((line, i) => {
+      if (line.split(' ').includes('-6')) return errors.push(`Object "-6" is unknown, try "ip help".`, `Command failed -:${i + 1}`);
+      this.calls.push(`ip ${line}`);
+      const r = this.ip(line.split(' '));
+      if (r.exitCode !== 0) errors.push(r.stderr, `Command failed -:${i + 1}`);
+      return undefined;
+    });
+    return reply(errors.length > 0 ? 1 : 0, '', errors.join('\n'));
+  }
 
   /** The commands that changed something: everything but the reads. */
   writes(): string[] {
@@ -102,17 +119,33 @@ const up: NetOp = { kind: 'up', name: 'tierlb0' };
 const sysctl = (key: string, value: string): NetOp => ({ kind: 'sysctl', key, value, why: 'test' });
 
 describe('applyNetOps', () => {
-  it('creates the link, brings it up and adds the addresses on an empty kernel', async () => {
+  it('creates the link, brings it up and adds the addresses on an empty kernel, in one ip batch', async () => {
     const k = new FakeKernel();
     const results = await applyNetOps(k.runner, [dummy, up, address('tierlb0', '198.51.100.1'), address('tierlb0', '2001:db8::c633:6401')]);
     expect(results.map((r) => r.status)).toEqual(['changed', 'changed', 'changed', 'changed']);
+    // A batch line takes no option: the IPv6 address says the family.
     expect(k.writes()).toEqual([
       'ip link add tierlb0 type dummy',
       'ip link set tierlb0 up',
       'ip address add 198.51.100.1/32 dev tierlb0',
-      'ip -6 address add 2001:db8::c633:6401/128 dev tierlb0',
+      'ip address add 2001:db8::c633:6401/128 dev tierlb0',
     ]);
     expect(k.violations).toEqual([]);
+  });
+
+  it('runs one command alone as itself, as an operator would type it', async () => {
+    const k = new FakeKernel();
+    k.links.set('tierlb0', { kind: 'dummy', up: true, addresses: new Set() });
+    await applyNetOps(k.runner, [address('tierlb0', '2001:db8::c633:6401')]);
+    expect(k.writes()).toEqual(['ip -6 address add 2001:db8::c633:6401/128 dev tierlb0']);
+  });
+
+  it('reports each failed line of a batch on its own op, the others changed', async () => {
+    const k = new FakeKernel([]);
+    const results = await applyNetOps(k.runner, [dummy, address('lo', '198.51.100.1'), address('tierlb9', '198.51.100.2')]);
+    expect(statuses(results)).toEqual(['ensure tierlb0 failed', 'ensure 198.51.100.1/32@lo changed', 'ensure 198.51.100.2/32@tierlb9 failed']);
+    expect(results[0]?.error).toBe('ip link add tierlb0 type dummy exited 1: Error: Unknown device type.');
+    expect(results[2]?.error).toBe('ip address add 198.51.100.2/32 dev tierlb9 exited 1: Cannot find device "tierlb9"');
   });
 
   it('runs nothing but reads when the L4 plan is applied a second time', async () => {
@@ -254,3 +287,39 @@ describe('applyNetOps', () => {
     expect(results[0]?.error).toBe('sysctl -n net.ipv4.conf.all.rp_filter exited -1: spawn sysctl ENOENT');
   });
 });
+
+describe('procSysctl', () => {
+  function procRoot(): string {
+    const root = mkdtempSync(join(tmpdir(), 'tierlb-proc-sys-'));
+    mkdirSync(join(root, 'net', 'ipv4', 'conf', 'all'), { recursive: true });
+    writeFileSync(join(root, 'net', 'ipv4', 'conf', 'all', 'rp_filter'), '2\n');
+    return root;
+  }
+
+  it('reads and writes the key\'s file under /proc/sys, running no program', async () => {
+    const root = procRoot();
+    const k = new FakeKernel();
+    const results = await applyNetOps(k.runner, [sysctl('net.ipv4.conf.all.rp_filter', '0')], [], procSysctl(k.runner, root));
+    expect(statuses(results)).toEqual(['ensure net.ipv4.conf.all.rp_filter changed']);
+    expect(readFileSync(join(root, 'net', 'ipv4', 'conf', 'all', 'rp_filter'), 'utf8')).toBe('0');
+    expect(k.calls).toEqual(['ip -d -j address show']);
+    expect(statuses(await applyNetOps(k.runner, [sysctl('net.ipv4.conf.all.rp_filter', '0')], [], procSysctl(k.runner, root)))).toEqual(['ensure net.ipv4.conf.all.rp_filter ok']);
+  });
+
+  it('fails a key the kernel does not have, naming its file', async () => {
+    const root = procRoot();
+    const k = new FakeKernel();
+    const [r] = await applyNetOps(k.runner, [sysctl('net.ipv4.vs.sloppy_tcp', '1')], [], procSysctl(k.runner, root));
+    expect(r?.status).toBe('failed');
+    expect(r?.error).toMatch(new RegExp(`^read ${root}/net/ipv4/vs/sloppy_tcp exited 1: .*ENOENT`));
+  });
+
+  it('leaves a key with a slash (a dot inside a name, to sysctl) to the sysctl program', async () => {
+    const k = new FakeKernel();
+    k.sysctls.set('net.ipv4.conf.eth0/100.rp_filter', '1');
+    const [r] = await applyNetOps(k.runner, [sysctl('net.ipv4.conf.eth0/100.rp_filter', '1')], [], procSysctl(k.runner, procRoot()));
+    expect(r?.status).toBe('ok');
+    expect(k.calls).toContain('sysctl -n net.ipv4.conf.eth0/100.rp_filter');
+  });
+});
+

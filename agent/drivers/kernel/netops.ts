@@ -9,9 +9,11 @@
 // site) are deleted. Links and sysctls are never undone: a stale dummy
 // device holds nothing once its addresses are gone, and the value a sysctl
 // had before tierlb set it is not known.
+import { readFile, writeFile } from 'node:fs/promises';
 import { canonicalIpv6, type IpAddress } from '../../../site/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { describeRun, type RunResult, type Runner } from '../../../tiers/common/runner.js';
+import { runIpCommands, safeRun } from './ip-commands.js';
 
 export type NetOpStatus = 'ok' | 'changed' | 'failed';
 
@@ -41,16 +43,83 @@ type Read = { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: 
 
 const READ_ARGS = ['-d', '-j', 'address', 'show'] as const;
 
+/** Reads and writes kernel parameters: `sysctl` through the runner, or /proc/sys directly. */
+export interface SysctlPort {
+  read(key: string): Promise<RunResult>;
+  write(key: string, value: string): Promise<RunResult>;
+  /** The command an operator would type, for messages. */
+  describe(key: string, value?: string): string;
+}
+
+/** `sysctl -n KEY`, `sysctl -w KEY=VALUE` through the runner (inside another namespace, say: netnsRunner). */
+export function runnerSysctl(runner: Runner): SysctlPort {
+  return {
+    read: (key) => run(runner, 'sysctl', ['-n', key]),
+    write: (key, value) => run(runner, 'sysctl', ['-w', `${key}=${value}`]),
+    describe: (key, value) => `sysctl ${value === undefined ? `-n ${key}` : `-w ${key}=${value}`}`,
+  };
+}
+
+/**
+ * The files under /proc/sys of the agent's own network namespace, which is
+ * all `sysctl` does, without a process per key (a key whose names hold a
+ * slash, which sysctl reads as a dot inside a name, goes through `sysctl`).
+ */
+export function procSysctl(fallback: Runner, root = '/proc/sys'): SysctlPort {
+  const viaSysctl = runnerSysctl(fallback);
+  const file = (key: string): string => `${root}/${key.split('.').join('/')}`;
+  const io = async (key: string, act: () => Promise<string>): Promise<RunResult> => {
+    try {
+      return { exitCode: 0, stdout: await act(), stderr: '' };
+    } catch (err) {
+      return { exitCode: 1, stdout: '', stderr: `${file(key)}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  };
+  return {
+    read: (key) => (key.includes('/') ? viaSysctl.read(key) : io(key, () => readFile(file(key), 'utf8'))),
+    write: (key, value) => (key.includes('/') ? viaSysctl.write(key, value) : io(key, () => writeFile(file(key), value).then(() => ''))),
+    describe: (key, value) => (key.includes('/') ? viaSysctl.describe(key, value) : value === undefined ? `read ${file(key)}` : `write ${value} to ${file(key)}`),
+  };
+}
+
 /**
  * Makes the kernel hold every desired op, then deletes the addresses that
  * `previous` held and `desired` no longer does. Results in that order.
+ * Sysctls go through `sysctl` on the runner unless another port is given;
+ * the `ip` commands the listing shows are needed run together at the end
+ * (ip-commands.ts), in the ops' order.
  */
-export async function applyNetOps(runner: Runner, desired: readonly NetOp[], previous: readonly NetOp[] = []): Promise<NetOpResult[]> {
+export async function applyNetOps(runner: Runner, desired: readonly NetOp[], previous: readonly NetOp[] = [], sysctl: SysctlPort = runnerSysctl(runner)): Promise<NetOpResult[]> {
   const read = await readSnapshot(runner);
-  const results: NetOpResult[] = [];
-  for (const op of desired) results.push(await ensureOp(runner, op, read));
-  for (const op of droppedAddresses(desired, previous)) results.push(await removeAddress(runner, op, read));
-  return results;
+  const plan = new IpPlan();
+  const decided: Decision[] = [];
+  for (const op of desired) decided.push(await ensureOp(op, read, sysctl, plan));
+  for (const op of droppedAddresses(desired, previous)) decided.push(removeAddress(op, read, plan));
+  const outcomes = await runIpCommands(safeRun(runner), plan.commands);
+  return decided.map((d) => {
+    if (!('command' in d)) return d;
+    const o = outcomes[d.command];
+    return o?.ok ? { op: d.op, action: d.action, status: 'changed' } : failed(d.op, d.action, o?.error ?? 'not run');
+  });
+}
+
+/** An op's result, or the `ip` command (an index into the plan) whose outcome is its result. */
+type Decision = NetOpResult | { readonly op: NetOp; readonly action: NetOpResult['action']; readonly command: number };
+
+/** The commands of one apply, each once: two ops asking for the same command share its outcome. */
+class IpPlan {
+  readonly commands: (readonly string[])[] = [];
+  private readonly index = new Map<string, number>();
+
+  add(op: NetOp, action: NetOpResult['action'], args: readonly string[]): Decision {
+    const key = args.join(' ');
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.commands.push(args) - 1;
+      this.index.set(key, i);
+    }
+    return { op, action, command: i };
+  }
 }
 
 /** True when every result is `ok`: the kernel already matched and nothing was run. */
@@ -58,36 +127,42 @@ export function netOpsSettled(results: readonly NetOpResult[]): boolean {
   return results.every((r) => r.status === 'ok');
 }
 
-function ensureOp(runner: Runner, op: NetOp, read: Read): Promise<NetOpResult> {
+async function ensureOp(op: NetOp, read: Read, sysctl: SysctlPort, plan: IpPlan): Promise<Decision> {
   // Sysctls do not need the link listing, so a failed listing spares them.
-  if (op.kind === 'sysctl') return ensureSysctl(runner, op);
-  if (!read.ok) return Promise.resolve(failed(op, 'ensure', read.error));
+  if (op.kind === 'sysctl') return ensureSysctl(sysctl, op);
+  if (!read.ok) return failed(op, 'ensure', read.error);
   switch (op.kind) {
     case 'link':
-      return ensureLink(runner, op, read.snapshot);
+      return ensureLink(op, read.snapshot, plan);
     case 'up':
-      return ensureUp(runner, op, read.snapshot);
+      return ensureUp(op, read.snapshot, plan);
     case 'address':
-      return ensureAddress(runner, op, read.snapshot);
+      return ensureAddress(op, read.snapshot, plan);
   }
 }
 
-async function ensureSysctl(runner: Runner, op: SysctlOp): Promise<NetOpResult> {
-  const current = await run(runner, 'sysctl', ['-n', op.key]);
-  if (current.exitCode !== 0) return failed(op, 'ensure', describeRun('sysctl', ['-n', op.key], current));
+async function ensureSysctl(sysctl: SysctlPort, op: SysctlOp): Promise<NetOpResult> {
+  const current = await sysctl.read(op.key);
+  if (current.exitCode !== 0) return failed(op, 'ensure', describeFailure(sysctl.describe(op.key), current));
   if (sysctlValue(current.stdout) === sysctlValue(op.value)) return { op, action: 'ensure', status: 'ok' };
-  return outcome(op, 'ensure', runner, 'sysctl', ['-w', `${op.key}=${op.value}`]);
+  const r = await sysctl.write(op.key, op.value);
+  return r.exitCode === 0 ? { op, action: 'ensure', status: 'changed' } : failed(op, 'ensure', describeFailure(sysctl.describe(op.key, op.value), r));
 }
 
-async function ensureLink(runner: Runner, op: LinkOp, snap: Snapshot): Promise<NetOpResult> {
+/** describeRun's words for a sysctl, whichever way it was read or written. */
+function describeFailure(what: string, r: RunResult): string {
+  return `${what} exited ${r.exitCode}: ${r.stderr.trim() || r.stdout.trim() || 'no output'}`;
+}
+
+function ensureLink(op: LinkOp, snap: Snapshot, plan: IpPlan): Decision {
   const link = snap.links.get(op.name);
   if (link) {
     const mismatch = linkMismatch(op, link);
     return mismatch ? failed(op, 'ensure', mismatch) : { op, action: 'ensure', status: 'ok' };
   }
-  const r = await outcome(op, 'ensure', runner, 'ip', ['link', 'add', op.name, 'type', op.type, ...(op.mode ? ['mode', op.mode] : [])]);
-  if (r.status === 'changed') snap.links.set(op.name, { kind: op.type, ...(op.mode ? { mode: op.mode } : {}), up: false });
-  return r;
+  // The listing as the commands planned so far leave it, for the ops after this one.
+  snap.links.set(op.name, { kind: op.type, ...(op.mode ? { mode: op.mode } : {}), up: false });
+  return plan.add(op, 'ensure', ['link', 'add', op.name, 'type', op.type, ...(op.mode ? ['mode', op.mode] : [])]);
 }
 
 /** Why an existing link cannot stand for the op; left untouched, since it may not be ours. */
@@ -97,31 +172,28 @@ function linkMismatch(op: LinkOp, link: LinkState): string | undefined {
   return undefined;
 }
 
-async function ensureUp(runner: Runner, op: UpOp, snap: Snapshot): Promise<NetOpResult> {
+function ensureUp(op: UpOp, snap: Snapshot, plan: IpPlan): Decision {
   const link = snap.links.get(op.name);
   if (link?.up) return { op, action: 'ensure', status: 'ok' };
   // A device missing from the listing is still tried: `ip link set tunl0 up`
   // makes the kernel load the module that provides tunl0 where it can.
-  const r = await outcome(op, 'ensure', runner, 'ip', ['link', 'set', op.name, 'up']);
-  if (r.status === 'changed') snap.links.set(op.name, { ...(link ?? {}), up: true });
-  return r;
+  snap.links.set(op.name, { ...(link ?? {}), up: true });
+  return plan.add(op, 'ensure', ['link', 'set', op.name, 'up']);
 }
 
-async function ensureAddress(runner: Runner, op: AddressOp, snap: Snapshot): Promise<NetOpResult> {
+function ensureAddress(op: AddressOp, snap: Snapshot, plan: IpPlan): Decision {
   const key = addressKey(op.device, op.address, op.prefixLength);
   if (snap.addresses.has(key)) return { op, action: 'ensure', status: 'ok' };
-  const r = await outcome(op, 'ensure', runner, 'ip', [...familyFlag(op.address), 'address', 'add', `${op.address}/${op.prefixLength}`, 'dev', op.device]);
-  if (r.status === 'changed') snap.addresses.add(key);
-  return r;
+  snap.addresses.add(key);
+  return plan.add(op, 'ensure', [...familyFlag(op.address), 'address', 'add', `${op.address}/${op.prefixLength}`, 'dev', op.device]);
 }
 
-async function removeAddress(runner: Runner, op: AddressOp, read: Read): Promise<NetOpResult> {
+function removeAddress(op: AddressOp, read: Read, plan: IpPlan): Decision {
   if (!read.ok) return failed(op, 'remove', read.error);
   const key = addressKey(op.device, op.address, op.prefixLength);
   if (!read.snapshot.addresses.has(key)) return { op, action: 'remove', status: 'ok' };
-  const r = await outcome(op, 'remove', runner, 'ip', [...familyFlag(op.address), 'address', 'del', `${op.address}/${op.prefixLength}`, 'dev', op.device]);
-  if (r.status === 'changed') read.snapshot.addresses.delete(key);
-  return r;
+  read.snapshot.addresses.delete(key);
+  return plan.add(op, 'remove', [...familyFlag(op.address), 'address', 'del', `${op.address}/${op.prefixLength}`, 'dev', op.device]);
 }
 
 /** Address ops of `previous` whose address is on that device in no desired op, whatever the prefix. */
@@ -137,11 +209,6 @@ function droppedAddresses(desired: readonly NetOp[], previous: readonly NetOp[])
 }
 
 const isAddress = (op: NetOp): op is AddressOp => op.kind === 'address';
-
-async function outcome(op: NetOp, action: NetOpResult['action'], runner: Runner, cmd: string, args: readonly string[]): Promise<NetOpResult> {
-  const r = await run(runner, cmd, args);
-  return r.exitCode === 0 ? { op, action, status: 'changed' } : failed(op, action, describeRun(cmd, args, r));
-}
 
 const failed = (op: NetOp, action: NetOpResult['action'], error: string): NetOpResult => ({ op, action, status: 'failed', error });
 

@@ -1,30 +1,30 @@
 // The real runner against tiny real programs, as execa's own tests do.
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '../../../tiers/common/runner.js';
-import { execaRunner, netnsRunner } from './runner.js';
+import { processRunner, netnsRunner } from './runner.js';
 
-describe('execaRunner', () => {
+describe('processRunner', () => {
   it('returns the exit code and output of a program that succeeds', async () => {
-    expect(await execaRunner('sh', ['-c', 'echo out; echo err >&2'])).toEqual({ exitCode: 0, stdout: 'out', stderr: 'err' });
+    expect(await processRunner('sh', ['-c', 'echo out; echo err >&2'])).toEqual({ exitCode: 0, stdout: 'out', stderr: 'err' });
   });
 
   it('returns a failing exit code as a value instead of throwing', async () => {
-    const r = await execaRunner('sh', ['-c', 'echo nope >&2; exit 3']);
+    const r = await processRunner('sh', ['-c', 'echo nope >&2; exit 3']);
     expect(r).toEqual({ exitCode: 3, stdout: '', stderr: 'nope' });
   });
 
   it('feeds input to the program on stdin', async () => {
-    expect((await execaRunner('cat', [], { input: 'a line' })).stdout).toBe('a line');
+    expect((await processRunner('cat', [], { input: 'a line' })).stdout).toBe('a line');
   });
 
   it('reports a program that does not exist as exit code -1 with a reason', async () => {
-    const r = await execaRunner('tierlb-no-such-program', []);
+    const r = await processRunner('tierlb-no-such-program', []);
     expect(r.exitCode).toBe(-1);
     expect(r.stderr).toMatch(/ENOENT/);
   });
 
   it('stops a program that outlives its timeout and reports exit code -1', async () => {
-    const r = await execaRunner('sleep', ['5'], { timeoutMs: 100 });
+    const r = await processRunner('sleep', ['5'], { timeoutMs: 100 });
     expect(r.exitCode).toBe(-1);
     expect(r.stderr).toMatch(/timed out/i);
   });

@@ -16,7 +16,8 @@ import type { NetOp } from '../../../tiers/common/files.js';
 import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type Departure } from '../../../tiers/l4/departures.js';
 import type { IpvsPort } from '../../../tiers/l4/port.js';
 import { NetApplier } from '../../apply/net-applier.js';
-import { execaRunner } from '../../drivers/kernel/runner.js';
+import { procSysctl } from '../../drivers/kernel/netops.js';
+import { processRunner } from '../../drivers/kernel/runner.js';
 import { bestIpvsPort } from '../../drivers/ipvs/netlink-port.js';
 import { httpMonitorFetch } from '../../health/l7-monitor-fetch.js';
 import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
@@ -65,7 +66,7 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     },
     ipvsAvailable: () => checkIpvs(),
     // A sysctl that fails is logged and retried but does not block (an older kernel may lack one key).
-    net: new NetApplier(execaRunner, deps.log, { essential: (op) => !isSysctl(op), permanent: () => false }),
+    net: new NetApplier(processRunner, deps.log, { essential: (op) => !isSysctl(op), permanent: () => false }, procSysctl(processRunner)),
     monitorFetch: httpMonitorFetch,
   };
 }

@@ -2,12 +2,12 @@
 // announce: routers would send it traffic it cannot schedule.
 import { access } from 'node:fs/promises';
 import { describeRun, type Runner } from '../../../tiers/common/runner.js';
-import { execaRunner } from '../../drivers/kernel/runner.js';
+import { processRunner } from '../../drivers/kernel/runner.js';
 
 export type IpvsAvailability = { readonly ok: true } | { readonly ok: false; readonly why: string };
 
 /** /proc/net/ip_vs appears with the module; `ipvsadm -Ln` may load it on demand, so it is the second try. */
-export async function checkIpvs(runner: Runner = execaRunner, proc = '/proc/net/ip_vs'): Promise<IpvsAvailability> {
+export async function checkIpvs(runner: Runner = processRunner, proc = '/proc/net/ip_vs'): Promise<IpvsAvailability> {
   if (await access(proc).then(() => true, () => false)) return { ok: true };
   const r = await runner('ipvsadm', ['-Ln']);
   if (r.exitCode === 0 && (await access(proc).then(() => true, () => false))) return { ok: true };

@@ -24,7 +24,10 @@ import { announcesMore } from './announce-order.js';
 import type { SpeakerDaemonName } from './plan.js';
 import type { SpeakerConfigResult, SpeakerPort } from './speaker-port.js';
 
-export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervisor'>): SpeakerPort {
+/** How long a BIRD the agent has just started may take to open its control socket (a loaded node takes seconds). */
+const BIRD_SOCKET_WAIT_MS = 15_000;
+
+export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervisor' | 'clock'>): SpeakerPort {
   let running: SpeakerDaemonName | undefined;
 
   const start = (node: SiteNode, daemon: SpeakerDaemonName): void => {
@@ -39,7 +42,16 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
   const reload = async (node: SiteNode, daemon: SpeakerDaemonName): Promise<string | undefined> => {
     if (daemon === 'gobgpd') return deps.supervisor.signal('gobgpd', 'SIGHUP') ? undefined : 'gobgpd is not running';
     // BIRD's reply decides: it answers a refused file with an error code, where birdc would exit 0.
-    return birdConfigure(birdControl(bgpPaths(node).birdSocket));
+    const control = birdControl(bgpPaths(node).birdSocket);
+    // A change can come right after the start (a turn the first health checks
+    // kicked): a running BIRD without its socket yet is waited for, a while.
+    const until = deps.clock.now() + BIRD_SOCKET_WAIT_MS;
+    for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
+      const opened = await control.command('show status', 2000);
+      if (opened.ok || deps.supervisor.pid('bird') === undefined || deps.clock.now() >= until) break;
+      await deps.clock.sleep(wait);
+    }
+    return birdConfigure(control);
   };
 
   return {

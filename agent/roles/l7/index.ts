@@ -18,7 +18,8 @@ import { fileAgentCheckSource, startAgentCheckServer } from '../../agentcheck/in
 import { installDaemonFiles } from '../../apply/daemon-files.js';
 import { ListenerSet, type Opener } from '../../apply/listeners.js';
 import { NetApplier } from '../../apply/net-applier.js';
-import { execaRunner } from '../../drivers/kernel/runner.js';
+import { procSysctl } from '../../drivers/kernel/netops.js';
+import { processRunner } from '../../drivers/kernel/runner.js';
 import { Timers } from '../../loop/timers.js';
 import type { InstallResult } from '../../install/install.js';
 import type { Role, RoleDeps, RoleStatus } from '../../role.js';
@@ -54,7 +55,7 @@ export function realL7Drivers(deps: RoleDeps): L7Drivers {
   const paths = haproxyPaths(deps.node);
   return {
     haproxy: haproxyControl(paths, deps.supervisor, deps.clock, deps.log),
-    net: new NetApplier(execaRunner, deps.log, { essential: isAddress, permanent: (op) => !isAddress(op) }),
+    net: new NetApplier(processRunner, deps.log, { essential: isAddress, permanent: (op) => !isAddress(op) }, procSysctl(processRunner)),
     install: (config) => installDaemonFiles(deps, deps.node.agent.configDir, 'haproxy', [{ name: 'haproxy.cfg', daemon: 'haproxy', content: config }]),
     installed: () => readFile(paths.config, 'utf8').catch(() => undefined),
     agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read, metrics: deps.metrics }),
