@@ -3,6 +3,7 @@
 // connection means HAProxy is gone and counts at once. probe.ts's httpProbe
 // only looks at the status; the `_all` answer needs the body.
 import { request } from 'node:http';
+import { armDeadline } from './check-deadline.js';
 import type { MonitorReply } from './l7-monitor-reply.js';
 
 export interface MonitorTarget {
@@ -22,13 +23,13 @@ const MAX_BODY = 4096;
 export const httpMonitorFetch: MonitorFetch = (t) =>
   new Promise((resolve) => {
     let settled = false;
-    const done = (r: MonitorReply): void => { if (!settled) { settled = true; clearTimeout(timer); resolve(r); } };
+    const done = (r: MonitorReply): void => { if (!settled) { settled = true; cancel(); resolve(r); } };
     const req = request({
       host: t.address, port: t.port, path: t.path, method: 'GET', agent: false,
       headers: { 'user-agent': 'tierlb-l4-health', connection: 'close' },
       ...(t.localAddress ? { localAddress: t.localAddress } : {}),
     });
-    const timer = setTimeout(() => { done({ kind: 'timeout' }); req.destroy(); }, t.timeoutMs);
+    const cancel = armDeadline(t.timeoutMs, (verdict) => { done(verdict); req.destroy(); });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');

@@ -11,6 +11,7 @@ export type MonitorReply =
   | { readonly kind: 'refused' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'timeout' }
+  | { readonly kind: 'stalled'; readonly lateMs: number }
   | { readonly kind: 'error'; readonly reason: string };
 
 const WORD = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(\d{1,6})$/;
@@ -37,6 +38,8 @@ export function outcomesOf(reply: MonitorReply, services: readonly string[]): Ma
     case 'reset':
     case 'timeout':
       return all({ kind: reply.kind });
+    case 'stalled':
+      return all({ kind: 'stalled', lateMs: reply.lateMs });
     case 'error':
       return all({ kind: 'fail', reason: reply.reason });
     case 'answer':

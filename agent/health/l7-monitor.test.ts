@@ -5,7 +5,7 @@ import { L7Monitor, type HealthChange } from './l7-monitor.js';
 import type { L7CheckTarget } from './l7-monitor-targets.js';
 
 /** A clock whose sleeps wait until the test advances it; each fetch answers from a script. */
-function harness(replies: MonitorReply[]) {
+function harness(replies: MonitorReply[], stalled: [string, number][] = []) {
   let now = 0;
   const sleepers: { until: number; wake: () => void }[] = [];
   const clock: Clock = {
@@ -18,7 +18,7 @@ function harness(replies: MonitorReply[]) {
   const changes: HealthChange[][] = [];
   let fetches = 0;
   const monitor = new L7Monitor({
-    clock, onChange: (c) => changes.push([...c]),
+    clock, onChange: (c) => changes.push([...c]), onStalled: (l7, ms) => stalled.push([l7, ms]),
     fetch: async () => replies[Math.min(fetches++, replies.length - 1)] ?? { kind: 'timeout' },
   });
   const tick = async (ms: number): Promise<void> => {
@@ -43,6 +43,17 @@ describe('L7Monitor', () => {
     await h.tick(1000);
     expect(h.changes).toHaveLength(1);
     expect(h.monitor.snapshot().get('l7-1/web')?.state).toBe('up');
+    await h.monitor.stop();
+  });
+
+  it('keeps an up L7 node up through checks this agent ran too late to judge, and says so', async () => {
+    const stalled: [string, number][] = [];
+    const late: MonitorReply = { kind: 'stalled', lateMs: 1200 };
+    const h = harness([up, up, late, late, late, up], stalled);
+    await h.monitor.sync([target]);
+    for (let i = 0; i < 6; i++) await h.tick(i === 0 ? 0 : 1000);
+    expect(h.changes).toEqual([[{ key: 'l7-1/web', from: 'unknown', to: 'up' }]]);
+    expect(stalled).toEqual([['l7-1', 1200], ['l7-1', 1200], ['l7-1', 1200]]);
     await h.monitor.stop();
   });
 

@@ -20,6 +20,8 @@ export interface L7MonitorDeps {
   readonly fetch: MonitorFetch;
   readonly clock: Clock;
   readonly onChange: (changes: readonly HealthChange[]) => void;
+  /** A check of `l7` gave no verdict: this process ran its deadline `lateMs` late. */
+  readonly onStalled?: (l7: string, lateMs: number) => void;
 }
 
 interface Loop {
@@ -87,6 +89,7 @@ export class L7Monitor {
         ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}),
       });
       if (signal.aborted) return;
+      if (reply.kind === 'stalled') this.deps.onStalled?.(t.l7, reply.lateMs);
       this.record(t, outcomesOf(reply, Object.keys(t.services)), clock.now());
       await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), signal);
     }

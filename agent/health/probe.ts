@@ -3,6 +3,7 @@
 // answer, because the first means HAProxy is gone and counts at once.
 import { request } from 'node:http';
 import type { CheckOutcome } from '../../tiers/l4/health.js';
+import { armDeadline } from './check-deadline.js';
 
 export interface ProbeTarget {
   readonly address: string;
@@ -19,20 +20,18 @@ export type Probe = (t: ProbeTarget) => Promise<CheckOutcome>;
 export const httpProbe: Probe = (t) =>
   new Promise((resolve) => {
     let settled = false;
-    const done = (o: CheckOutcome): void => { if (!settled) { settled = true; resolve(o); } };
+    const done = (o: CheckOutcome): void => { if (!settled) { settled = true; cancel(); resolve(o); } };
     const req = request({
       host: t.address, port: t.port, path: t.path, method: 'GET', agent: false,
       headers: { 'user-agent': 'tierlb-health', connection: 'close' },
       ...(t.localAddress ? { localAddress: t.localAddress } : {}),
     });
-    const timer = setTimeout(() => { done({ kind: 'timeout' }); req.destroy(); }, t.timeoutMs);
+    const cancel = armDeadline(t.timeoutMs, (verdict) => { done(verdict); req.destroy(); });
     req.on('response', (res) => {
       res.resume();
-      clearTimeout(timer);
       done(res.statusCode === t.expectStatus ? { kind: 'ok' } : { kind: 'fail', reason: `HTTP ${res.statusCode ?? '?'}, expected ${t.expectStatus}` });
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
       if (err.code === 'ECONNREFUSED') done({ kind: 'refused' });
       else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') done({ kind: 'reset' });
       else done({ kind: 'fail', reason: err.code ?? err.message });

@@ -11,6 +11,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     realServerWeight: new Gauge({ name: 'tierlb_l4_realserver_weight', help: 'IPVS weight of a real server (L7 node), desired by the plan or read from the kernel', labelNames: ['service', 'vip_port', 'real_server', 'source'], registers: r }),
     realServerHealthy: new Gauge({ name: 'tierlb_l4_realserver_healthy', help: '1 when the real server passes its monitor-URI check', labelNames: ['service', 'real_server'], registers: r }),
     depoolBlocked: new Gauge({ name: 'tierlb_l4_depool_blocked_realservers', help: 'real servers kept in the table by the depool threshold despite failing checks', labelNames: ['service'], registers: r }),
+    checksStalled: new Counter({ name: 'tierlb_l4_health_checks_stalled_total', help: 'checks of an L7 node whose deadline this agent judged too late to blame the node (the agent was starved): not counted for or against it', labelNames: ['real_server'], registers: r }),
     ipvsDrift: new Counter({ name: 'tierlb_l4_ipvs_drift_total', help: 'differences found between the kernel IPVS table and the plan', labelNames: ['service'], registers: r }),
     dnsVipUp: new Gauge({ name: 'tierlb_dns_vip_up', help: '1 when this DNS node writes the VIP UP in gdnsd\'s state (checks pass, or not decided yet), 0 when DOWN', labelNames: ['service', 'vip'], registers: r }),
     reloads: new Counter({ name: 'tierlb_agent_daemon_reloads_total', help: 'configuration installs and reloads by daemon and result', labelNames: ['daemon', 'result'], registers: r }),

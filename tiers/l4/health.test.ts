@@ -3,8 +3,9 @@ import {
   type CheckOutcome, type TargetHealth, INITIAL_HEALTH, describeOutcome, isUp, replayHealth, stepHealth,
 } from './health.js';
 
-// One letter per check: o ok, f bad status, t timeout, x refused, r reset, m maintenance (503 from the enabler).
+// One letter per check: o ok, f bad status, t timeout, x refused, r reset, m maintenance (503 from the enabler), s the checker stalled.
 const LETTERS: Record<string, CheckOutcome> = {
+  s: { kind: 'stalled', lateMs: 1500 },
   o: { kind: 'ok' }, f: { kind: 'fail', reason: 'HTTP 503' }, t: { kind: 'timeout' }, x: { kind: 'refused' }, r: { kind: 'reset' }, m: { kind: 'maintenance', reason: 'HTTP 503: L7 node in maintenance (enabler down)' },
 };
 function checks(letters: string): CheckOutcome[] {
@@ -56,6 +57,16 @@ describe('an up target', () => {
 
   it('forgets earlier failures after one success', () => {
     expect(statesOf('ffoff', up)).toEqual(['up', 'up', 'up', 'up', 'up']);
+  });
+
+  it('neither counts nor forgets checks its checker ran too late to judge: fall timeouts around them still take it down', () => {
+    expect(statesOf('ttssst', up)).toEqual(['up', 'up', 'up', 'up', 'up', 'down']);
+    expect(statesOf('sssssss', up).every((x) => x === 'up')).toBe(true);
+    expect(stepHealth(up, { kind: 'stalled', lateMs: 900 }, RULE, 99)).toBe(up);
+  });
+
+  it('does not come up on stalled checks, nor lose the successes before them', () => {
+    expect(statesOf('osso', INITIAL_HEALTH)).toEqual(['unknown', 'unknown', 'unknown', 'up']);
   });
 
   it('goes down on the first failure when fall is 1', () => {

@@ -10,7 +10,9 @@ export type CheckOutcome =
   | { readonly kind: 'maintenance'; readonly reason: string }
   | { readonly kind: 'refused' }
   | { readonly kind: 'reset' }
-  | { readonly kind: 'timeout' };
+  | { readonly kind: 'timeout' }
+  /** The checker itself ran too late to judge (its process was starved): the check says nothing of the target. */
+  | { readonly kind: 'stalled'; readonly lateMs: number };
 
 /**
  * `unknown` until the target has been learned: an L4 node that just started
@@ -55,6 +57,8 @@ export function describeOutcome(outcome: CheckOutcome): string {
       return 'connection reset';
     case 'timeout':
       return 'timeout';
+    case 'stalled':
+      return `no verdict: the checker ran ${Math.round(outcome.lateMs)} ms late`;
   }
 }
 
@@ -86,6 +90,8 @@ function moveTo(prev: TargetHealth, next: Omit<TargetHealth, 'since'>, now: numb
 
 /** The health after one more check outcome observed at `now`. */
 export function stepHealth(prev: TargetHealth, outcome: CheckOutcome, rule: RiseFall, now: number): TargetHealth {
+  // Neither a failure nor a success: the counts stand as they were.
+  if (outcome.kind === 'stalled') return prev;
   if (outcome.kind === 'ok') {
     const consecutiveOk = prev.consecutiveOk + 1;
     const state = prev.state === 'up' || consecutiveOk >= rule.rise ? 'up' : prev.state;

@@ -103,6 +103,10 @@ class L4Role implements Role<L4Plan> {
         for (const c of changes) deps.log.info({ health: c.key, from: c.from, to: c.to, reason: c.reason }, `L7 health ${c.key} ${c.from} -> ${c.to}`);
         void deps.kick(`health ${changes.map((c) => `${c.key} ${c.to}`).join(', ')}`);
       },
+      onStalled: (l7, lateMs) => {
+        deps.metrics.checksStalled.inc({ real_server: l7 });
+        deps.log.warn({ l7, lateMs: Math.round(lateMs) }, `check of ${l7} not judged: this agent ran its deadline ${Math.round(lateMs)} ms late (starved of CPU?); its health stays as it was`);
+      },
     });
   }
 
