@@ -1,6 +1,6 @@
 // `npx tsx bench/bird-configure.ts [runs] [ballastMB]`: what one BIRD
 // `configure` costs the L4 agent, on BIRD's control socket (birdConfigure)
-// and through `birdc` (execaRunner, as the speaker did before), against a
+// and through `birdc` (a process per command, as the speaker did before), against a
 // throwaway BIRD on a temp socket on this host (no kernel protocol: it
 // touches no routing table). Alternates the two, so load hits both alike.
 // `ballastMB` fills this process's heap first: forking costs more from a big
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { birdConfigure, birdControl } from '../agent/drivers/bird/control.js';
 import { BIRD_CONFIGURE_ACCEPTED } from '../agent/drivers/bird/speaker.js';
-import { execaRunner } from '../agent/drivers/kernel/runner.js';
+import { processRunner } from '../agent/drivers/kernel/runner.js';
 
 const RUNS = Number(process.argv[2] ?? 30);
 const BALLAST_MB = Number(process.argv[3] ?? 0);
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         if (refused) throw new Error(refused);
       }));
       viaBirdc.push(await timed(async () => {
-        const r = await execaRunner('birdc', ['-s', socket, 'configure']);
+        const r = await processRunner('birdc', ['-s', socket, 'configure']);
         if (r.exitCode !== 0 || !BIRD_CONFIGURE_ACCEPTED.test(r.stdout)) throw new Error(`birdc: ${r.stdout} ${r.stderr}`);
       }));
     }

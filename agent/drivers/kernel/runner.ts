@@ -25,9 +25,6 @@ export const processRunner: Runner = (cmd, args, opts = {}) => new Promise<RunRe
   child.stdin?.on('error', () => undefined);
 });
 
-/** Kept for the callers that still import it by its old name. */
-export const execaRunner: Runner = processRunner;
-
 /** Output without its final newline, as the parsers expect; a failure without an exit code says why in stderr. */
 function resultOf(err: ExecFileException | null, stdout: string, stderr: string, command: string, timeoutMs: number): RunResult {
   const out = stripFinalNewline(stdout);
