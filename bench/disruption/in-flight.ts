@@ -9,7 +9,9 @@ export function servedVia(servedBy: string | undefined): { server: string; via: 
   return m?.[1] && m[2] ? { server: m[1], via: m[2] } : undefined;
 }
 
-export function scenarioFlows(results: readonly FlowResult[], actionAt: number, held?: { by: string; holds: (r: FlowResult) => boolean }): ScenarioFlows {
+export function scenarioFlows(
+  results: readonly FlowResult[], actionAt: number, held?: { by: string; holds: (r: FlowResult) => boolean }, followUp?: { what: string; at: number },
+): ScenarioFlows {
   const inFlight = results.filter((r) => r.startedAt <= actionAt && r.endedAt >= actionAt);
   const byEnd: Record<string, number> = {};
   for (const r of results) byEnd[r.end] = (byEnd[r.end] ?? 0) + 1;
@@ -20,5 +22,6 @@ export function scenarioFlows(results: readonly FlowResult[], actionAt: number, 
     total: results.length,
     byEnd,
     ...(held ? { held: { by: held.by, flows: heldFlows.length, broken: heldFlows.filter((r) => r.end !== 'complete').length } } : {}),
+    ...(followUp ? { followUp: { what: followUp.what, broken: inFlight.filter((r) => r.end !== 'complete' && r.endedAt >= followUp.at).length } } : {}),
   };
 }

@@ -21,6 +21,11 @@ describe('scenarioFlows', () => {
     expect(f).toEqual({ inFlight: 3, broken: 2, total: 5, byEnd: { complete: 3, reset: 1, timeout: 1 }, held: { by: 'l7-1', flows: 2, broken: 1 } });
   });
 
+  it('tells apart the broken flows that ended after a follow-up action', () => {
+    const results = [flow(0, 150, 'reset'), flow(0, 260, 'short-read'), flow(0, 300, 'complete')];
+    expect(scenarioFlows(results, 100, undefined, { what: 'the disable of l4-1', at: 250 }).followUp).toEqual({ what: 'the disable of l4-1', broken: 1 });
+  });
+
   it('reads the server and the L7 address from X-Served-By', () => {
     expect(servedVia('srv-3.via.fd00:1::31')).toEqual({ server: 'srv-3', via: 'fd00:1::31' });
     expect(servedVia('srv-3')).toBeUndefined();

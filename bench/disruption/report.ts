@@ -14,7 +14,8 @@ function flowsText(s: ScenarioResult): string {
   const f = s.flows;
   const ends = Object.entries(f.byEnd).filter(([k, v]) => k !== 'complete' && (v ?? 0) > 0).map(([k, v]) => `${k} ${v}`).join(', ');
   const held = f.held ? `; ${f.held.by} held ${f.held.flows}, ${f.held.broken} of them broke` : '';
-  return `**${f.broken}** / ${f.inFlight}${ends ? ` (${ends})` : ''}${held}`;
+  const after = f.followUp && f.followUp.broken > 0 ? `; ${f.followUp.broken} of them after ${f.followUp.what}` : '';
+  return `**${f.broken}** / ${f.inFlight}${ends ? ` (${ends})` : ''}${held}${after}`;
 }
 
 const cell = (t: string): string => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');

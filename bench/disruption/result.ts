@@ -25,6 +25,8 @@ export interface ScenarioFlows {
   readonly byEnd: Readonly<Partial<Record<FlowEnd, number>>>;
   /** Abrupt failures: flows the failed element held, and how many of those broke. */
   readonly held?: { readonly by: string; readonly flows: number; readonly broken: number };
+  /** A second action that followed the first while the flows still ran, and how many of the broken ended after it. */
+  readonly followUp?: { readonly what: string; readonly broken: number };
 }
 
 export interface ScenarioResult {

@@ -94,7 +94,8 @@ function isAlive(pid: number): boolean {
 
 async function stopAgent(agent: LabAgent, signal: 'SIGTERM' | 'SIGKILL'): Promise<number | undefined> {
   agent.child.kill(signal);
-  const timer = setTimeout(() => agent.child.kill('SIGKILL'), 20000);
+  // As long as the other agent tests give a planned stop (test/helpers/agent.ts): BIRD's own grace is 5 s.
+  const timer = setTimeout(() => agent.child.kill('SIGKILL'), 30000);
   const r = await agent.child;
   clearTimeout(timer);
   return r.exitCode;

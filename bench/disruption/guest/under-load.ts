@@ -152,6 +152,8 @@ export interface Body {
   /** The instant of the action the flows are judged against. */
   actionAt?: number;
   held?: { by: string; holds: (r: FlowResult) => boolean };
+  /** A second action taken while the flows may still run (the edits' disable): the broken flows that ended after it are told apart. */
+  followUp?: { what: string; at: number };
 }
 
 /**
@@ -201,8 +203,8 @@ export async function underLoad(env: LabEnv, s: RowHead, load: LoadOptions, seco
   const moved = vipChanges(routesDuring.events(), env.topology.vips, monitoredFrom);
   const rel = (t: number): string => `${((t - (body.actionAt ?? monitoredFrom)) / 1000).toFixed(2)} s`;
   body.notes.push(moved ? `the routers' VIP routes changed ${moved.count} time(s) while the flows ran, from ${rel(moved.first)} to ${rel(moved.last)} after the action (ip -ts monitor route)` : 'the routers\' VIP routes did not change while the flows ran');
-  const f = scenarioFlows(results, body.actionAt ?? Date.now(), body.held);
-  progress(env, `  flows: ${f.broken} broken of ${f.inFlight} in flight (${JSON.stringify(f.byEnd)})${f.held ? `; ${f.held.by} held ${f.held.flows}, ${f.held.broken} broke` : ''}`);
+  const f = scenarioFlows(results, body.actionAt ?? Date.now(), body.held, body.followUp);
+  progress(env, `  flows: ${f.broken} broken of ${f.inFlight} in flight (${JSON.stringify(f.byEnd)})${f.held ? `; ${f.held.by} held ${f.held.flows}, ${f.held.broken} broke` : ''}${f.followUp ? `; ${f.followUp.broken} after ${f.followUp.what}` : ''}`);
   for (const r of body.reactions) progress(env, `  ${r.what}: ${r.ms === null ? 'not seen' : `${(r.ms / 1000).toFixed(2)} s`}${r.targetMs !== undefined ? ` (target ${(r.targetMs / 1000).toFixed(2)} s)` : ''}`);
   const reactionsOk = body.reactions.every((r) => r.targetMs === undefined || (r.ms !== null && r.ms <= r.targetMs));
   const good = error === undefined && f.inFlight > 0 && reactionsOk && ok(f);
