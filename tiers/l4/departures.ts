@@ -5,7 +5,8 @@
 // HAProxy timeout has passed since it left the site (an idle connection is
 // gone by then at HAProxy anyway). Deleting it at once would drop the
 // packets of every flow it still carries (expire_nodest_conn=0). Pure.
-import type { Service, Site } from '../../site/index.js';
+import type { Site } from '../../site/index.js';
+import { departureBoundMs } from '../common/departure-bound.js';
 import type { KernelService } from './kernel.js';
 import type { IpvsDestination, IpvsService, IpvsState } from './model.js';
 
@@ -59,12 +60,7 @@ export function stillDeparting(site: Site, departures: readonly Departure[], ker
   });
 }
 
-/** The longest HAProxy timeout of the service: a connection idle that long is gone at HAProxy. */
-export function departureBoundMs(service: Service | undefined): number {
-  if (!service) return 0;
-  const t = service.l7.timeouts;
-  return Math.max(t.client.ms, t.server.ms);
-}
+export { departureBoundMs } from '../common/departure-bound.js';
 
 /** `next` with each departing destination back in, weight 0, after the destination that preceded it. */
 export function withDepartures(next: IpvsState, previous: IpvsState | undefined, departures: readonly Departure[]): IpvsState {

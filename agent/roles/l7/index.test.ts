@@ -48,7 +48,7 @@ function harness(initial: SiteValue) {
     },
   }));
   running.push(h);
-  return { ...h, haproxy, listening, refuse, agentCheckFile: join(h.dir, 'agent-check') };
+  return { ...h, haproxy, net, listening, refuse, agentCheckFile: join(h.dir, 'agent-check') };
 }
 
 describe('the l7 role', () => {
@@ -100,6 +100,22 @@ describe('the l7 role', () => {
     writeFileSync(h.agentCheckFile, 'drain\n');
     await h.kick(`${h.agentCheckFile} changed`);
     expect(h.haproxy.carriedPorts.at(-1)?.get('be_web srv-1')).toBe(8090);
+  });
+
+  it('keeps the VIP addresses of the services it left until their longest timeout has passed, then removes them', async () => {
+    const h = harness(value());
+    await h.start();
+    const addresses = (): string[] => h.net.held.flatMap((o) => (o.kind === 'address' ? [o.address] : [])).sort();
+    const served = addresses();
+    expect(served.length).toBeGreaterThan(0);
+    await h.edit(value((v) => { for (const s of v.services) s.l7 = { ...(s.l7 as object), nodes: ['l7-2', 'l7-3', 'l7-4'] }; }));
+    expect(addresses()).toEqual(served);
+    h.skip(59_000);
+    await h.kick('VIP address departure', { repair: true });
+    expect(addresses()).toEqual(served);
+    h.skip(2_000);
+    await h.kick('VIP address departure', { repair: true });
+    expect(addresses()).toEqual([]);
   });
 
   it('pushes the enabler state again to a restarted HAProxy on a repair kick', async () => {

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { nodeNamed, servicesOnL7, type Site, type SiteNode } from '../../../site/index.js';
 import { renderAgentReply, type AgentReply } from '../../../tiers/backend/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
+import { trackAddressDepartures, withLeavingAddresses, type AddressDeparture } from '../../../tiers/l7/departures.js';
 import { haproxyPaths } from '../../../tiers/l7/index.js';
 import { enablerView } from '../../../tiers/l7/view-backends.js';
 import { fileAgentCheckSource, startAgentCheckServer } from '../../agentcheck/index.js';
@@ -77,6 +78,9 @@ class L7Role implements Role<L7Plan> {
   private stopping = false;
   private stats: StatRow[] | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  /** VIP addresses of services this node left, kept for the flows it holds (tiers/l7/departures.ts). */
+  private leaving: AddressDeparture[] = [];
+  private lastNetOps: readonly NetOp[] = [];
 
   constructor(private readonly deps: RoleDeps, private readonly drivers: L7Drivers) {
     this.watched = [deps.node.agent.agentCheckFile];
@@ -92,6 +96,7 @@ class L7Role implements Role<L7Plan> {
   async start(site: Site): Promise<void> {
     const node = this.nodeIn(site);
     const first = planL7(site, node, { state: 'up' }, false);
+    this.lastNetOps = first.netOps;
     await this.drivers.net.apply(first.netOps);
     const bound = await this.listeners.apply([first.agentCheck]);
     if (!bound.ok) throw new Error(`cannot start: ${bound.errors.join('; ')}`);
@@ -108,7 +113,22 @@ class L7Role implements Role<L7Plan> {
     const state = this.source.current()?.state ?? { state: 'up' };
     this.deps.metrics.maintenance.reset();
     this.deps.metrics.maintenance.set({ file: this.deps.node.agent.agentCheckFile, state: this.stopping ? 'stopping' : state.state }, 1);
-    return planL7(site, node, state, this.stopping);
+    return this.keepLeaving(site, planL7(site, node, state, this.stopping), this.deps.clock.now());
+  }
+
+  /** The addresses of services this node left stay until their bound: the L4 nodes still send it the flows it holds. */
+  private keepLeaving(site: Site, plan: L7Plan, now: number): L7Plan {
+    const leaving = trackAddressDepartures(site, this.lastNetOps, plan.netOps, this.leaving, now);
+    const key = (d: AddressDeparture): string => d.op.address;
+    const was = new Set(this.leaving.map(key));
+    const stays = new Set(leaving.map(key));
+    for (const d of leaving) if (!was.has(key(d))) this.deps.log.info({ vip: d.op.address, until: new Date(d.until).toISOString() }, `left the service of VIP ${d.op.address}: its address stays until the flows this node holds have ended`);
+    for (const d of this.leaving) if (!stays.has(key(d))) this.deps.log.info({ vip: d.op.address }, `VIP ${d.op.address} address removed: this node left its service`);
+    this.leaving = leaving;
+    this.timers.wakeAt('VIP address departure', leaving.length > 0 ? Math.min(...leaving.map((d) => d.until)) : undefined);
+    const netOps = withLeavingAddresses(plan.netOps, leaving);
+    this.lastNetOps = netOps;
+    return leaving.length === 0 ? plan : { ...plan, netOps };
   }
 
   async apply(_site: Site, plan: L7Plan): Promise<boolean> {
