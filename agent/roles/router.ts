@@ -7,16 +7,16 @@ import { nodeNamed, type Site, type SiteNode } from '../../site/index.js';
 import type { NetOp } from '../../tiers/common/files.js';
 import type { Runner } from '../../tiers/common/runner.js';
 import { bgpPaths, birdSpec, renderEcmp } from '../../tiers/ecmp/index.js';
-import { rollTimers } from '../../tiers/ecmp/rolling-timers.js';
-import { familiesOf, sessionsOf, timersOf, type TimersView } from '../../tiers/ecmp/view.js';
+import { familiesOf, sessionsOf } from '../../tiers/ecmp/view.js';
 import { filesOf } from '../apply/daemon-files.js';
 import { applyNetOps, netOpsSettled, procSysctl } from '../drivers/kernel/netops.js';
 import { processRunner } from '../drivers/kernel/runner.js';
-import type { Role, RoleDeps, RoleStatus } from '../role.js';
+import type { Role, RoleDeps } from '../role.js';
 import { birdControl } from '../drivers/bird/control.js';
 import { birdAnswers, birdShow, configureBird, parseBirdProtocols, parseBirdRoutes } from './bgp-bird.js';
 import { bgpDaemonRole, type BgpRoleOptions, type BgpRolePlan } from './bgp-role.js';
 import { routerStatusOf } from './bgp-status.js';
+import { SessionTimers } from './session-timers.js';
 
 export function routerRole(deps: RoleDeps, runner: Runner = processRunner, options: BgpRoleOptions = {}): Role<BgpRolePlan> {
   const paths = bgpPaths(deps.node);
@@ -62,39 +62,9 @@ export function routerRole(deps: RoleDeps, runner: Runner = processRunner, optio
         if (text !== undefined) for (const [prefix, hops] of parseBirdRoutes(text)) routes.set(prefix, hops);
       }
       const status = routerStatusOf(site, node, parseBirdProtocols(protocols), routes);
-      if (timers.observe(site, node, status)) void deps.kick('BGP sessions established again: the next one takes the new timers');
+      const up = new Set(sessionsOf(site, node).filter((s) => status.sessions?.some((x) => x.peer === s.peer && x.family === s.family && x.state === 'established')).map((s) => s.symbol));
+      if (timers.observe(up)) void deps.kick('BGP sessions established again: the next one takes the new timers');
       return status;
     },
   }, options);
-}
-
-/**
- * The timers each BGP session of this router runs with, and which sessions
- * are established, for rollTimers: what BIRD took last, and what it says now.
- */
-class SessionTimers {
-  private running = new Map<string, TimersView>();
-  private rendered = new Map<string, TimersView>();
-  private established = new Set<string>();
-  private pending = 0;
-
-  plan(site: Site, node: SiteNode): { timers: ReadonlyMap<string, TimersView>; pending: number } {
-    const rolled = rollTimers(sessionsOf(site, node).map((s) => s.symbol), timersOf(site), this.running, this.established);
-    this.rendered = new Map(rolled.timers);
-    this.pending = rolled.pending;
-    return rolled;
-  }
-
-  /** BIRD took the config last planned. */
-  taken(): void {
-    this.running = this.rendered;
-  }
-
-  /** True when a move is pending and the established sessions changed: the next turn may move one more. */
-  observe(site: Site, node: SiteNode, status: RoleStatus): boolean {
-    const up = new Set(sessionsOf(site, node).filter((s) => status.sessions?.some((x) => x.peer === s.peer && x.family === s.family && x.state === 'established')).map((s) => s.symbol));
-    const changed = [...up].some((s) => !this.established.has(s)) || [...this.established].some((s) => !up.has(s));
-    this.established = up;
-    return changed && this.pending > 0;
-  }
 }

@@ -17,6 +17,8 @@ export class FakeSpeaker implements SpeakerPort {
   readonly configures: SpeakerPlan[] = [];
   readonly sets: { to: Announcement[]; opts: SetOptions }[] = [];
   refuseConfig: string | undefined;
+  /** The BGP sessions BIRD would say are established; a test takes them down and up. Undefined: not a BIRD that answers. */
+  sessionsUp: Set<string> | undefined;
   private nextPid = 100;
 
   async configure(_site: Site, _node: SiteNode, plan: SpeakerPlan): Promise<SpeakerConfigResult> {
@@ -32,6 +34,10 @@ export class FakeSpeaker implements SpeakerPort {
 
   pid(): number | undefined {
     return this.running;
+  }
+
+  async established(): Promise<ReadonlySet<string> | undefined> {
+    return this.running === undefined || this.sessionsUp === undefined ? undefined : new Set(this.sessionsUp);
   }
 
   async set(site: Site, node: SiteNode, to: readonly Announcement[], opts: SetOptions): Promise<SpeakerResult> {

@@ -22,7 +22,7 @@ export function renderEcmp(site: Site, node: SiteNode, options: EcmpRenderOption
     case 'reflector':
       return { files: [gobgpdToml(site, { ...node, role: 'reflector' })], netOps: [] };
     case 'l4':
-      return { files: l4Files(site, { ...node, role: 'l4' }), netOps: [] };
+      return { files: l4Files(site, { ...node, role: 'l4' }, options.sessionTimers), netOps: [] };
     case 'l7':
     case 'backend':
     case 'dns':
@@ -30,13 +30,13 @@ export function renderEcmp(site: Site, node: SiteNode, options: EcmpRenderOption
   }
 }
 
-function l4Files(site: Site, node: SiteNode & { role: 'l4' }): RenderedFile[] {
+function l4Files(site: Site, node: SiteNode & { role: 'l4' }, sessionTimers?: ReadonlyMap<string, TimersView>): RenderedFile[] {
   switch (site.bgp.speaker) {
     case 'gobgp':
       return [gobgpdToml(site, node)];
     case 'bird':
       // Nothing is announced before the agent has checked the L7 quorum.
-      return [birdConf(site, node), { name: 'bird-vips.conf', daemon: 'bird', content: renderBirdVips(site, node, [], { gracefulShutdown: false }) }];
+      return [birdConf(site, node, sessionTimers), { name: 'bird-vips.conf', daemon: 'bird', content: renderBirdVips(site, node, [], { gracefulShutdown: false }) }];
   }
 }
 

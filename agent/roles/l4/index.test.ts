@@ -101,6 +101,29 @@ describe('the l4 role', () => {
     for (const a of attributes) expect(a).toContain('64512:200');
   });
 
+  it('moves the BIRD speaker\'s sessions to new BGP timers one at a time, each once the other is established', async () => {
+    const h = harness(fastSite((v) => { v.bgp.speaker = 'bird'; }));
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const holds = (): Map<string, string> => new Map([...(h.speaker.config?.files.find((f) => f.name === 'bird.conf')?.content ?? '')
+      .matchAll(/protocol bgp (\w+)[\s\S]*?hold time (\d+);/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+    const sessions = [...holds().keys()];
+    expect(sessions.length).toBeGreaterThanOrEqual(2);
+    h.speaker.sessionsUp = new Set(sessions);
+    await h.edit(fastSite((v) => { v.bgp.speaker = 'bird'; v.bgp.holdTime = '9s'; v.bgp.keepalive = '3s'; }));
+    // Read the sessions (all up), move one; its restart takes it down.
+    await h.kick('BGP sessions', { repair: true });
+    const first = [...holds()].filter(([, t]) => t === '9').map(([s]) => s);
+    expect(first).toHaveLength(1);
+    h.speaker.sessionsUp.delete(first[0] ?? '');
+    await h.kick('BGP sessions', { repair: true });
+    expect([...holds()].filter(([, t]) => t === '9')).toHaveLength(1);
+    // Established again: the next one moves.
+    h.speaker.sessionsUp.add(first[0] ?? '');
+    await h.kick('BGP sessions', { repair: true });
+    expect([...holds()].filter(([, t]) => t === '9')).toHaveLength(2);
+  });
+
   it('gives a restarted speaker the whole set again on a repair kick', async () => {
     const h = harness(fastSite());
     await h.start();

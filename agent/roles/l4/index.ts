@@ -34,6 +34,8 @@ import { Announcer } from './announcer.js';
 import { IPVS_REPAIR_MS, IpvsApplier } from './ipvs-applier.js';
 import { planL4, planSpeaker, type L4Plan } from './plan.js';
 import { speakerDaemon } from './speaker-daemon.js';
+import { SessionTimers } from '../session-timers.js';
+import type { TimersView } from '../../../tiers/ecmp/view.js';
 import type { SpeakerPort } from './speaker-port.js';
 
 export { IPVS_REPAIR_MS } from './ipvs-applier.js';
@@ -51,6 +53,8 @@ export interface L4Drivers {
 
 /** A failed IPVS apply or announce is tried again after this long. */
 const RETRY_MS = 1000;
+/** How often BIRD's sessions are read while one waits to move to new timers. */
+const SESSION_READ_MS = 1000;
 /** Bounds the stop sequence: at most this many turns. */
 const STOP_TURNS = 4;
 
@@ -89,6 +93,7 @@ class L4Role implements Role<L4Plan> {
   private lastReading: DisableReading | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   private departures: Departure[] = [];
+  private readonly sessionTimers = new SessionTimers();
   /** The drift check's period has come: the next apply reads the kernel's table even if it was verified moments ago. */
   private driftCheckDue = false;
 
@@ -142,12 +147,13 @@ class L4Role implements Role<L4Plan> {
     const reading = await this.disable.read(now);
     if (reading.warnings.length > 0) this.deps.log.warn({ file: this.deps.node.agent.disableFile, warnings: reading.warnings }, 'disable file');
     this.lastReading = reading;
+    const sessionTimers = await this.rollSessionTimers(site, node, now);
     const base = planL4(site, node, {
       now, disable: reading.disable, health: this.monitor.snapshot(),
       ipvsVerified: this.ipvs !== undefined && this.ipvs.isVerified && this.drivers.net.essentialHeld,
       announcing: new Set(this.announcer.announcing.filter((a) => !a.gracefulShutdown).map((a) => a.vip as string)),
       ...(this.stopRequestedAt !== undefined ? { stopRequestedAt: this.stopRequestedAt } : {}),
-    });
+    }, sessionTimers);
     const plan = this.keepDeparting(site, base, now);
     this.lastPlan = plan;
     this.timers.wakeAt('drain', plan.node.wakeAt);
@@ -158,6 +164,7 @@ class L4Role implements Role<L4Plan> {
   async apply(site: Site, p: L4Plan): Promise<boolean> {
     const node = this.nodeIn(site);
     const configured = await this.announcer.configure(site, node, p.speaker);
+    if (configured) this.sessionTimers.taken();
     if (!this.ipvs) return (await this.announcer.announce(site, node, p.speaker, [])) === undefined && configured;
     // Moving traffic away goes first, and waits for no table read; attracting it waits for a verified table.
     const attracts = this.announcer.attracts(p.node.announcements);
@@ -216,6 +223,25 @@ class L4Role implements Role<L4Plan> {
     this.timers.clear();
     await this.announcer.stop();
     this.deps.log.info('planned stop done: VIPs withdrawn, speaker stopped, IPVS table left in place');
+  }
+
+  /**
+   * BIRD restarts a session whose timers change: both of this node's
+   * sessions at once would take its paths off both reflectors, and with
+   * every L4 node edited together, every path off the routers. So the
+   * sessions move one at a time, each once the others are established
+   * (tiers/ecmp/rolling-timers.ts), read every second while one is pending.
+   */
+  private async rollSessionTimers(site: Site, node: SiteNode, now: number): Promise<ReadonlyMap<string, TimersView> | undefined> {
+    if (site.bgp.speaker !== 'bird') return undefined;
+    if (this.sessionTimers.pending > 0) {
+      const up = await this.drivers.speaker.established(node);
+      if (up) this.sessionTimers.observe(up);
+    }
+    const rolled = this.sessionTimers.plan(site, node);
+    if (rolled.pending > 0) this.deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established');
+    this.timers.wakeAt('BGP sessions', rolled.pending > 0 ? now + SESSION_READ_MS : undefined);
+    return rolled.timers;
   }
 
   /** L7 nodes removed from a service stay with weight 0 until their connections are gone (tiers/l4/departures.ts). */

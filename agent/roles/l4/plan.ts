@@ -5,6 +5,7 @@
 import type { Site, SiteNode } from '../../../site/index.js';
 import type { NetOp, RenderedFile } from '../../../tiers/common/files.js';
 import { BIRD_VIPS_FILE, renderEcmp } from '../../../tiers/ecmp/index.js';
+import type { TimersView } from '../../../tiers/ecmp/view.js';
 import { renderL4 } from '../../../tiers/l4/index.js';
 import { planL4Node, type L4NodePlan, type L4Observations } from '../../../tiers/l4/plan-node.js';
 
@@ -27,13 +28,14 @@ export interface L4Plan {
   readonly speaker: SpeakerPlan;
 }
 
-export function planL4(site: Site, node: SiteNode, obs: L4Observations): L4Plan {
-  return { netOps: renderL4(site, node).netOps, node: planL4Node(site, node, obs), speaker: planSpeaker(site, node) };
+/** `sessionTimers`: per BGP session, timers other than the site's (BIRD's sessions moving to new ones one at a time). */
+export function planL4(site: Site, node: SiteNode, obs: L4Observations, sessionTimers?: ReadonlyMap<string, TimersView>): L4Plan {
+  return { netOps: renderL4(site, node).netOps, node: planL4Node(site, node, obs), speaker: planSpeaker(site, node, sessionTimers) };
 }
 
-export function planSpeaker(site: Site, node: SiteNode): SpeakerPlan {
+export function planSpeaker(site: Site, node: SiteNode, sessionTimers?: ReadonlyMap<string, TimersView>): SpeakerPlan {
   const daemon: SpeakerDaemonName = site.bgp.speaker === 'gobgp' ? 'gobgpd' : 'bird';
-  const files = renderEcmp(site, node).files.filter((f) => f.daemon === daemon && f.name !== BIRD_VIPS_FILE);
+  const files = renderEcmp(site, node, sessionTimers ? { sessionTimers } : {}).files.filter((f) => f.daemon === daemon && f.name !== BIRD_VIPS_FILE);
   const pathAttributes = JSON.stringify({
     communities: site.bgp.communities,
     nextHops: [node.addresses.ipv4 ?? null, node.addresses.ipv6 ?? null],

@@ -20,6 +20,8 @@ import { birdSpeaker } from '../../drivers/bird/speaker.js';
 import { gobgpQuickChange, type QuickChange } from '../../drivers/gobgp/quick.js';
 import { gobgpSpeaker } from '../../drivers/gobgp/speaker.js';
 import type { RoleDeps } from '../../role.js';
+import { birdShow, parseBirdProtocols } from '../bgp-bird.js';
+import { establishedSessions } from '../session-timers.js';
 import { announcesMore } from './announce-order.js';
 import type { SpeakerDaemonName } from './plan.js';
 import type { SpeakerConfigResult, SpeakerPort } from './speaker-port.js';
@@ -76,6 +78,12 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
 
     pid() {
       return running === undefined ? undefined : deps.supervisor.pid(running);
+    },
+
+    async established(node) {
+      if (running !== 'bird') return undefined;
+      const text = await birdShow(birdControl(bgpPaths(node).birdSocket), 'show protocols');
+      return text === undefined ? undefined : establishedSessions(parseBirdProtocols(text));
     },
 
     async set(site, node, to, opts) {

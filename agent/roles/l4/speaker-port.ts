@@ -26,6 +26,8 @@ export interface SetOptions {
 export interface SpeakerPort {
   /** Installs the plan's config; starts the daemon the first time, has the running one take a change. */
   configure(site: Site, node: SiteNode, plan: SpeakerPlan): Promise<SpeakerConfigResult>;
+  /** The BGP sessions the running BIRD says are established, by symbol; undefined for gobgpd or no answer. */
+  established(node: SiteNode): Promise<ReadonlySet<string> | undefined>;
   /** The running daemon's pid: a new pid has announced nothing yet. */
   pid(): number | undefined;
   /** Makes the announced set equal `to`. */
