@@ -44,8 +44,25 @@ export class FakeHaproxy implements HaproxyControl {
     if (this.pid === undefined) throw new Error('fake haproxy: reload of a stopped master');
     this.reloads++;
     if (this.refuseReload) return { kind: 'rejected', ms: 1 };
+    if (this.slowReload) {
+      this.slow = { done: false };
+      const proc = { master: this.pid, reloads: this.reloads - 1, failed: 0, workers: [], oldWorkers: [] };
+      return { kind: 'timeout', ms: 10000, before: proc };
+    }
     this.loaded = this.installed;
     return { kind: 'reloaded', workers: [this.reloads], previous: [], ms: 1 };
+  }
+  /** A reload the test made slow: reload() times out and reloadProgress() reports it done once finishSlowReload() ran. */
+  slowReload = false;
+  private slow: { done: boolean } | undefined;
+  async reloadProgress(): Promise<ReloadResult | undefined> {
+    if (!this.slow?.done) return undefined;
+    this.slow = undefined;
+    this.loaded = this.installed;
+    return { kind: 'reloaded', workers: [this.reloads], previous: [], ms: 1 };
+  }
+  finishSlowReload(): void {
+    if (this.slow) this.slow.done = true;
   }
   async softStop(): Promise<SoftStopResult> {
     this.pid = undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  findRunningMaster, haproxySpec, isRunningProcess, parseShowProc, reloadHaproxy, softStopHaproxy,
+  findRunningMaster, haproxySpec, isRunningProcess, parseShowProc, reloadHaproxy, reloadProgress, softStopHaproxy,
   type HaproxyCli, type ProcessProbe, type ReloadDeps, type Timer,
 } from './daemon.js';
 import type { HaproxyPaths } from '../../../tiers/l7/paths.js';
@@ -169,8 +169,22 @@ describe('reloadHaproxy', () => {
     const clock = fakeClock();
     const deps = reloadDeps({ procs: [showProc({ reloads: 0, workers: [201] })], clock });
     const r = await reloadHaproxy(deps, { timeoutMs: 500, pollMs: 100 });
-    expect(r).toMatchObject({ kind: 'timeout', last: { workers: [201] } });
+    expect(r).toMatchObject({ kind: 'timeout', before: { reloads: 0, workers: [201] }, last: { workers: [201] } });
     expect(clock.slept).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('reloadProgress', () => {
+  const before = parseShowProc(showProc({ reloads: 3, workers: [201] }));
+  if (!before) throw new Error('expected a show proc');
+  it('says nothing while the master has not re-executed, or does not answer', async () => {
+    expect(await reloadProgress(scripted([showProc({ reloads: 3, workers: [201] })]), before, 12000)).toBeUndefined();
+    expect(await reloadProgress(scripted([new Error('ECONNREFUSED')]), before, 12000)).toBeUndefined();
+  });
+
+  it('reports the new workers once they show, or the refusal', async () => {
+    expect(await reloadProgress(scripted([showProc({ reloads: 4, workers: [305], old: [201] })]), before, 12000)).toEqual({ kind: 'reloaded', workers: [305], previous: [201], ms: 12000 });
+    expect(await reloadProgress(scripted([showProc({ reloads: 4, failed: 1, workers: [201] })]), before, 12000)).toMatchObject({ kind: 'rejected' });
   });
 });
 

@@ -117,7 +117,8 @@ export type ReloadResult =
   /** HAProxy refused the new config: the old workers still serve the last good one. */
   | { readonly kind: 'rejected'; readonly ms: number }
   | { readonly kind: 'failed'; readonly stage: 'show-proc' | 'save-state' | 'signal'; readonly reason: string }
-  | { readonly kind: 'timeout'; readonly ms: number; readonly last?: ShowProc };
+  /** No sign of the new workers yet: `before` is what the master said before the signal, for reloadProgress. */
+  | { readonly kind: 'timeout'; readonly ms: number; readonly before: ShowProc; readonly last?: ShowProc };
 
 export interface ReloadOptions {
   readonly timeoutMs?: number;
@@ -155,14 +156,31 @@ async function awaitReload(deps: ReloadDeps, before: ShowProc, start: number, op
     const ms = deps.clock.now() - start;
     if (typeof now !== 'string') {
       last = now;
-      const fresh = now.workers.filter((w) => !before.workers.includes(w));
-      if (now.reloads > before.reloads && fresh.length > 0) return { kind: 'reloaded', workers: fresh, previous: before.workers, ms };
-      if (now.reloads > before.reloads && now.failed > 0) return { kind: 'rejected', ms };
+      const judged = judgeReload(before, now, ms);
+      if (judged) return judged;
     }
     if (ms >= timeoutMs) break;
     await deps.clock.sleep(pollMs);
   }
-  return { kind: 'timeout', ms: deps.clock.now() - start, ...(last ? { last } : {}) };
+  return { kind: 'timeout', ms: deps.clock.now() - start, before, ...(last ? { last } : {}) };
+}
+
+/** What `show proc` says of the reload signalled after `before`: done, refused, or nothing yet. */
+function judgeReload(before: ShowProc, now: ShowProc, ms: number): ReloadResult | undefined {
+  const fresh = now.workers.filter((w) => !before.workers.includes(w));
+  if (now.reloads > before.reloads && fresh.length > 0) return { kind: 'reloaded', workers: fresh, previous: before.workers, ms };
+  if (now.reloads > before.reloads && now.failed > 0) return { kind: 'rejected', ms };
+  return undefined;
+}
+
+/**
+ * One look at a reload that timed out: a loaded master may take longer than
+ * the wait to re-execute. Undefined while neither new workers nor a failure
+ * show (or the master does not answer, as while it re-executes).
+ */
+export async function reloadProgress(master: HaproxyCli, before: ShowProc, ms: number): Promise<ReloadResult | undefined> {
+  const now = await showProc(master);
+  return typeof now === 'string' ? undefined : judgeReload(before, now, ms);
 }
 
 /** The parsed `show proc`, or why there is none (the master re-executing refuses connections for a moment). */

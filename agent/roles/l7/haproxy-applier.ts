@@ -8,10 +8,18 @@ import type { InstallResult } from '../../install/install.js';
 import type { Logger } from '../../observe/log.js';
 import type { Metrics } from '../../observe/metrics.js';
 import type { ServerPorts } from '../../../tiers/l7/server-state.js';
+import type { ShowProc } from '../../drivers/haproxy/daemon.js';
+import type { Clock } from '../../ports/clock.js';
 import type { HaproxyControl } from './haproxy.js';
 
 /** How long a turn waits for a (re)started HAProxy to answer before it gives up until the next one. */
 const READY_MS = 5000;
+/**
+ * How long a reload that timed out is waited for before the master is
+ * signalled again. Another SIGUSR2 while it still re-executes would start
+ * one more reload on top of it, and on a loaded node every retry would.
+ */
+const AWAIT_RELOAD_MS = 60_000;
 
 export type HaproxyApplyResult =
   /** HAProxy runs `config` (or keeps the last good one if `config` was refused: ok is then false). */
@@ -27,6 +35,7 @@ export interface HaproxyApplierDeps {
   readonly installed: () => Promise<string | undefined>;
   readonly log: Logger;
   readonly metrics: Pick<Metrics, 'reloads'>;
+  readonly clock: Pick<Clock, 'now'>;
 }
 
 export class HaproxyApplier {
@@ -35,6 +44,8 @@ export class HaproxyApplier {
   private readyMaster: number | undefined;
   /** The server ports of the installed haproxy.cfg: what a reloaded or restarted master loads. */
   private installedPorts: ServerPorts = new Map();
+  /** A reload signalled that had not shown its new workers when the wait ended. */
+  private awaiting: { readonly config: string; readonly before: ShowProc; readonly since: number } | undefined;
 
   constructor(private readonly deps: HaproxyApplierDeps) {}
 
@@ -53,7 +64,9 @@ export class HaproxyApplier {
     const installed = await this.install(config, ports);
     const master = this.deps.haproxy.masterPid();
     if (master === undefined || !this.deps.haproxy.running() || !(await this.ensureReady(master))) return { kind: 'not-ready' };
-    if (!installed || config === this.loaded) return { kind: 'running', ok: installed, master, reloaded: false };
+    const awaited = await this.settleAwaited();
+    if (awaited === 'waiting') return { kind: 'running', ok: false, master, reloaded: false };
+    if (!installed || config === this.loaded) return { kind: 'running', ok: installed && config === this.loaded, master, reloaded: awaited === 'reloaded' };
     const reloaded = await this.reload(config);
     return { kind: 'running', ok: reloaded, master, reloaded };
   }
@@ -70,6 +83,31 @@ export class HaproxyApplier {
     const ok = r.kind === 'installed' || r.kind === 'unchanged';
     if (ok) this.installedPorts = ports;
     return ok;
+  }
+
+  /** A reload that timed out, looked at again: done, refused, given up on (a new one may go), or still waiting. */
+  private async settleAwaited(): Promise<'none' | 'reloaded' | 'settled' | 'waiting'> {
+    const a = this.awaiting;
+    if (!a) return 'none';
+    const ms = this.deps.clock.now() - a.since;
+    const r = await this.deps.haproxy.reloadProgress(a.before, ms);
+    if (r?.kind === 'reloaded') {
+      this.deps.metrics.reloads.inc({ daemon: 'haproxy', result: 'reloaded' });
+      this.deps.log.info({ workers: r.workers, previous: r.previous, ms }, 'haproxy reloaded (late); the previous workers finish their connections');
+      this.loaded = a.config;
+      this.awaiting = undefined;
+      return 'reloaded';
+    }
+    if (r?.kind === 'rejected') {
+      this.deps.log.error({ ms }, 'haproxy refused the new config on reload; the previous workers keep serving');
+      this.refused = a.config;
+      this.awaiting = undefined;
+      return 'settled';
+    }
+    if (ms < AWAIT_RELOAD_MS) return 'waiting';
+    this.deps.log.error({ ms }, `haproxy showed no new workers ${ms} ms after the reload signal; signalling again`);
+    this.awaiting = undefined;
+    return 'settled';
   }
 
   /** Makes sure the running master answers before it is told anything; notes what a restarted one loaded. */
@@ -98,6 +136,10 @@ export class HaproxyApplier {
         // The checker accepted it, so this is rare (a port taken, a missing file): the old workers keep serving.
         this.deps.log.error({ ms: result.ms }, 'haproxy refused the new config on reload; the previous workers keep serving');
         this.refused = config;
+        return false;
+      case 'timeout':
+        this.awaiting = { config, before: result.before, since: this.deps.clock.now() };
+        this.deps.log.warn({ ms: result.ms }, 'haproxy has not shown the new workers yet; waiting for this reload rather than signalling again');
         return false;
       default:
         this.deps.log.warn({ result }, 'haproxy reload did not complete');

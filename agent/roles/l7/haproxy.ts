@@ -7,8 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import type { HaproxyPaths } from '../../../tiers/l7/paths.js';
 import { carryServerState, type ServerPorts } from '../../../tiers/l7/server-state.js';
 import {
-  HAPROXY_DAEMON, atomicWriteFile, findRunningMaster, haproxySpec, parseShowProc, reloadHaproxy, softStopHaproxy,
-  type HaproxyCli, type ReloadResult, type SoftStopResult,
+  HAPROXY_DAEMON, atomicWriteFile, findRunningMaster, haproxySpec, parseShowProc, reloadHaproxy, reloadProgress, softStopHaproxy,
+  type HaproxyCli, type ReloadResult, type ShowProc, type SoftStopResult,
 } from '../../drivers/haproxy/daemon.js';
 import { haproxyRuntime } from '../../ports/haproxy-runtime.js';
 import type { Clock } from '../../ports/clock.js';
@@ -32,6 +32,8 @@ export interface HaproxyControl {
   saveState(ports: ServerPorts): Promise<string | undefined>;
   /** Reloads into the installed config, whose servers have these ports. */
   reload(ports: ServerPorts): Promise<ReloadResult>;
+  /** A reload that timed out, looked at once more: undefined while it shows nothing yet. */
+  reloadProgress(before: ShowProc, ms: number): Promise<ReloadResult | undefined>;
   softStop(graceMs: number): Promise<SoftStopResult>;
 }
 
@@ -83,6 +85,7 @@ export function haproxyControl(paths: HaproxyPaths, supervisor: Supervisor, cloc
     },
     saveState,
     reload: (ports) => reloadHaproxy({ signal, runtime, master, stateFile: paths.stateFile, carry: (state) => carryServerState(state, ports), writeFile: atomicWriteFile, clock }),
+    reloadProgress: (before, ms) => reloadProgress(master, before, ms),
     async softStop(graceMs) {
       // The supervisor must not restart the master once it has finished.
       supervisor.stopRestarting(HAPROXY_DAEMON);

@@ -118,6 +118,25 @@ describe('the l7 role', () => {
     expect(addresses()).toEqual([]);
   });
 
+  it('waits for a reload that timed out instead of signalling HAProxy again, then takes it as done', async () => {
+    const h = harness(value());
+    await h.start();
+    h.haproxy.slowReload = true;
+    const next = value((v) => { v.services.push({ ...v.services[0], name: 'shop', vips: ['198.51.100.9'], dns: [] }); });
+    await h.edit(next);
+    expect(h.haproxy.reloads).toBe(1);
+    await h.kick('retry');
+    await h.kick('retry');
+    expect(h.haproxy.reloads).toBe(1);
+    h.haproxy.slowReload = false;
+    h.haproxy.finishSlowReload();
+    await h.kick('retry');
+    expect(h.haproxy.reloads).toBe(1);
+    expect(h.haproxy.loaded).toMatch(/198\.51\.100\.9/);
+    await h.edit(value());
+    expect(h.haproxy.reloads).toBe(2);
+  });
+
   it('pushes the enabler state again to a restarted HAProxy on a repair kick', async () => {
     const h = harness(value());
     await h.start();

@@ -86,7 +86,7 @@ class L7Role implements Role<L7Plan> {
     this.watched = [deps.node.agent.agentCheckFile];
     this.source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
     this.enablerServer = enablerView(deps.node);
-    this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics });
+    this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics, clock: deps.clock });
     this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
