@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SiteNode } from '../../site/index.js';
 import { loadSite, REPO } from '../../test/helpers/site.js';
 import { nodeOf } from '../../tiers/ecmp/test-sites.js';
@@ -71,10 +71,11 @@ describe('bgpDaemonRole', () => {
     const supervisor = new Supervisor(systemClock, () => undefined, { initialMs: 50, maxMs: 200, resetAfterMs: 10000 });
     supervisors.push(supervisor);
     const metrics = createMetrics(new Registry());
-    const deps: RoleDeps = { node, log: createLogger('rt-1', 'silent'), metrics, clock: systemClock, supervisor, kick: () => Promise.resolve() };
+    const kicks: string[] = [];
+    const deps: RoleDeps = { node, log: createLogger('rt-1', 'silent'), metrics, clock: systemClock, supervisor, kick: (reason) => { kicks.push(reason); return Promise.resolve(); } };
     const driver = new FakeDriver(supervisor, `${tag}-${process.pid}-${Date.now()}`);
     const role = bgpDaemonRole(deps, driver, { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 2000, ...observe });
-    return { dir, supervisor, metrics, driver, role };
+    return { dir, supervisor, metrics, driver, role, kicks };
   }
 
   const reloadCount = async (metrics: ReturnType<typeof createMetrics>, result: string): Promise<number> =>
@@ -128,6 +129,17 @@ describe('bgpDaemonRole', () => {
     expect(await reloadCount(metrics, 'ok')).toBe(1);
     expect(await role.apply(site, await role.plan(site))).toBe(true);
     expect(driver.reloads).toBe(2);
+  });
+
+  it('asks for a turn by itself after a reload the daemon did not take, so a steady site still gets it', async () => {
+    const { driver, role, kicks } = setup('retry');
+    await role.start(site);
+    driver.content = 'router id 10.0.0.9;\n';
+    driver.verdicts = [{ ok: false, detail: 'no answer' }];
+    expect(await role.apply(site, await role.plan(site))).toBe(false);
+    expect(kicks).toEqual([]);
+    await vi.waitFor(() => expect(kicks).toEqual(['bird did not take its config: trying again']), { timeout: 4000, interval: 50 });
+    await role.stop(site);
   });
 
   it('refuses a file the checker rejects, keeping the installed one', async () => {

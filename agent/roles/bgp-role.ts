@@ -61,6 +61,9 @@ export class BgpStartError extends Error {
   readonly code = 'TIERLB_BGP_START';
 }
 
+/** A daemon that did not take its config is asked again after this long. */
+const RELOAD_RETRY_MS = 2000;
+
 export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: BgpRoleOptions = {}): Role<BgpRolePlan> {
   const dir = deps.node.agent.configDir;
   const install = (files: readonly RenderedFile[]) => installDaemonFiles({ ...deps, ...(options.checker ? { checker: options.checker } : {}) }, dir, driver.daemon, files);
@@ -70,6 +73,7 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
   let observedPid: number | undefined;
   let reloadPending = false;
   let timer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
   let observing: Promise<void> | undefined;
   const observeEveryMs = options.observeEveryMs ?? 2000;
   const observeMaxMs = Math.max(observeEveryMs, options.observeAtMostEveryMs ?? 10000);
@@ -102,8 +106,14 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
     const verdict = await driver.reload(site);
     deps.metrics.reloads.inc({ daemon: driver.daemon, result: verdict.ok ? 'ok' : 'refused' });
     if (verdict.ok) deps.log.info({ daemon: driver.daemon, detail: verdict.detail }, `${driver.daemon} took the new config`);
-    else deps.log.error({ daemon: driver.daemon, detail: verdict.detail }, `${driver.daemon} did not take the new config; retried on the next turn`);
+    else deps.log.error({ daemon: driver.daemon, detail: verdict.detail }, `${driver.daemon} did not take the new config; retried in ${RELOAD_RETRY_MS / 1000} s`);
     reloadPending = !verdict.ok;
+    // Nothing else may kick a turn soon: a steady site and a daemon that did not answer would keep the old config for good.
+    clearTimeout(retryTimer);
+    if (!verdict.ok) {
+      retryTimer = setTimeout(() => void deps.kick(`${driver.daemon} did not take its config: trying again`), RELOAD_RETRY_MS);
+      retryTimer.unref();
+    }
     return verdict.ok;
   };
 
@@ -155,6 +165,7 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
     async stop() {
       observeGeneration++;
       clearTimeout(timer);
+      clearTimeout(retryTimer);
       timer = undefined;
       await observing;
       await deps.supervisor.stop(name);
