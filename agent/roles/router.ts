@@ -31,7 +31,7 @@ export function routerRole(deps: RoleDeps, runner: Runner = processRunner, optio
     where: `socket ${socket}`,
     files: (site) => {
       const rolled = timers.plan(site, nodeIn(site));
-      if (rolled.pending > 0) deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established (BIRD restarts a session whose timers change)');
+      if (rolled.news) deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established (BIRD restarts a session whose timers change)');
       return filesOf(renderEcmp(site, nodeIn(site), { sessionTimers: rolled.timers }).files, 'bird');
     },
     answers: () => birdAnswers(bird),

@@ -12,11 +12,13 @@ export class SessionTimers {
   private established = new Set<string>();
   private pendingCount = 0;
 
-  plan(site: Site, node: SiteNode): RolledTimers {
+  /** `news`: sessions are still to move and fewer or more than at the last plan (worth a log line; the same count every second is not). */
+  plan(site: Site, node: SiteNode): RolledTimers & { readonly news: boolean } {
     const rolled = rollTimers(sessionsOf(site, node).map((s) => s.symbol), timersOf(site), this.running, this.established);
+    const news = rolled.pending > 0 && rolled.pending !== this.pendingCount;
     this.rendered = new Map(rolled.timers);
     this.pendingCount = rolled.pending;
-    return rolled;
+    return { ...rolled, news };
   }
 
   /** Sessions still to move after the last plan. */

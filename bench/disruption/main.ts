@@ -1,5 +1,5 @@
 // `npm run bench:disruption`: boots the lab (lab/ modules, the user-mode-linux
-// kernel here), runs the disruption scenarios of issue 5 under load inside it
+// kernel here), runs the disruption scenarios under load inside it
 // (guest/main.ts, bundled here), prints progress, and writes the table
 // (markdown) and the raw figures (JSON) to bench/results/. `--short` runs the
 // short version of scenarios 1 and 3 the lab suite uses. Scenario `edits`

@@ -5,6 +5,7 @@ import type { NodeRender } from '../common/files.js';
 import { renderTemplate } from '../common/template.js';
 import { l7NetOps } from './netops.js';
 import { haproxyView } from './view.js';
+import type { HaproxyView } from './view-types.js';
 
 export { haproxyPaths, type HaproxyPaths } from './paths.js';
 export { haproxyView } from './view.js';
@@ -15,6 +16,9 @@ export const HAPROXY_TEMPLATE = 'l7/haproxy.cfg.ejs';
 
 export function renderL7(site: Site, node: SiteNode): NodeRender {
   if (node.role !== 'l7') return { files: [], netOps: [] };
-  const content = renderTemplate(HAPROXY_TEMPLATE, 'haproxy', haproxyView(site, node));
-  return { files: [{ name: 'haproxy.cfg', daemon: 'haproxy', content }], netOps: l7NetOps(site, node) };
+  return { files: [{ name: 'haproxy.cfg', daemon: 'haproxy', content: renderHaproxyCfg(haproxyView(site, node)) }], netOps: l7NetOps(site, node) };
+}
+
+export function renderHaproxyCfg(view: HaproxyView): string {
+  return renderTemplate(HAPROXY_TEMPLATE, 'haproxy', view);
 }

@@ -239,7 +239,7 @@ class L4Role implements Role<L4Plan> {
       if (up) this.sessionTimers.observe(up);
     }
     const rolled = this.sessionTimers.plan(site, node);
-    if (rolled.pending > 0) this.deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established');
+    if (rolled.news) this.deps.log.info({ pending: rolled.pending }, 'BGP timers changed: moving the sessions to them one at a time, each once the others are established');
     this.timers.wakeAt('BGP sessions', rolled.pending > 0 ? now + SESSION_READ_MS : undefined);
     return rolled.timers;
   }

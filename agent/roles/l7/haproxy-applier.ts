@@ -66,7 +66,7 @@ export class HaproxyApplier {
     if (master === undefined || !this.deps.haproxy.running() || !(await this.ensureReady(master))) return { kind: 'not-ready' };
     const awaited = await this.settleAwaited();
     if (awaited === 'waiting') return { kind: 'running', ok: false, master, reloaded: false };
-    if (!installed || config === this.loaded) return { kind: 'running', ok: installed && config === this.loaded, master, reloaded: awaited === 'reloaded' };
+    if (!installed || config === this.loaded) return { kind: 'running', ok: installed, master, reloaded: awaited === 'reloaded' };
     const reloaded = await this.reload(config);
     return { kind: 'running', ok: reloaded, master, reloaded };
   }

@@ -5,7 +5,7 @@
 import type { Site, SiteNode } from '../../../site/index.js';
 import type { AgentReason, AgentState } from '../../../tiers/backend/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
-import { haproxyView, renderL7 } from '../../../tiers/l7/index.js';
+import { haproxyView, l7NetOps, renderHaproxyCfg } from '../../../tiers/l7/index.js';
 import { serverPortsOf, type ServerPorts } from '../../../tiers/l7/server-state.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import { enablerStateOf, type EnablerState } from './enabler.js';
@@ -24,11 +24,12 @@ export interface L7Plan {
 export const STOPPING: AgentState = { state: 'down', reason: 'tierlb agent stopping' as AgentReason };
 
 export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stopping: boolean): L7Plan {
-  const render = renderL7(site, node);
+  // One view for the config and its server ports.
+  const view = node.role === 'l7' ? haproxyView(site, node) : undefined;
   return {
-    config: render.files.find((f) => f.name === 'haproxy.cfg')?.content ?? '',
-    serverPorts: node.role === 'l7' ? serverPortsOf(haproxyView(site, node)) : new Map(),
-    netOps: render.netOps,
+    config: view ? renderHaproxyCfg(view) : '',
+    serverPorts: view ? serverPortsOf(view) : new Map(),
+    netOps: view ? l7NetOps(site, node) : [],
     enabler: enablerStateOf(stopping ? STOPPING : maintenance),
     agentCheck: { host: '127.0.0.1', port: node.agent.agentCheckPort },
   };

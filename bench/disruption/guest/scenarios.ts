@@ -1,4 +1,4 @@
-// The disruption scenarios (issue 5), each run under load from a steady
+// The disruption scenarios, each run under load from a steady
 // state (under-load.ts): hundreds of slow downloads from the users to every
 // VIP start, the action happens while they are open, and the scenario reads
 // what broke and how long each tier took to react, from the lab's own clocks.
