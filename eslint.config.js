@@ -6,6 +6,7 @@ import tseslint from 'typescript-eslint';
 const EFFECT_MODULES = [
   'node:fs', 'node:fs/promises', 'fs', 'fs/promises', 'node:child_process', 'child_process',
   'execa', 'chokidar', 'prom-client', 'pino', 'node:net', 'node:http', 'node:dgram',
+  '@grpc/grpc-js', '@grpc/proto-loader',
 ];
 const effects = EFFECT_MODULES.map((name) => ({ name, message: 'pure code: pass effects in through a port instead' }));
 /** Also `node:module`: its createRequire is how the native addon is loaded. */

@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(bird2 gobgpd haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev)
+# golang-github-osrg-gobgp-dev: gobgp's .proto files, which the L4 agent loads
+# at run time to speak gobgpd's gRPC API.
+PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()

@@ -7,4 +7,8 @@ export { bgpPaths, GOBGP_API_PORT, type BgpPaths } from './paths.js';
 export { birdReload, birdSpec, gobgpdReload, gobgpdSpec, type DaemonCommand, type DaemonReload } from './daemons.js';
 export { diffAnnouncements, normalizeAnnouncements, type Announcement, type BgpSpeaker, type SpeakerResult } from './speaker.js';
 export { parseGobgpRib } from './gobgp-rib.js';
+export {
+  gobgpAddPathRequest, gobgpDeletePathRequest, gobgpListPathRequest, parseGobgpDestinations,
+  type AddPathRequest, type DeletePathRequest, type ListPathRequest, type Reading,
+} from './gobgp-api.js';
 export { parseBirdVips, BIRD_VIPS_FILE } from './bird-vips.js';

@@ -2,7 +2,7 @@
 // speaker is gobgp, and the `gobgp` CLI arguments the L4 agent runs to
 // announce and withdraw a VIP (gobgpd's file holds no route: the agent adds
 // and deletes them at run time through the daemon's API).
-import { familyOf, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
+import { familyOf, type Community, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
 import { FAMILIES, hostPrefix, routerIdOf, sessionsOf, timersOf, type SessionView, type TimersView } from './view.js';
 
 export interface GobgpNeighborView extends SessionView {
@@ -78,13 +78,18 @@ export function gobgpAnnounceArgs(site: Site, node: SiteNode, vip: IpAddress, op
   const family = familyOf(vip);
   const nextHop = node.addresses[family];
   if (!nextHop) return undefined;
-  const { vip: vipCommunities, gracefulShutdown } = site.bgp.communities;
-  const communities = options.gracefulShutdown ? [...vipCommunities, gracefulShutdown] : [...vipCommunities];
+  const communities = announcedCommunities(site, options);
   const tail = communities.length > 0 ? ['community', communities.join(',')] : [];
   // Origin IGP as BIRD's static routes have: a router merges only paths of
   // equal origin, and gobgp's default (incomplete) would keep a gobgp and a
   // BIRD speaker of one site (a migration) out of the same multipath route.
   return ['global', 'rib', '-a', family, 'add', hostPrefix(vip), 'origin', 'igp', 'nexthop', nextHop, ...tail];
+}
+
+/** The communities an announcement carries: the site's VIP communities, then graceful shutdown when asked. */
+export function announcedCommunities(site: Site, options: AnnounceOptions): readonly Community[] {
+  const { vip, gracefulShutdown } = site.bgp.communities;
+  return options.gracefulShutdown ? [...vip, gracefulShutdown] : [...vip];
 }
 
 /** The announcement of `vip` with the graceful-shutdown community: the first step of a withdraw. */
