@@ -1,47 +1,29 @@
 // The BGP speaker driver for gobgpd: reads the daemon's global RIB through
-// its API (`gobgp ... global rib -j`), diffs it with the desired set, and
+// its gRPC API (ListPath, both families), diffs it with the desired set, and
 // adds or deletes only the paths that differ. Announcing a prefix again with
 // other communities replaces the path (checked against gobgpd 3.10), so a
-// graceful-shutdown switch is one `add`, never a withdraw and re-announce.
-import { familyOf, type Site, type SiteNode } from '../../../site/index.js';
-import { describeRun, type Runner } from '../../../tiers/common/runner.js';
-import { parseGobgpRib } from '../../../tiers/ecmp/gobgp-rib.js';
+// graceful-shutdown switch is one AddPath, never a withdraw and re-announce.
+import type { Site, SiteNode } from '../../../site/index.js';
 import {
   describeAnnounce, describeWithdraw, diffAnnouncements, refuseForeign,
   type Announcement, type BgpSpeaker, type SpeakerResult,
 } from '../../../tiers/ecmp/speaker.js';
+import { gobgpListPathRequest, parseGobgpDestinations } from '../../../tiers/ecmp/gobgp-api.js';
 import { FAMILIES } from '../../../tiers/ecmp/view.js';
-import { gobgpAnnounceArgs, gobgpWithdrawArgs } from '../../../tiers/ecmp/view-gobgp.js';
-import { processRunner } from '../kernel/runner.js';
+import type { GobgpApiPort } from './api-port.js';
+import { announceVip, withdrawVip } from './rib-steps.js';
 
-export interface GobgpSpeakerOptions {
-  readonly apiHost: string;
-  readonly apiPort: number;
-  readonly runner?: Runner;
-}
-
-export function gobgpSpeaker(site: Site, node: SiteNode, options: GobgpSpeakerOptions): BgpSpeaker {
-  const run = options.runner ?? processRunner;
-  const api = ['-u', options.apiHost, '-p', String(options.apiPort)];
-  const gobgp = async (args: readonly string[]): Promise<string | undefined> => {
-    const r = await run('gobgp', [...api, ...args]);
-    return r.exitCode === 0 ? undefined : describeRun('gobgp', [...api, ...args], r);
-  };
-
+export function gobgpSpeaker(site: Site, node: SiteNode, api: GobgpApiPort): BgpSpeaker {
+  /** What gobgpd announces of ours; throws (BgpSpeaker's contract) when it cannot be read or makes no sense. */
   const announced = async (): Promise<Announcement[]> => {
     const perFamily = await Promise.all(FAMILIES.map(async (family) => {
-      const args = [...api, 'global', 'rib', '-a', family, '-j'];
-      const r = await run('gobgp', args);
-      if (r.exitCode !== 0) throw new Error(describeRun('gobgp', args, r));
-      return parseGobgpRib(r.stdout, family);
+      const answers = await api.listPath(gobgpListPathRequest(family));
+      if (!answers.ok) throw new Error(answers.error);
+      const reading = parseGobgpDestinations(answers.value, family, site.bgp.communities.gracefulShutdown);
+      if (!reading.ok) throw new Error(reading.error);
+      return reading.value;
     }));
     return perFamily.flat().sort((a, b) => (a.vip < b.vip ? -1 : 1));
-  };
-
-  const apply = async (announcement: Announcement): Promise<string | undefined> => {
-    const args = gobgpAnnounceArgs(site, node, announcement.vip, { gracefulShutdown: announcement.gracefulShutdown });
-    if (!args) return `node ${node.name}: expected an ${familyOf(announcement.vip)} address to announce ${announcement.vip}, got none`;
-    return gobgp(args);
   };
 
   return {
@@ -57,8 +39,8 @@ export function gobgpSpeaker(site: Site, node: SiteNode, options: GobgpSpeakerOp
       }
       const changes = diffAnnouncements(current, announcements);
       const steps = [
-        ...changes.withdraw.map((vip) => ({ what: describeWithdraw(vip), run: () => gobgp(gobgpWithdrawArgs(vip)) })),
-        ...changes.announce.map((a) => ({ what: describeAnnounce(a), run: () => apply(a) })),
+        ...changes.withdraw.map((vip) => ({ what: describeWithdraw(vip), run: () => withdrawVip(api, vip) })),
+        ...changes.announce.map((a) => ({ what: describeAnnounce(a), run: () => announceVip(api, site, node, a) })),
       ];
       return runSteps(steps);
     },

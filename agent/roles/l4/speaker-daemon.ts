@@ -17,6 +17,7 @@ import { bgpPaths, birdSpec, gobgpdSpec, renderBirdVips, type Announcement, type
 import { installDaemonFiles } from '../../apply/daemon-files.js';
 import { birdConfigure, birdControl } from '../../drivers/bird/control.js';
 import { birdSpeaker } from '../../drivers/bird/speaker.js';
+import { apiAddress, GobgpApiConnection } from '../../drivers/gobgp/api-client.js';
 import { gobgpQuickChange, type QuickChange } from '../../drivers/gobgp/quick.js';
 import { gobgpSpeaker } from '../../drivers/gobgp/speaker.js';
 import type { RoleDeps } from '../../role.js';
@@ -31,6 +32,19 @@ const BIRD_SOCKET_WAIT_MS = 15_000;
 
 export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervisor' | 'clock'>): SpeakerPort {
   let running: SpeakerDaemonName | undefined;
+  /** The agent's one connection to gobgpd's API, made when first needed, closed on stop. */
+  let api: GobgpApiConnection | undefined;
+
+  /** The connection to the gobgpd now running: a new pid (a restart) gets a fresh channel. */
+  const gobgpApi = (node: SiteNode): GobgpApiConnection => {
+    const address = bgpPaths(node).gobgpApi;
+    if (api?.address !== apiAddress(address)) {
+      api?.close();
+      api = new GobgpApiConnection(address);
+    }
+    api.follow(deps.supervisor.pid('gobgpd'));
+    return api;
+  };
 
   const start = (node: SiteNode, daemon: SpeakerDaemonName): void => {
     const paths = bgpPaths(node);
@@ -38,6 +52,12 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
       ? gobgpdSpec(node, { configFile: paths.gobgpdConfig, apiHost: paths.gobgpApi.host, apiPort: paths.gobgpApi.port })
       : birdSpec(node, { configFile: paths.birdConfig, socket: paths.birdSocket, pidFile: paths.birdPidFile }));
     running = daemon;
+    // The API definitions take a while to parse on a slow node: while gobgpd starts, not at the first announce.
+    if (daemon === 'gobgpd') {
+      void gobgpApi(node).warm().then((r) => {
+        if (!r.ok) deps.log.error({ err: r.error }, `gobgpd API: ${r.error}`);
+      });
+    }
   };
 
   /** The running daemon takes the installed files; undefined when it did. */
@@ -91,19 +111,22 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
       if (running === 'bird') return birdSpeaker(site, node, { configDir: node.agent.configDir, socket: paths.birdSocket }).set(to);
       if (running !== 'gobgpd') return { ok: false, error: 'no BGP speaker running', changed: [] };
       // While the same gobgpd runs, it holds exactly what the agent gave it: moving traffic away needs only the changing commands.
-      const quick = gobgpQuickChange(site, node, paths.gobgpApi);
+      const connection = gobgpApi(node);
+      const quick = gobgpQuickChange(site, node, connection);
       if (opts.again === true) return announceAgain(quick, opts.from ?? [], to);
       if (opts.from !== undefined && !announcesMore(opts.from, to)) return quick(opts.from, to);
-      return gobgpSpeaker(site, node, { apiHost: paths.gobgpApi.host, apiPort: paths.gobgpApi.port }).set(to);
+      return gobgpSpeaker(site, node, connection).set(to);
     },
 
     async stop() {
       if (running !== undefined) await deps.supervisor.stop(running);
+      api?.close();
+      api = undefined;
     },
   };
 }
 
-/** Withdraws what left the set, then announces every VIP of it again: an `add` of a held prefix replaces its path. */
+/** Withdraws what left the set, then announces every VIP of it again: an AddPath of a held prefix replaces its path. */
 async function announceAgain(quick: QuickChange, from: readonly Announcement[], to: readonly Announcement[]): Promise<SpeakerResult> {
   const kept = new Set<string>(to.map((a) => a.vip));
   const gone = await quick(from.filter((a) => !kept.has(a.vip)), []);
