@@ -220,8 +220,9 @@ protocol bgp <%= s.symbol %> {
   "ecmp/gobgpd.toml.ejs": `<% const v = locals -%>
 # gobgpd.toml of <%= v.node %> (<%= v.role %>), rendered by tierlb: edits are overwritten.
 <% if (v.role === 'l4') { -%>
-# No route here: the agent announces and withdraws the VIPs at run time with
-# \`gobgp global rib add/del\`, after it has checked the L7 quorum.
+# No route here: the agent announces and withdraws the VIPs at run time
+# through gobgpd's gRPC API, after it has checked the L7 quorum;
+# \`gobgp global rib -a ipv4\` (or ipv6) shows them.
 <% } -%>
 
 [global.config]

@@ -1,7 +1,8 @@
 // View-model of gobgpd.toml, for the route reflectors and for L4 nodes whose
-// speaker is gobgp, and the `gobgp` CLI arguments the L4 agent runs to
-// announce and withdraw a VIP (gobgpd's file holds no route: the agent adds
-// and deletes them at run time through the daemon's API).
+// speaker is gobgp, and what an announcement of a VIP carries (gobgpd's file
+// holds no route: the agent adds and deletes them at run time through the
+// daemon's API, gobgp-api.ts). The `gobgp` CLI arguments for the same
+// announce and withdraw stay for tests, benches and people at a shell.
 import { familyOf, type Community, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
 import { FAMILIES, hostPrefix, routerIdOf, sessionsOf, timersOf, type SessionView, type TimersView } from './view.js';
 
