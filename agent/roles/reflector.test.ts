@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { SiteNode } from '../../site/index.js';
 import { changedSite, nodeOf } from '../../tiers/ecmp/test-sites.js';
-import type { Runner } from '../../tiers/common/runner.js';
+import type { GobgpApiPort } from '../drivers/gobgp/api-port.js';
 import { createLogger } from '../observe/log.js';
 import { createMetrics } from '../observe/metrics.js';
 import { systemClock } from '../ports/clock.js';
@@ -22,6 +22,8 @@ const withoutRt2 = (v: Value): void => { v.nodes = (v.nodes as Value[]).filter((
 const small = changedSite(withoutRt2);
 const full = changedSite(() => undefined);
 const otherAs = changedSite((v) => { withoutRt2(v); v.bgp.asn = 64600; });
+
+const down = { ok: false, error: 'gobgpd API 127.0.0.1:50051 GetBgp: 14 UNAVAILABLE: connect ECONNREFUSED' } as const;
 
 /** gobgpd as the role sees it: the supervisor starts and stops it, SIGHUP re-reads neighbors only. */
 class FakeGobgpd {
@@ -46,13 +48,15 @@ class FakeGobgpd {
     list: () => [],
   } as unknown as Supervisor;
 
-  readonly runner: Runner = async (cmd, args) => {
-    const rest = args.slice(4).join(' ');
-    if (cmd !== 'gobgp' || args[0] !== '-u') throw new Error(`fake gobgp: unexpected ${cmd} ${args.join(' ')}`);
-    if (!this.running) return { exitCode: 1, stdout: '', stderr: 'connection refused' };
-    if (rest === 'global -j') return { exitCode: 0, stdout: JSON.stringify({ asn: this.asn, router_id: this.routerId }), stderr: '' };
-    if (rest === 'neighbor -j') return { exitCode: 0, stdout: JSON.stringify(this.neighbors.map((a) => ({ conf: { neighbor_address: a }, state: { session_state: 6 } }))), stderr: '' };
-    throw new Error(`fake gobgp: unexpected ${rest}`);
+  /** gobgpd's API as the role calls it: GetBgp and ListPeer answer only while it runs. */
+  readonly api: GobgpApiPort = {
+    getBgp: async () => (this.running ? { ok: true, value: { global: { asn: this.asn, router_id: this.routerId } } } : down),
+    listPeer: async () => (this.running
+      ? { ok: true, value: this.neighbors.map((a) => ({ peer: { conf: { neighbor_address: a }, state: { session_state: 'ESTABLISHED' } } })) }
+      : down),
+    addPath: () => Promise.reject(new Error('fake gobgpd: a reflector announces nothing')),
+    deletePath: () => Promise.reject(new Error('fake gobgpd: a reflector withdraws nothing')),
+    listPath: () => Promise.reject(new Error('fake gobgpd: a reflector reads no RIB')),
   };
 
   private boot(): void {
@@ -78,7 +82,7 @@ function setup() {
   const metrics = createMetrics(new Registry());
   const role = reflectorRole(
     { node, log: createLogger('rr-1', 'silent'), metrics, clock: systemClock, supervisor: gobgpd.supervisor, kick: () => Promise.resolve() },
-    gobgpd.runner,
+    gobgpd.api,
     { checker: async () => ({ ok: true, output: '' }), readyTimeoutMs: 1000, observeEveryMs: 60000, settleMs: 300, apiListens: () => Promise.resolve(gobgpd.running) },
   );
   const reloads = async (result: string): Promise<number> =>
