@@ -40,22 +40,37 @@ export interface MaglevTable {
 
 /** The table the kernel holds for `service`. */
 export function buildMaglevTable(service: MaglevService): MaglevTable {
-  const slots = new Int32Array(MH_TABLE_SIZE).fill(-1);
   const turns = turnsOf(service.realServers.map(lastWeightOf));
-  if (turns.every((t) => t === 0)) return { service, slots };
+  if (turns.every((t) => t === 0)) return { service, slots: new Int32Array(MH_TABLE_SIZE).fill(-1) };
   // The kernel's list is newest first: the last added claims first.
   const order = service.realServers.map((_, i) => i).reverse().filter((i) => (turns[i] ?? 0) > 0);
-  const walks = order.map((i) => permutation(service.realServers[i] as MaglevRealServer, service.family));
+  return { service, slots: populate(order.map((i) => permutation(service.realServers[i] as MaglevRealServer, service.family, i, turns[i] ?? 0))) };
+}
+
+/**
+ * Each real server in turn claims its next free preferred slots, until none
+ * is left. The walks live in Int32Arrays: tens of thousands of probes stay on
+ * machine integers.
+ */
+function populate(walks: readonly Permutation[]): Int32Array {
+  const next = Int32Array.from(walks, (w) => w.start);
+  const skip = Int32Array.from(walks, (w) => w.skip);
+  const turns = Int32Array.from(walks, (w) => w.turns);
+  const owner = Int32Array.from(walks, (w) => w.index);
+  const slots = new Int32Array(MH_TABLE_SIZE);
   const taken = new Uint8Array(MH_TABLE_SIZE);
   for (let filled = 0; ;) {
-    for (let k = 0; k < order.length; k++) {
-      const index = order[k] as number;
-      const walk = walks[k] as Permutation;
-      for (let t = turns[index] as number; t > 0; t--) {
-        while (taken[walk.next] === 1) walk.next = (walk.next + walk.skip) % MH_TABLE_SIZE;
-        taken[walk.next] = 1;
-        slots[walk.next] = index;
-        if (++filled === MH_TABLE_SIZE) return { service, slots };
+    for (let k = 0; k < walks.length; k++) {
+      for (let t = turns[k] as number; t > 0; t--) {
+        let c = next[k] as number;
+        while (taken[c] === 1) {
+          c += skip[k] as number;
+          if (c >= MH_TABLE_SIZE) c -= MH_TABLE_SIZE;
+        }
+        next[k] = c;
+        taken[c] = 1;
+        slots[c] = owner[k] as number;
+        if (++filled === MH_TABLE_SIZE) return slots;
       }
     }
   }
@@ -69,16 +84,21 @@ export function turnsOf(weights: readonly number[]): number[] {
   return weights.map((w) => (Math.floor(w / divisor) >> shift) || (w !== 0 ? 1 : 0));
 }
 
+/** A real server's walk through the slots: where it starts, its stride, its turns per round. */
 interface Permutation {
-  next: number;
+  readonly start: number;
   readonly skip: number;
+  readonly index: number;
+  readonly turns: number;
 }
 
-function permutation(rs: MaglevRealServer, family: Family): Permutation {
+function permutation(rs: MaglevRealServer, family: Family, index: number, turns: number): Permutation {
   const fold = foldAddress(rs.address, family);
   return {
-    next: mhHash(fold, rs.port, OFFSET_KEY) % MH_TABLE_SIZE,
+    start: mhHash(fold, rs.port, OFFSET_KEY) % MH_TABLE_SIZE,
     skip: (mhHash(fold, rs.port, SKIP_KEY) % (MH_TABLE_SIZE - 1)) + 1,
+    index,
+    turns,
   };
 }
 
