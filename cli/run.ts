@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
 import { agentCommand } from './agent.js';
+import { DEFAULT_SITE, explainCommand } from './explain.js';
 import { renderCommand } from './render.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
@@ -79,6 +80,16 @@ function program(io: CliIo): Command {
     .description('desired versus actual, per service and per real server, from a running agent')
     .action(async (opts: Parameters<typeof statusCommand>[0]) => {
       await statusCommand(opts, io.out);
+    });
+  cmd
+    .command('explain')
+    .argument('<src>', 'client address, with its port (IPV4:PORT or [IPV6]:PORT) when the service hashes ports (mh-port)')
+    .argument('<vip:port>', 'a VIP of the site and one of its service ports')
+    .option('--site <file>', 'site file (YAML)', DEFAULT_SITE)
+    .option('--node <name>', 'L4 node whose table to use (they all build the same one); the first by default')
+    .description('the L7 node the Maglev table sends a flow to, and where it goes if that node is drained')
+    .action(async (src: string, vip: string, opts: { site?: string; node?: string }) => {
+      await explainCommand(src, vip, opts, io.out);
     });
   return cmd;
 }
