@@ -1,14 +1,15 @@
-// Runs inside the user-mode-linux kernel (see maglev-uml.test.ts): builds
-// the services of maglev-case.ts with ipvsadm, sends one SYN from every
-// client to every service (nobody answers; the tunnelled SYNs leave through
-// a dummy device), and writes what the kernel chose, read back from its
-// connection table, to choices.json in the shared folder given as argv[2].
+// Runs inside the user-mode-linux kernel (see maglev-uml.test.ts): in each
+// round, makes the changes of maglev-case.ts to every service with ipvsadm,
+// sends one SYN from every client to every service (nobody answers; the
+// tunnelled SYNs leave through a dummy device), and reads what the kernel
+// chose back from its connection table. Writes choices.json to the shared
+// folder given as argv[2].
 // Not a test file itself: it needs IPVS.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { SERVICES, clientsOf, type CaseClient, type CaseService, type KernelChoice } from './maglev-case.js';
+import { ROUNDS, SERVICES, changesOf, clientsOf, type CaseClient, type CaseService, type KernelChoice, type RoundResult } from './maglev-case.js';
 
 const share = process.argv[2] ?? '.';
 const ipvsadm = (...args: string[]): string => execFileSync('ipvsadm', args, { encoding: 'utf8' });
@@ -16,12 +17,13 @@ const hostPort = (a: string, p: number): string => (a.includes(':') ? `[${a}]:${
 /** Long enough for the kernel to see every SYN of a round, well inside the 60 s a SYN_RECV entry lives. */
 const SETTLE_MS = 1500;
 
-function build(s: CaseService): void {
+function change(s: CaseService, round: number): void {
   const vip = hostPort(s.vip, s.port);
-  ipvsadm('-A', '-t', vip, '-s', 'mh', ...(s.flags.length > 0 ? ['-b', s.flags.join(',')] : []));
-  for (const rs of s.realServers) ipvsadm('-a', '-t', vip, '-r', hostPort(rs.address, s.port), '-i', '-w', String(rs.weight));
-  for (const rs of s.realServers) {
-    if (rs.drainedTo !== undefined) ipvsadm('-e', '-t', vip, '-r', hostPort(rs.address, s.port), '-i', '-w', String(rs.drainedTo));
+  if (round === 0) ipvsadm('-A', '-t', vip, '-s', 'mh', ...(s.flags.length > 0 ? ['-b', s.flags.join(',')] : []));
+  for (const c of changesOf(s, round)) {
+    const rs = hostPort(c.address, s.port);
+    if (c.op === 'delete') ipvsadm('-d', '-t', vip, '-r', rs);
+    else ipvsadm(c.op === 'add' ? '-a' : '-e', '-t', vip, '-r', rs, '-i', '-w', String(c.weight));
   }
 }
 
@@ -49,14 +51,18 @@ function kernelChoices(s: CaseService, clients: readonly CaseClient[]): KernelCh
   return clients.map((c) => ({ client: c.address, port: c.port, realServer: seen.get(`${c.address} ${c.port}`) }));
 }
 
-execFileSync('ip', ['-batch', '-'], { input: clientsOf('ipv4').map((c) => `address add ${c.address}/32 dev lo`).join('\n') });
-execFileSync('ip', ['-6', '-batch', '-'], { input: clientsOf('ipv6').map((c) => `address add ${c.address}/128 dev lo nodad`).join('\n') });
-for (const s of SERVICES) build(s);
-const results: { vip: string; port: number; choices: KernelChoice[] }[] = [];
-for (const s of SERVICES) {
-  const clients = clientsOf(s.family);
-  await probe(s, clients);
-  results.push({ vip: s.vip, port: s.port, choices: kernelChoices(s, clients) });
+execFileSync('ip', ['-batch', '-'], { input: clientsOf('ipv4', 0).map((c) => `address add ${c.address}/32 dev lo`).join('\n') });
+execFileSync('ip', ['-6', '-batch', '-'], { input: clientsOf('ipv6', 0).map((c) => `address add ${c.address}/128 dev lo nodad`).join('\n') });
+const results: RoundResult[] = [];
+const tables: string[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const s of SERVICES) change(s, round);
+  tables.push(ipvsadm('-L', '-n', '--nosort'));
+  for (const s of SERVICES) {
+    const clients = clientsOf(s.family, round);
+    await probe(s, clients);
+    results.push({ round, vip: s.vip, port: s.port, choices: kernelChoices(s, clients) });
+  }
 }
-writeFileSync(join(share, 'choices.json'), JSON.stringify({ table: ipvsadm('-L', '-n', '--nosort'), results }));
-console.log(`guest: ${results.map((r) => `${r.vip}:${r.port} ${r.choices.filter((c) => c.realServer).length} scheduled`).join(', ')}`);
+writeFileSync(join(share, 'choices.json'), JSON.stringify({ tables, results }));
+console.log(`guest: ${results.map((r) => `round ${r.round} ${r.vip}:${r.port} ${r.choices.filter((c) => c.realServer).length} scheduled`).join(', ')}`);
