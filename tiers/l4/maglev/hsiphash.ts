@@ -7,7 +7,7 @@
 //
 // JavaScript has no 64-bit integer but BigInt, which is too slow for the
 // thousands of hashes a fallback walk can take; every 64-bit word here is a
-// pair of unsigned 32-bit halves.
+// pair of 32-bit halves.
 
 /** A 64-bit key word as its high and low 32-bit halves. */
 export interface SipWord {
@@ -97,7 +97,11 @@ export function hsiphash(message: Uint8Array, key: SipKey): number {
   return finish(state, hi, littleEndian(message, whole, Math.min(4, left)));
 }
 
-/** hsiphash of one u32 in a little-endian machine's memory: the mh scheduler's only input. */
+/**
+ * hsiphash of one u32 as a little-endian machine stores it: the mh
+ * scheduler's only input. (A big-endian kernel reads those bytes in the other
+ * order and builds other tables: not modelled.)
+ */
 export function hsiphashU32(value: number, key: SipKey): number {
   return finish(initialState(key), 4 << 24, value | 0);
 }
