@@ -3,3 +3,4 @@
 export { MH_TABLE_SIZE } from './hash-key.js';
 export { buildMaglevTable, turnsOf, type MaglevRealServer, type MaglevService, type MaglevTable } from './table.js';
 export { scheduleFlow, type Flow, type MaglevChoice } from './schedule.js';
+export { differingSlots, slotOwners } from './compare.js';
