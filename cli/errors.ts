@@ -1,7 +1,8 @@
-// Exit codes: 0 fine, 1 the input is invalid, 2 usage or I/O problem.
+// Exit codes: 0 fine, 1 the input is invalid, 2 usage or I/O problem, 3 a
+// check the command was asked to make failed (`plan --max-moved`).
 export class CliError extends Error {
   readonly code = 'TIERLB_CLI';
-  constructor(message: string, readonly exitCode: 1 | 2, options?: { cause?: unknown }) {
+  constructor(message: string, readonly exitCode: 1 | 2 | 3, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CliError';
   }

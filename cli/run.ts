@@ -4,6 +4,8 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
 import { agentCommand } from './agent.js';
+import { DEFAULT_SITE, explainCommand } from './explain.js';
+import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
@@ -16,7 +18,8 @@ export interface CliIo {
 /**
  * Exit codes: 0 done, 1 the site file is invalid (or the agent could not
  * start on it), 2 usage or I/O (a bad option, a file that cannot be read or
- * written, an agent that cannot be reached). 70 is left for a bug: an error
+ * written, an agent that cannot be reached), 3 a check asked for failed
+ * (`plan --max-moved`). 70 is left for a bug: an error
  * nobody anticipated, printed with its stack so it can be reported.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -79,6 +82,26 @@ function program(io: CliIo): Command {
     .description('desired versus actual, per service and per real server, from a running agent')
     .action(async (opts: Parameters<typeof statusCommand>[0]) => {
       await statusCommand(opts, io.out);
+    });
+  cmd
+    .command('explain')
+    .argument('<src>', 'client address, with its port (IPV4:PORT or [IPV6]:PORT) when the service hashes ports (mh-port)')
+    .argument('<vip:port>', 'a VIP of the site and one of its service ports')
+    .option('--site <file>', 'site file (YAML)', DEFAULT_SITE)
+    .option('--node <name>', 'L4 node whose table to use (they all build the same one); the first by default')
+    .description('the L7 node the Maglev table sends a flow to, and where it goes if that node is drained')
+    .action(async (src: string, vip: string, opts: { site?: string; node?: string }) => {
+      await explainCommand(src, vip, opts, io.out);
+    });
+  cmd
+    .command('plan')
+    .argument('<old>', 'the site file the L4 nodes run now (YAML)')
+    .argument('<new>', 'the edited site file (YAML)')
+    .option('--max-moved <percent>', 'exit 3 when an edit moves more than this share of a Maglev table\'s slots')
+    .description('per service, VIP family and port: the L7 nodes an edit adds, removes or reweights, and the share of Maglev slots that change L7 node on the L4 nodes')
+    .addHelpText('after', '\nExit codes: 0 done; 1 a site file is invalid (its errors listed); 2 bad arguments or an unreadable file;\n3 some table moves more than --max-moved percent of its slots.\n')
+    .action(async (oldFile: string, newFile: string, opts: { maxMoved?: string }) => {
+      await planCommand(oldFile, newFile, opts, io.out);
     });
   return cmd;
 }
