@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` needs nothing but Node; `daemons` feeds rendered files
+// Four projects: `unit` needs nothing but Node; `daemons` feeds rendered files
 // to the real checkers (haproxy, bird, gobgpd, gdnsd); `integration` runs real
-// daemons in network namespaces and on loopback. scripts/test.sh runs the last
-// two one file at a time, because their timings are measured on 2 cores.
+// daemons in network namespaces and on loopback; `lab` boots the user-mode-linux
+// kernel. scripts/test.sh runs daemons and integration one file at a time,
+// because their timings are measured on 2 cores, and the lab beside them.
 export default defineConfig({
   test: {
     projects: [

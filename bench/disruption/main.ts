@@ -2,7 +2,9 @@
 // kernel here), runs the disruption scenarios under load inside it
 // (guest/main.ts, bundled here), prints progress, and writes the table
 // (markdown) and the raw figures (JSON) to bench/results/. `--short` runs the
-// short version of scenarios 1 and 3 the lab suite uses. Scenario `edits`
+// short version of scenarios 1 and 3 the lab suite uses; `--lab-checks` runs
+// the lab's own checks and demo first, on the same boot (the lab suite shares
+// one boot that way). Scenario `edits`
 // (live site edits) boots the lab with one more L7 node that no service lists
 // (edit-plan.ts: editsBootSite), so an edit can append it.
 import { build } from 'esbuild';
@@ -23,7 +25,7 @@ import type { BenchRun, ScenarioResult } from './result.js';
 // Planned operations first: a run cut short still has them. The site edits
 // last: they leave the lab on another site if they fail before putting it back.
 const ALL = ['1', '3', '5', '2b', '4', '2a', '6', 'edits'];
-const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--out DIR] [--from-logs LOGDIR]`;
+const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--lab-checks] [--out DIR] [--from-logs LOGDIR]`;
 
 const positive = (name: string, text: string, max: number): number => {
   const n = Number(text);
@@ -34,7 +36,7 @@ const positive = (name: string, text: string, max: number): number => {
 async function main(): Promise<number> {
   const { values: v } = parseArgs({ options: {
     site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, scenarios: { type: 'string' }, flows: { type: 'string' }, seconds: { type: 'string' },
-    short: { type: 'boolean', default: false }, 'from-logs': { type: 'string' }, out: { type: 'string', default: join(REPO, 'bench', 'results') }, help: { type: 'boolean', default: false },
+    short: { type: 'boolean', default: false }, 'lab-checks': { type: 'boolean', default: false }, 'from-logs': { type: 'string' }, out: { type: 'string', default: join(REPO, 'bench', 'results') }, help: { type: 'boolean', default: false },
   } });
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const scenarios = (v.scenarios ?? (v.short ? '1,3' : ALL.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
@@ -82,7 +84,7 @@ async function main(): Promise<number> {
     });
     logDir = join(runDir, 'logs');
     await mkdir(logDir, { recursive: true });
-    await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...load }));
+    await writeFile(join(logDir, 'bench-options.json'), JSON.stringify({ scenarios, ...(v['lab-checks'] ? { labChecks: { client: lab.client } } : {}), ...load }));
     const script = guestScript(topology, {
       prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,
       ...lab, checks: join(BUNDLE_DIR, 'disruption.mjs'), client: join(BUNDLE_DIR, 'flows.mjs'),
@@ -90,7 +92,7 @@ async function main(): Promise<number> {
     say(`site ${site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
     const rows = scenarios.length - (edits ? 1 : 0) + (edits?.rows ?? 0);
-    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0)) * 1000 });
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (v['lab-checks'] ? 300 : 0)) * 1000 });
     await stop();
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
@@ -124,9 +126,19 @@ async function main(): Promise<number> {
   await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDirs: fromLogs ? fromLogs.split(',') : [logDir] }, null, 2)}\n`);
   process.stdout.write(`\n${md}\n`);
   say(`table: ${base}.md; raw figures: ${base}.json; logs: ${logDir}`);
-  const ok = exitCode !== null && new Set(results.map((r) => r.scenario ?? r.id)).size === new Set(scenarios).size && results.every((r) => r.ok);
+  const labOk = v['lab-checks'] && !fromLogs ? await labChecksPassed(logDir, say) : true;
+  const ok = labOk && exitCode !== null && new Set(results.map((r) => r.scenario ?? r.id)).size === new Set(scenarios).size && results.every((r) => r.ok);
   say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${results.length} rows of ${scenarios.length} scenarios met their targets`);
   return ok ? 0 : 1;
+}
+
+/** Whether the lab's own checks (`--lab-checks`) all passed, from the results.json they wrote; says how many did. */
+async function labChecksPassed(logDir: string, say: (line: string) => void): Promise<boolean> {
+  const file = join(logDir, 'results.json');
+  if (!existsSync(file)) { say('the lab checks wrote no results.json'); return false; }
+  const { checks } = JSON.parse(await readFile(file, 'utf8')) as { checks: { ok: boolean }[] };
+  say(`lab checks on the same boot: ${checks.filter((c) => c.ok).length}/${checks.length} passed (${file})`);
+  return checks.every((c) => c.ok);
 }
 
 /** The site for a run with scenario `edits`: `siteArg` with a spare L7 node (editsBootSite), written into the run's folder. */

@@ -1,45 +1,13 @@
-// The lab's checks and demo, run inside the lab once every node's agent has
-// been started: bring-up, requests, DNS, the maintenance contract, a live
-// edit of the running site, then a summary. Writes results.json beside the
-// logs; exits 0 only if every check passed.
-import { writeFileSync } from 'node:fs';
-import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
-import { cpuSnapshot } from './cpu.js';
-import { envFromArgs, progress, SINCE, uptime } from './env.js';
-import { vipAddedLive } from './live-edit.js';
-import { l4Disable, l7Down, serverDrain } from './maintenance.js';
-
-
-export function summary(checks: readonly Check[]): string[] {
-  const width = Math.min(90, Math.max(...checks.map((c) => c.name.length)));
-  return [
-    `${'check'.padEnd(width)}  result  detail`,
-    ...checks.map((c) => `${c.name.padEnd(width)}  ${c.ok ? 'pass  ' : 'FAIL  '}  ${c.detail}`),
-    `${checks.filter((c) => c.ok).length}/${checks.length} checks passed`,
-  ];
-}
+// `npm run lab`'s program inside the lab: the lab's checks and demo
+// (checks.ts); exits 0 only if every check passed.
+import { envFromArgs, progress } from './env.js';
+import { runLabChecks } from './checks.js';
 
 async function main(): Promise<number> {
   const env = envFromArgs();
-  const checks: Check[] = [];
-  const { up, check } = await waitForAgents(env);
-  checks.push(check);
-  checks.push(await checkBgp(env, up));
-  checks.push(await checkRoutes(env, up));
-  checks.push(await checkUsers(env));
-  checks.push(await checkDns(env, up));
-  const upAt = uptime();
-  progress(env, `lab up with smoke checks done at ${upAt.toFixed(1)} s after ${SINCE}`);
-  writeFileSync(`${env.logDir}/cpu-up.txt`, cpuSnapshot(`CPU time up to the smoke checks' end (${upAt.toFixed(1)} s after ${SINCE})`));
-  progress(env, `CPU time per process up to here: ${env.logDir}/cpu-up.txt`);
-  // The live edit last: it changes every node's site file (and puts it back).
-  const demo = env.smokeOnly ? [] : [l4Disable, l7Down, serverDrain, vipAddedLive];
-  for (const step of demo) checks.push(...await step(env, up));
-  progress(env, 'summary:');
-  for (const l of summary(checks)) progress(env, `  ${l}`);
+  const ok = await runLabChecks(env);
   progress(env, `logs of every agent and daemon: ${env.logDir}`);
-  writeFileSync(`${env.logDir}/results.json`, JSON.stringify({ upAtSeconds: upAt, endAtSeconds: uptime(), checks }, null, 2));
-  return checks.every((c) => c.ok) ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {

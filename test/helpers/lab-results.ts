@@ -13,6 +13,11 @@ export interface LabResults { readonly logDir: string; readonly upAtSeconds: num
 export function labResults(output: string): LabResults {
   const logDir = /logs of every agent and daemon: (\S+)/.exec(output)?.[1];
   if (!logDir) throw new Error(`the lab printed no log folder:\n${output.slice(-4000)}`);
+  return labResultsIn(logDir);
+}
+
+/** The results a lab wrote into `logDir`. */
+export function labResultsIn(logDir: string): LabResults {
   const r = JSON.parse(readFileSync(join(logDir, 'results.json'), 'utf8')) as { upAtSeconds: number; checks: LabCheck[] };
   return { logDir, upAtSeconds: r.upAtSeconds, checks: r.checks };
 }

@@ -4,36 +4,21 @@
 // (so a run cut short keeps what it measured). Exits 0 only if every
 // scenario met its targets. Started by lab/guest-script.ts in place of the
 // checks, with the flows client (bench/flows) as its --client; bundled by
-// bench/disruption/main.ts.
+// bench/disruption/main.ts. With `labChecks` the lab's own checks and demo
+// run first on the same boot (results.json), as `npm run lab` runs them.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { checkRoutes, waitForAgents } from '../../../lab/guest/bringup.js';
+import { runLabChecks } from '../../../lab/guest/checks.js';
 import { envFromArgs, progress, uptime } from '../../../lab/guest/env.js';
 import type { ScenarioResult } from '../result.js';
-import { SCENARIOS, type LoadOptions } from './scenarios.js';
-
-export interface BenchOptions extends LoadOptions {
-  /** Scenario ids to run, in order. */
-  readonly scenarios: readonly string[];
-}
-
-
-export function readBenchOptions(text: string): BenchOptions {
-  const o = JSON.parse(text) as Partial<BenchOptions>;
-  const known = new Set(SCENARIOS.map((s) => s.id));
-  const int = (k: keyof LoadOptions, min: number, max: number): number => {
-    const x = o[k];
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw new Error(`bench options: expected ${k} from ${min} to ${max}, got ${JSON.stringify(x)}`);
-    return x;
-  };
-  const scenarios = Array.isArray(o.scenarios) ? o.scenarios.map(String) : [];
-  const unknown = scenarios.filter((s) => !known.has(s));
-  if (scenarios.length === 0 || unknown.length > 0) throw new Error(`bench options: expected scenarios among ${[...known].join(', ')}, got ${JSON.stringify(o.scenarios)}`);
-  return { scenarios, flows: int('flows', 1, 2000), seconds: int('seconds', 1, 600), idleMs: int('idleMs', 1000, 120000), warmupMs: int('warmupMs', 0, 120000) };
-}
+import { readBenchOptions } from './options.js';
+import { SCENARIOS } from './scenarios.js';
 
 async function main(): Promise<number> {
   const env = envFromArgs();
-  const options = readBenchOptions(readFileSync(`${env.logDir}/bench-options.json`, 'utf8'));
+  const options = readBenchOptions(readFileSync(`${env.logDir}/bench-options.json`, 'utf8'), SCENARIOS.map((x) => x.id));
+  // The scenarios run whatever the checks found: each waits for its own steady state.
+  const labOk = options.labChecks ? await runLabChecks({ ...env, client: options.labChecks.client }) : true;
   const { check } = await waitForAgents(env);
   const routes = await checkRoutes(env, new Set(env.topology.nodes.map((n) => n.name)));
   progress(env, `lab up at ${uptime().toFixed(1)} s: ${check.detail}; ${routes.detail}`);
@@ -57,7 +42,7 @@ async function main(): Promise<number> {
     save([]);
   }
   progress(env, `logs of every agent and daemon: ${env.logDir}`);
-  return done === options.scenarios.length && results.every((r) => r.ok) ? 0 : 1;
+  return labOk && done === options.scenarios.length && results.every((r) => r.ok) ? 0 : 1;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {

@@ -1,0 +1,42 @@
+// The lab's checks and demo, run inside the lab once every node's agent has
+// been started: bring-up, requests, DNS, the maintenance contract, a live
+// edit of the running site, then a summary. Writes results.json beside the
+// logs. Run alone by `npm run lab` (main.ts), and first by the disruption
+// bench when it is asked to share the lab's boot with them.
+import { writeFileSync } from 'node:fs';
+import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check } from './bringup.js';
+import { cpuSnapshot } from './cpu.js';
+import { progress, SINCE, uptime, type LabEnv } from './env.js';
+import { vipAddedLive } from './live-edit.js';
+import { l4Disable, l7Down, serverDrain } from './maintenance.js';
+
+export function summary(checks: readonly Check[]): string[] {
+  const width = Math.min(90, Math.max(...checks.map((c) => c.name.length)));
+  return [
+    `${'check'.padEnd(width)}  result  detail`,
+    ...checks.map((c) => `${c.name.padEnd(width)}  ${c.ok ? 'pass  ' : 'FAIL  '}  ${c.detail}`),
+    `${checks.filter((c) => c.ok).length}/${checks.length} checks passed`,
+  ];
+}
+
+/** Every check of the lab, in order; the summary printed and results.json written. True when every check passed. */
+export async function runLabChecks(env: LabEnv): Promise<boolean> {
+  const checks: Check[] = [];
+  const { up, check } = await waitForAgents(env);
+  checks.push(check);
+  checks.push(await checkBgp(env, up));
+  checks.push(await checkRoutes(env, up));
+  checks.push(await checkUsers(env));
+  checks.push(await checkDns(env, up));
+  const upAt = uptime();
+  progress(env, `lab up with smoke checks done at ${upAt.toFixed(1)} s after ${SINCE}`);
+  writeFileSync(`${env.logDir}/cpu-up.txt`, cpuSnapshot(`CPU time up to the smoke checks' end (${upAt.toFixed(1)} s after ${SINCE})`));
+  progress(env, `CPU time per process up to here: ${env.logDir}/cpu-up.txt`);
+  // The live edit last: it changes every node's site file (and puts it back).
+  const demo = env.smokeOnly ? [] : [l4Disable, l7Down, serverDrain, vipAddedLive];
+  for (const step of demo) checks.push(...await step(env, up));
+  progress(env, 'summary:');
+  for (const l of summary(checks)) progress(env, `  ${l}`);
+  writeFileSync(`${env.logDir}/results.json`, JSON.stringify({ upAtSeconds: upAt, endAtSeconds: uptime(), checks }, null, 2));
+  return checks.every((c) => c.ok);
+}
