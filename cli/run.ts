@@ -79,6 +79,7 @@ function program(io: CliIo): Command {
     .option('--node <name>', 'node whose agent to ask')
     .option('--url <url>', 'status endpoint of the agent, e.g. http://127.0.0.1:9400')
     .option('--json', 'print the raw status report')
+    .option('--peers <urls>', 'L4 nodes: other L4 nodes\' status endpoints, URL,URL; flags services whose Maglev tables differ, with the slots that differ')
     .description('desired versus actual, per service and per real server, from a running agent')
     .action(async (opts: Parameters<typeof statusCommand>[0]) => {
       await statusCommand(opts, io.out);

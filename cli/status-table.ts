@@ -13,7 +13,7 @@ export function formatStatus(s: StatusReport): string {
     out.push(...table(['PEER', 'ADDRESS', 'FAMILY', 'STATE', 'INFO'], s.sessions.map((x) => [x.peer, x.address, x.family, x.state, x.info ?? ''])));
   }
   for (const svc of s.services) {
-    out.push('', `service ${svc.name}${svc.digest ? `  table ${svc.digest}` : ''}`);
+    out.push('', `service ${svc.name}${svc.digest ? `  table ${svc.digest}` : ''}${svc.maglev ? `  maglev ${svc.maglev.digest}` : ''}`);
     if (svc.vips.some((v) => v.nextHops !== undefined)) {
       out.push(...table(['VIP', 'ANNOUNCE', 'WHY', 'NEXT HOPS'], svc.vips.map((v) => [v.vip, v.announce, v.reason, (v.nextHops ?? []).join(' ')])));
     } else {

@@ -1,6 +1,8 @@
 // What `tierlb status` shows: desired versus actual, per service and per real
 // server. The agent fills it from its last plan and its observations; the CLI
 // reads it over HTTP and prints it with formatStatus.
+import type { MaglevServiceStatus } from '../../tiers/l4/agreement/index.js';
+
 export interface VipStatus {
   readonly vip: string;
   readonly announce: 'yes' | 'graceful-shutdown' | 'no' | 'n/a';
@@ -35,6 +37,8 @@ export interface ServiceStatus {
   readonly realServers: readonly RealServerStatus[];
   /** Digest of the desired Maglev order and weights; equal on every L4 node that agrees. */
   readonly digest?: string;
+  /** L4 nodes: the Maglev tables the kernel holds now, so peers can compare theirs (`tierlb status --peers`). */
+  readonly maglev?: MaglevServiceStatus;
   readonly drift?: readonly string[];
 }
 

@@ -49,3 +49,20 @@ describe('serviceDigest', () => {
     expect(serviceDigest([])).toBeUndefined();
   });
 });
+
+describe('maglev tables in the status', () => {
+  it('publishes the Maglev tables the kernel holds per service, and none before the kernel is read', () => {
+    const kernel = parseIpvsList([
+      'TCP  198.51.100.1:80 mh (mh-fallback)',
+      '  -> 10.0.1.34:80                 Tunnel  0      0          0',
+      '  -> 10.0.1.33:80                 Tunnel  100    0          0',
+      '  -> 10.0.1.32:80                 Tunnel  100    0          0',
+      '  -> 10.0.1.31:80                 Tunnel  100    0          0',
+    ].join('\n'));
+    const web = l4ServiceStatus(site, { plan, kernel, drift: new Map() })[0];
+    expect(web?.maglev?.digest).toMatch(/^[0-9a-f]{12}$/);
+    expect(web?.maglev?.tables.map((t) => t.service)).toEqual(['tcp 198.51.100.1:80']);
+    expect(web?.maglev?.tables[0]?.destinations.map((d) => d.address)).toEqual(['10.0.1.31', '10.0.1.32', '10.0.1.33', '10.0.1.34']);
+    expect(l4ServiceStatus(site, { plan, kernel: undefined, drift: new Map() })[0]?.maglev).toBeUndefined();
+  });
+});

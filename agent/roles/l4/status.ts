@@ -1,10 +1,12 @@
 // What `tierlb status` shows for an L4 node, per service: each VIP's
 // announce decision and why, and per real server (L7 node) the desired
 // weight next to the kernel's, its health and its connections, plus the
-// digest of the desired table (equal on every L4 node that agrees) and the
-// drift found between kernel and plan. Pure.
+// digest of the desired table (equal on every L4 node that agrees), the
+// Maglev tables the kernel holds (for peers to compare) and the drift found
+// between kernel and plan. Pure.
 import { createHash } from 'node:crypto';
 import type { Site } from '../../../site/index.js';
+import { maglevServiceStatus } from '../../../tiers/l4/agreement/index.js';
 import { tableDigest, tableText, type IpvsService } from '../../../tiers/l4/index.js';
 import type { KernelService } from '../../../tiers/l4/kernel.js';
 import type { L4NodePlan } from '../../../tiers/l4/plan-node.js';
@@ -56,7 +58,10 @@ export function l4ServiceStatus(site: Site, input: L4StatusInput): ServiceStatus
       };
     });
     const digest = serviceDigest(entries);
+    const maglev = maglevServiceStatus(kernel);
     const drift = input.drift.get(service.name) ?? [];
-    return { name: service.name, vips, realServers, ...(digest !== undefined ? { digest } : {}), ...(drift.length > 0 ? { drift } : {}) };
+    return {
+      name: service.name, vips, realServers, ...(digest !== undefined ? { digest } : {}), ...(maglev ? { maglev } : {}), ...(drift.length > 0 ? { drift } : {}),
+    };
   });
 }
