@@ -24,7 +24,7 @@ describe('the lab script', () => {
   });
 
   it('tells the checks to stop after the smoke checks with --smoke', () => {
-    expect(guestScript(t, o, { shell: false, checks: true, smoke: true })).toContain(" --client '/b/client.mjs' --smoke || status=$?");
-    expect(guestScript(t, o, { shell: false, checks: true })).toContain(" --client '/b/client.mjs' || status=$?");
+    expect(guestScript(t, o, { shell: false, checks: true, smoke: true })).toContain(" --client '/b/client.mjs' --tierlb '/b/tierlb.mjs' --smoke || status=$?");
+    expect(guestScript(t, o, { shell: false, checks: true })).toContain(" --client '/b/client.mjs' --tierlb '/b/tierlb.mjs' || status=$?");
   });
 });

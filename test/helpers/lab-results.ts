@@ -28,6 +28,7 @@ export const LAB_BEHAVIOURS: readonly { readonly sentence: string; readonly chec
   { sentence: 'gives every router one next hop per healthy L4 node for every VIP', checks: /one next hop per healthy L4 node/ },
   { sentence: 'answers requests from the users to every VIP over IPv4 and IPv6', checks: /requests from the users to every VIP/ },
   { sentence: 'answers the site\'s DNS names with the VIPs', checks: /DNS answers/ },
+  { sentence: 'names with tierlb explain the L7 node each L4 node\'s kernel chose for users\' flows', checks: /^tierlb explain names/ },
   { sentence: 'withdraws a disabled L4 node from the routers while users are still served, and takes it back', checks: /\/etc\/lb\/disable on/ },
   { sentence: 'keeps long downloads through a withdrawn L4 node', checks: /long downloads/ },
   { sentence: 'gives an L7 node in maintenance weight 0 on every L4 node while users are still served, and restores it', checks: /agent-check: L4 nodes give it weight/ },
