@@ -7,15 +7,31 @@ import { CliError } from './errors.js';
 
 export async function agentCommand(opts: AgentOptions): Promise<void> {
   checkOptions(opts);
+  // A SIGTERM while the agent starts (a supervisor's stop or restart then) is
+  // a planned stop too: held until the start is done, then the whole drain.
+  // Without a handler yet, Node would die at once and leave its daemons
+  // running with nothing drained; a SIGHUP would kill it the same way.
+  let stopAsked = false;
+  let reloadAsked = false;
+  const askStop = (): void => { stopAsked = true; };
+  const askReload = (): void => { reloadAsked = true; };
+  process.on('SIGTERM', askStop);
+  process.on('SIGINT', askStop);
+  process.on('SIGHUP', askReload);
   let agent;
   try {
     agent = await startAgent(opts);
   } catch (err) {
     if (err instanceof AgentStartError) throw new CliError(err.message, 1, { cause: err });
     throw err;
+  } finally {
+    process.off('SIGTERM', askStop);
+    process.off('SIGINT', askStop);
+    process.off('SIGHUP', askReload);
   }
   const running = agent;
   process.on('SIGHUP', () => void running.reloadSite());
+  if (reloadAsked && !stopAsked) void running.reloadSite();
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
@@ -24,6 +40,7 @@ export async function agentCommand(opts: AgentOptions): Promise<void> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    if (stopAsked) stop();
   });
   exitSoonAfterStop();
 }

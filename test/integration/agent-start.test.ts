@@ -42,3 +42,28 @@ describe('an agent whose status endpoint cannot be bound', () => {
     await new Promise<void>((done) => free.close(() => done()));
   });
 });
+
+describe('an agent told to stop while it starts', () => {
+  it('finishes its start, then makes the planned stop and exits 0, not killed by the signal', async () => {
+    const v = exampleValue() as { agent?: Record<string, unknown>; nodes: { name: string; addresses: Record<string, string> }[] };
+    v.agent = { agentCheckPort: AGENT_CHECK_PORT + 1 };
+    const srv = v.nodes.find((n) => n.name === 'srv-1');
+    if (srv) srv.addresses = { ipv4: '127.0.0.43' };
+    const dir = mkdtempSync(join(tmpdir(), 'tierlb-agent-start-'));
+    for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
+    const child = execa(process.execPath, [
+      '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', writeSiteFile(v), '--node', 'srv-1',
+      '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
+      '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'),
+      '--listen', `127.0.0.1:${STATUS_PORT + 1}`,
+    ], { reject: false, cwd: REPO, timeout: 30000, env: { TIERLB_LOG_LEVEL: 'debug' } });
+    // The first line the agent logs comes from inside its start, before "agent started".
+    let firstLine = '';
+    child.stdout?.once('data', (chunk: Buffer) => { firstLine = chunk.toString().split('\n')[0] ?? ''; child.kill('SIGTERM'); });
+    const r = await child;
+    expect(firstLine, 'the signal came before the start was done').not.toMatch(/"msg":"agent started"/);
+    expect(r.signal, `${String(r.stdout).slice(-2000)}\n${String(r.stderr)}`).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/"msg":"agent started"[\s\S]*"msg":"planned stop"/);
+  });
+});
