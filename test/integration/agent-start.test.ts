@@ -4,13 +4,29 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSiteFile } from '../helpers/agent.js';
 import { exampleValue, REPO } from '../helpers/site.js';
 
 const STATUS_PORT = 18400 + (process.pid % 500);
 const AGENT_CHECK_PORT = 18950 + (process.pid % 40);
+
+/** `tierlb agent` for srv-1 of the example site, on `address`, with its own folders. */
+function backendAgent(o: { address: string; agentCheckPort: number; statusPort: number; logLevel: string }): ResultPromise<{ reject: false; cwd: string; timeout: number; env: Record<string, string> }> {
+  const v = exampleValue() as { agent?: Record<string, unknown>; nodes: { name: string; addresses: Record<string, string> }[] };
+  v.agent = { agentCheckPort: o.agentCheckPort };
+  const srv = v.nodes.find((n) => n.name === 'srv-1');
+  if (srv) srv.addresses = { ipv4: o.address };
+  const dir = mkdtempSync(join(tmpdir(), 'tierlb-agent-start-'));
+  for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
+  return execa(process.execPath, [
+    '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', writeSiteFile(v), '--node', 'srv-1',
+    '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
+    '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'),
+    '--listen', `127.0.0.1:${o.statusPort}`,
+  ], { reject: false, cwd: REPO, timeout: 30000, env: { TIERLB_LOG_LEVEL: o.logLevel } });
+}
 
 describe('an agent whose status endpoint cannot be bound', () => {
   let squatter: Server;
@@ -21,18 +37,7 @@ describe('an agent whose status endpoint cannot be bound', () => {
   afterAll(() => new Promise<void>((done) => squatter.close(() => done())));
 
   it('exits 1 with one line, releasing the agent-check port it had bound', async () => {
-    const v = exampleValue() as { agent?: Record<string, unknown>; nodes: { name: string; addresses: Record<string, string> }[] };
-    v.agent = { agentCheckPort: AGENT_CHECK_PORT };
-    const srv = v.nodes.find((n) => n.name === 'srv-1');
-    if (srv) srv.addresses = { ipv4: '127.0.0.42' };
-    const dir = mkdtempSync(join(tmpdir(), 'tierlb-agent-start-'));
-    for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
-    const r = await execa(process.execPath, [
-      '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', writeSiteFile(v), '--node', 'srv-1',
-      '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
-      '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'),
-      '--listen', `127.0.0.1:${STATUS_PORT}`,
-    ], { reject: false, cwd: REPO, timeout: 30000, env: { TIERLB_LOG_LEVEL: 'error' } });
+    const r = await backendAgent({ address: '127.0.0.42', agentCheckPort: AGENT_CHECK_PORT, statusPort: STATUS_PORT, logLevel: 'error' });
     expect(r.timedOut, 'the agent kept running after it failed to start').toBe(false);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^tierlb: cannot start: .*EADDRINUSE/);
@@ -45,18 +50,7 @@ describe('an agent whose status endpoint cannot be bound', () => {
 
 describe('an agent told to stop while it starts', () => {
   it('finishes its start, then makes the planned stop and exits 0, not killed by the signal', async () => {
-    const v = exampleValue() as { agent?: Record<string, unknown>; nodes: { name: string; addresses: Record<string, string> }[] };
-    v.agent = { agentCheckPort: AGENT_CHECK_PORT + 1 };
-    const srv = v.nodes.find((n) => n.name === 'srv-1');
-    if (srv) srv.addresses = { ipv4: '127.0.0.43' };
-    const dir = mkdtempSync(join(tmpdir(), 'tierlb-agent-start-'));
-    for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
-    const child = execa(process.execPath, [
-      '--import', 'tsx', join(REPO, 'cli', 'main.ts'), 'agent', '--config', writeSiteFile(v), '--node', 'srv-1',
-      '--disable-file', join(dir, 'etc-lb', 'disable'), '--agent-check-file', join(dir, 'etc-lb', 'agent-check'),
-      '--run-dir', join(dir, 'run'), '--state-dir', join(dir, 'state'), '--config-dir', join(dir, 'conf'),
-      '--listen', `127.0.0.1:${STATUS_PORT + 1}`,
-    ], { reject: false, cwd: REPO, timeout: 30000, env: { TIERLB_LOG_LEVEL: 'debug' } });
+    const child = backendAgent({ address: '127.0.0.43', agentCheckPort: AGENT_CHECK_PORT + 1, statusPort: STATUS_PORT + 1, logLevel: 'debug' });
     // The first line the agent logs comes from inside its start, before "agent started".
     let firstLine = '';
     child.stdout?.once('data', (chunk: Buffer) => { firstLine = chunk.toString().split('\n')[0] ?? ''; child.kill('SIGTERM'); });
