@@ -4,14 +4,11 @@
 // other communities replaces the path (checked against gobgpd 3.10), so a
 // graceful-shutdown switch is one AddPath, never a withdraw and re-announce.
 import type { Site, SiteNode } from '../../../site/index.js';
-import {
-  describeAnnounce, describeWithdraw, diffAnnouncements, refuseForeign,
-  type Announcement, type BgpSpeaker, type SpeakerResult,
-} from '../../../tiers/ecmp/speaker.js';
+import { refuseForeign, type Announcement, type BgpSpeaker, type SpeakerResult } from '../../../tiers/ecmp/speaker.js';
 import { gobgpListPathRequest, parseGobgpDestinations } from '../../../tiers/ecmp/gobgp-api.js';
 import { FAMILIES } from '../../../tiers/ecmp/view.js';
 import type { GobgpApiPort } from './api-port.js';
-import { announceVip, withdrawVip } from './rib-steps.js';
+import { changeRib } from './rib-steps.js';
 
 export function gobgpSpeaker(site: Site, node: SiteNode, api: GobgpApiPort): BgpSpeaker {
   /** What gobgpd announces of ours; throws (BgpSpeaker's contract) when it cannot be read or makes no sense. */
@@ -37,24 +34,7 @@ export function gobgpSpeaker(site: Site, node: SiteNode, api: GobgpApiPort): Bgp
       } catch (error) {
         return { ok: false, error: (error as Error).message, changed: [] };
       }
-      const changes = diffAnnouncements(current, announcements);
-      const steps = [
-        ...changes.withdraw.map((vip) => ({ what: describeWithdraw(vip), run: () => withdrawVip(api, vip) })),
-        ...changes.announce.map((a) => ({ what: describeAnnounce(a), run: () => announceVip(api, site, node, a) })),
-      ];
-      return runSteps(steps);
+      return changeRib(api, site, node, current, announcements);
     },
   };
-}
-
-/** Runs every step even after a failure (VIPs are independent) and reports each failure. */
-async function runSteps(steps: readonly { what: string; run: () => Promise<string | undefined> }[]): Promise<SpeakerResult> {
-  const changed: string[] = [];
-  const errors: string[] = [];
-  for (const step of steps) {
-    const error = await step.run();
-    if (error) errors.push(error);
-    else changed.push(step.what);
-  }
-  return errors.length === 0 ? { ok: true, changed } : { ok: false, error: errors.join('; '), changed };
 }
