@@ -1,12 +1,22 @@
 // The maintenance contract, step by step as an operator types it, each with
 // the effect the design names, observed where it happens: the routers'
 // tables, the L4 nodes' IPVS, the L7 nodes' HAProxy, and requests from users.
+// Reactions are timed as the reactions bench times them (reaction.ts).
 import { nodesWithRole, type SiteNode } from '../../site/index.js';
 import { inNode, progress, until, type LabEnv } from './env.js';
-import { blocked, routesMatch, userRequests, type Check } from './bringup.js';
+import { ipvsTaken, operatorEdit, routeMonitors, routesSettled, type IpvsTaken, type RoutesSettled } from './reaction.js';
+import { blocked, userRequests, type Check } from './bringup.js';
 import { haproxyServers, ipvsTable, request, servedBy, type Answer } from './observe.js';
 
 const names = (nodes: readonly SiteNode[]): string[] => nodes.map((n) => n.name);
+const secs = (ms: number | null): string => (ms === null ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+const msOf = (ms: number | null): { ms?: number } => (ms === null ? {} : { ms });
+const perNode = (t: IpvsTaken): string => [...t.perL4].map(([n, ms]) => `${n} ${secs(ms)}`).join(', ');
+/** A node coming back is taken after `rise` good checks, as any other: said with the figure. */
+const riseRule = (env: LabEnv): string => {
+  const c = env.site.services[0]?.l7.check;
+  return c ? `rise ${c.rise} checks ${c.interval.ms / 1000} s apart` : 'the rise rule';
+};
 
 async function operator(env: LabEnv, node: string, command: string): Promise<void> {
   progress(env, `  ${node}# ${command}`);
@@ -31,21 +41,31 @@ export async function l4Disable(env: LabEnv, up: Set<string>): Promise<Check[]> 
   if (b || !target) return [b ?? { name, ok: false, detail: 'no L4 node' }];
   progress(env, `maintenance: L4 node ${target}`);
   const slow = request(env, userRequests(env, 6, '/slow?seconds=30').filter((r) => r.url.includes(':80/')), 60000);
-  await operator(env, target, 'touch /etc/lb/disable');
   const rest = l4.filter((n) => n !== target);
-  const gone = await until(60000, () => routesMatch(env, rest), 500);
-  progress(env, `  routers' next hops: ${gone.value ? `${rest.join(', ')} after ${(gone.ms / 1000).toFixed(1)} s` : 'unchanged after 60 s'}`);
-  const during = await usersStillServed(env);
-  progress(env, `  users: ${during.detail}`);
-  await operator(env, target, 'rm /etc/lb/disable');
-  const back = await until(60000, () => routesMatch(env, l4), 500);
-  progress(env, `  routers' next hops: ${back.value ? `${l4.join(', ')} again after ${(back.ms / 1000).toFixed(1)} s` : `${target} not back after 60 s`}`);
+  const mon = routeMonitors(env);
+  let gone: RoutesSettled = { firstMs: null, settledMs: null };
+  let back: RoutesSettled = gone;
+  let during = { ok: false, detail: 'not asked' };
+  try {
+    const off = await operatorEdit(env, target, 'disable', 'touch /etc/lb/disable');
+    gone = await routesSettled(env, mon, off.at, rest);
+    progress(env, `  routers' next hops: ${gone.settledMs !== null ? `${rest.join(', ')} ${secs(gone.settledMs)} after the file's change` : 'unchanged after 60 s'}`);
+    during = await usersStillServed(env);
+    progress(env, `  users: ${during.detail}`);
+    const on = await operatorEdit(env, target, 'disable', 'rm /etc/lb/disable');
+    back = await routesSettled(env, mon, on.at, l4);
+    progress(env, `  routers' next hops: ${back.settledMs !== null ? `${l4.join(', ')} again ${secs(back.settledMs)} after the file's removal` : `${target} not back after 60 s`}`);
+  } catch (e) {
+    return [{ name, ok: false, detail: (e as Error).message }];
+  } finally {
+    mon.stop();
+  }
   const flows = await slow;
   const broken = flows.filter((f) => !f.ok || !(f.body ?? '').endsWith('done'));
   progress(env, `  long downloads across the withdrawal: ${flows.length - broken.length}/${flows.length} complete${broken[0] ? ` (first broken: ${broken[0].error ?? broken[0].status})` : ''}`);
   return [
-    { name, ok: gone.value !== undefined && during.ok, detail: `withdrawn in ${(gone.ms / 1000).toFixed(1)} s; ${during.detail}`, ms: gone.ms },
-    { name: `rm /etc/lb/disable on ${target}: routers get its next hop back`, ok: back.value !== undefined, detail: `${(back.ms / 1000).toFixed(1)} s`, ms: back.ms },
+    { name, ok: gone.settledMs !== null && during.ok, detail: `routes settled ${secs(gone.settledMs)} after the file's change; ${during.detail}`, ...msOf(gone.settledMs) },
+    { name: `rm /etc/lb/disable on ${target}: routers get its next hop back`, ok: back.settledMs !== null, detail: `routes settled ${secs(back.settledMs)} after the file's removal`, ...msOf(back.settledMs) },
     { name: `long downloads through ${target} survive its withdrawal`, ok: broken.length === 0 && flows.length > 0, detail: `${flows.length - broken.length}/${flows.length} complete${broken.length ? ` (broken: ${[...new Set(broken.map((f) => f.error ?? f.status))].join(',')})` : ''}` },
   ];
 }
@@ -69,18 +89,22 @@ export async function l7Down(env: LabEnv, up: Set<string>): Promise<Check[]> {
   const b = blocked(name, [...l4, ...names(l7)], up);
   if (b || !target) return [b ?? { name, ok: false, detail: 'no L7 node' }];
   progress(env, `maintenance: L7 node ${target.name}`);
-  await operator(env, target.name, 'echo down > /etc/lb/agent-check');
-  const zero = await until(20000, async () => { const w = await l7Weights(env, l4, target); return w.length > 0 && w.every((x) => x === 0) ? w : undefined; }, 500);
-  progress(env, `  ipvsadm -Ln on ${l4.join(', ')}: ${target.name} ${zero.value ? `weight 0 in ${zero.value.length} services after ${(zero.ms / 1000).toFixed(1)} s` : `weights ${(await l7Weights(env, l4, target)).join(',')}`}`);
-  const during = await usersStillServed(env, (a) => (servedBy(env, a)?.l7 === target.name ? target.name : undefined));
-  progress(env, `  users: ${during.detail}`);
-  await operator(env, target.name, 'echo up > /etc/lb/agent-check');
-  const back = await until(20000, async () => { const w = await l7Weights(env, l4, target); return w.length > 0 && w.every((x) => x > 0) ? w : undefined; }, 500);
-  progress(env, `  ${target.name} weights back: ${back.value ? `after ${(back.ms / 1000).toFixed(1)} s` : 'not within 20 s'}`);
-  return [
-    { name, ok: zero.value !== undefined && during.ok, detail: `weight 0 in ${(zero.ms / 1000).toFixed(1)} s; ${during.detail}`, ms: zero.ms },
-    { name: `up in ${target.name}'s agent-check: L4 nodes give it weight again`, ok: back.value !== undefined, detail: `${(back.ms / 1000).toFixed(1)} s`, ms: back.ms },
-  ];
+  try {
+    const down = await operatorEdit(env, target.name, 'agent-check', 'echo down > /etc/lb/agent-check');
+    const zero = await ipvsTaken(env, target.name, down.at, (w) => w.length > 0 && w.every((x) => x === 0));
+    progress(env, `  ipvsadm -Ln on ${l4.join(', ')}: ${target.name} ${zero.ms !== null ? `weight 0, written ${secs(zero.ms)} after the file's change (${perNode(zero)})` : `weights ${(await l7Weights(env, l4, target)).join(',')}`}`);
+    const during = await usersStillServed(env, (a) => (servedBy(env, a)?.l7 === target.name ? target.name : undefined));
+    progress(env, `  users: ${during.detail}`);
+    const upEdit = await operatorEdit(env, target.name, 'agent-check', 'echo up > /etc/lb/agent-check');
+    const back = await ipvsTaken(env, target.name, upEdit.at, (w) => w.length > 0 && w.every((x) => x > 0));
+    progress(env, `  ${target.name} weights back: ${back.ms !== null ? `written ${secs(back.ms)} after the file's change (${perNode(back)}; ${riseRule(env)})` : 'not within 30 s'}`);
+    return [
+      { name, ok: zero.ms !== null && during.ok, detail: `weight 0 ${secs(zero.ms)} after the file's change; ${during.detail}`, ...msOf(zero.ms) },
+      { name: `up in ${target.name}'s agent-check: L4 nodes give it weight again`, ok: back.ms !== null, detail: `${secs(back.ms)} after the file's change (${riseRule(env)})`, ...msOf(back.ms) },
+    ];
+  } catch (e) {
+    return [{ name, ok: false, detail: (e as Error).message }];
+  }
 }
 
 export async function serverDrain(env: LabEnv, up: Set<string>): Promise<Check[]> {

@@ -49,7 +49,7 @@ export function roleHarness<P>(value: unknown, name: string, makeRole: (deps: Ro
   const clock: Clock = { now: () => Date.now() + skipped.ms, sleep: systemClock.sleep };
   const kickRef: { kick: Kick } = { kick: () => Promise.resolve() };
   const role = makeRole({
-    node: nodeOf(site, name), log: createLogger(name, 'silent'), metrics: createMetrics(new Registry()),
+    node: nodeOf(site, name), log: createLogger(name, process.env.TIERLB_TEST_LOG === '1' ? 'debug' : 'silent'), metrics: createMetrics(new Registry()),
     clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kickRef.kick(r, o),
   });
   const writer = new OneWriter<P>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);

@@ -21,7 +21,7 @@ import { probesFor, type Probe, type Seen } from './edit-probes.js';
 import {
   addressesOf, editMaintenance, l4Names, routeReaction, slowTargets, steady, underLoad, type Body, type LoadOptions, type RowHead, type Scenario,
 } from './under-load.js';
-import { routeMonitors } from './watch.js';
+import { routeMonitors } from '../../../lab/guest/reaction.js';
 
 /** From the rename to every affected node showing the edit: a reload, a BIRD reconfigure and BGP through the reflectors, in the busy one-CPU lab kernel. */
 const TAKEN_MS = 90000;

@@ -13,7 +13,8 @@ import {
   addressesOf, agentPart, editMaintenance, ipvsReaction, l4Names, names, routeReaction, sh, steady, underLoad,
   type Body, type Scenario,
 } from './under-load.js';
-import { agentOf, firstHeld, gone, haproxyOf, haproxyStat, processes, restart, routeMonitors, serverOf, signal } from './watch.js';
+import { agentOf, gone, haproxyOf, haproxyStat, processes, restart, serverOf, signal } from './watch.js';
+import { firstHeld, routeMonitors } from '../../../lab/guest/reaction.js';
 
 export type { LoadOptions, Scenario } from './under-load.js';
 

@@ -3,19 +3,20 @@
 // they are open, then what broke and how long each tier took to react, from
 // the lab's own clocks. The scenarios themselves are in scenarios.ts (and
 // edits.ts for live site edits).
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { nodesWithRole, nodeNamed, servicesOnL7, type SiteNode } from '../../../site/index.js';
 import { familyOfText } from '../../../lab/addr.js';
 import { routesMatch } from '../../../lab/guest/bringup.js';
+import { firstHeld, operatorEdit, routeMonitors, routesSettled, type RouteMonitors } from '../../../lab/guest/reaction.js';
 import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
 import { ipvsTable } from '../../../lab/guest/observe.js';
 import type { FlowResult } from '../../flows/outcome.js';
 import { connectionMoves } from '../conn-moves.js';
 import { scenarioFlows } from '../in-flight.js';
 import type { Reaction, ScenarioFlows, ScenarioResult } from '../result.js';
-import { vipChanges } from '../route-events.js';
-import { speakerChange } from './agent-log.js';
-import { firstHeld, haproxyStat, routeMonitors, startFlows } from './watch.js';
+import { vipChanges } from '../../../lab/guest/route-events.js';
+import { speakerChange } from '../../../lab/guest/agent-log.js';
+import { haproxyStat, startFlows } from './watch.js';
 
 export interface LoadOptions {
   /** Concurrent downloads per scenario, all started together. */
@@ -59,26 +60,12 @@ export async function sh(env: LabEnv, node: string, command: string, actions: st
   if (r.code !== 0) throw new Error(`${node}# ${command}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
 }
 
-/**
- * An operator's edit of a maintenance file in /etc/lb, and its instant: the
- * file's change time as the kernel stamped it (its mtime; for a removal, the
- * folder's). Spawning nsenter and a shell in the busy lab kernel takes up to
- * seconds, which is the operator's command, not the agent's reaction.
- */
+/** An operator's edit of a maintenance file, timed the lab's way (operatorEdit): the instant the kernel stamped it. */
 export async function editMaintenance(env: LabEnv, node: string, file: string, command: string, b: Body): Promise<number> {
-  const started = Date.now();
-  await sh(env, node, command, b.actions);
-  const dir = `${env.stateDir}/nodes/${node}/etc-lb`;
-  let at: number;
-  try {
-    at = statSync(`${dir}/${file}`).mtimeMs;
-  } catch {
-    at = statSync(dir).mtimeMs;
-  }
-  // A stamp outside the command's own span is not this edit's: fall back to the command's start.
-  if (!(at >= started - 50 && at <= Date.now() + 50)) at = started;
-  b.notes.push(`${node}# ${command}: the command took ${((Date.now() - started) / 1000).toFixed(2)} s in the lab kernel; reactions count from the change's own time stamp, ${((at - started) / 1000).toFixed(2)} s after it started`);
-  return at;
+  b.actions.push(`${node}# ${command}`);
+  const e = await operatorEdit(env, node, file, command);
+  b.notes.push(`${node}# ${command}: the command took ${(e.commandMs / 1000).toFixed(2)} s in the lab kernel; reactions count from the change's own time stamp, ${(e.stampMs / 1000).toFixed(2)} s after it started`);
+  return e.at;
 }
 
 /** `ipvsadm -Lnc` of every L4 node every 4 s until stopped, appended to `file` with the time of each read. */
@@ -227,13 +214,10 @@ export function agentPart(env: LabEnv, node: string, from: number, prefix: strin
 
 const MONITOR = 'ip -ts monitor route in every router: the kernel\'s own timestamp of the first and last change to a VIP route after the action';
 
-/** Routes: first change after `from` and the instant the tables matched `expected` (settled, polled), as reactions. */
-export async function routeReaction(env: LabEnv, mon: ReturnType<typeof routeMonitors>, from: number, expected: readonly string[], what: string, targetMs: number | undefined, b: Body, withinMs = 60000): Promise<boolean> {
-  const matched = await firstHeld(withinMs, async () => (await routesMatch(env, expected)) !== undefined, 250);
-  // A last event can trail the poll that saw the tables match by the poll's own time.
-  await sleep(1000);
-  const ch = vipChanges(mon.events(), env.topology.vips, from);
-  b.reactions.push({ what: `${what}: first route change`, ms: ch ? ch.first - from : null, how: MONITOR });
-  b.reactions.push({ what: `${what}: routes settled`, ms: ch && matched !== null ? ch.last - from : null, ...(targetMs !== undefined ? { targetMs } : {}), how: `${MONITOR}; settled = last event once every router had next hops ${expected.join(', ')} (polled)` });
-  return matched !== null;
+/** Routes: first change after `from` and the instant the tables matched `expected` (settled), as reactions, timed the lab's way (routesSettled). */
+export async function routeReaction(env: LabEnv, mon: RouteMonitors, from: number, expected: readonly string[], what: string, targetMs: number | undefined, b: Body, withinMs = 60000): Promise<boolean> {
+  const r = await routesSettled(env, mon, from, expected, withinMs);
+  b.reactions.push({ what: `${what}: first route change`, ms: r.firstMs, how: MONITOR });
+  b.reactions.push({ what: `${what}: routes settled`, ms: r.settledMs, ...(targetMs !== undefined ? { targetMs } : {}), how: `${MONITOR}; settled = last event once every router had next hops ${expected.join(', ')} (polled)` });
+  return r.settledMs !== null;
 }

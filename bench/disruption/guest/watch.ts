@@ -1,54 +1,14 @@
 // What the disruption scenarios watch and touch in the running lab: the
-// routers' route events (`ip -ts monitor route`, the router's own clock),
-// polled conditions with the time they first held, the flows client in the
-// users namespace, and the processes of a node (to kill and restart them).
-import { spawn, type ChildProcess } from 'node:child_process';
+// flows client in the users namespace and the processes of a node (to kill
+// and restart them); route events and polled conditions are timed the lab's
+// way (lab/guest/reaction.ts).
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { parseRouteEvents, type RouteEvent } from '../route-events.js';
 import type { FlowResult } from '../../flows/outcome.js';
-import { nodesWithRole, nodeNamed } from '../../../site/index.js';
+import { nodeNamed } from '../../../site/index.js';
 import { haproxyPaths } from '../../../tiers/l7/paths.js';
-import { progress, run, sleep, type LabEnv } from '../../../lab/guest/env.js';
-
-export function nsArgs(env: LabEnv, node: string): string[] {
-  const mnt = `${env.stateDir}/mnt/${node}`;
-  return [`--net=/run/netns/${env.prefix}${node}`, ...(existsSync(mnt) ? [`--mount=${mnt}`] : [])];
-}
-
-/** `ip -ts monitor route` in every router, from now until stop(). */
-export function routeMonitors(env: LabEnv): { events: () => RouteEvent[]; stop: () => void } {
-  const out: string[] = [];
-  const procs: ChildProcess[] = nodesWithRole(env.site, 'router').map((rt) => {
-    const p = spawn('nsenter', [...nsArgs(env, rt.name), '--', 'ip', '-ts', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    p.stdout?.setEncoding('utf8');
-    let partial = '';
-    p.stdout?.on('data', (c: string) => {
-      const lines = (partial + c).split('\n');
-      partial = lines.pop() ?? '';
-      out.push(...lines);
-    });
-    return p;
-  });
-  return {
-    events: () => parseRouteEvents(out.join('\n')),
-    stop: () => { for (const p of procs) p.kill('SIGTERM'); },
-  };
-}
-
-/**
- * Polls `probe` until it holds, for at most `ms`; the instant is when the
- * read that saw it started (the change happened before; the poll period
- * bounds the error), or null when it never held.
- */
-export async function firstHeld(ms: number, probe: () => Promise<boolean>, everyMs = 200): Promise<number | null> {
-  const start = Date.now();
-  for (let i = 0; i < 100000 && Date.now() - start <= ms; i++) {
-    const at = Date.now();
-    if (await probe()) return at;
-    await sleep(everyMs);
-  }
-  return null;
-}
+import { progress, run, type LabEnv } from '../../../lab/guest/env.js';
+import { firstHeld, nsArgs } from '../../../lab/guest/reaction.js';
 
 export { haproxyServers as haproxyStat, type HaproxyServer as StatRow } from '../../../lab/guest/observe.js';
 

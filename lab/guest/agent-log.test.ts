@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentLines, speakerChange } from './agent-log.js';
-import type { LabEnv } from '../../../lab/guest/env.js';
+import type { LabEnv } from './env.js';
 
 const logDir = mkdtempSync(join(tmpdir(), 'tierlb-agent-log-'));
 const env = { logDir } as LabEnv;

@@ -2,7 +2,7 @@
 // instant it did something, on the same clock as the scenarios' own: the
 // guest's. Splits a reaction into the agent's part and the rest.
 import { readFileSync } from 'node:fs';
-import type { LabEnv } from '../../../lab/guest/env.js';
+import type { LabEnv } from './env.js';
 
 /** A log line: its epoch ms, its message and its other fields. */
 export interface LoggedLine {
@@ -52,4 +52,9 @@ export function speakerChange(env: LabEnv, node: string, from: number, prefix: s
   const began = turn ? turn.at - ms(turn.fields.applyMs) - ms(turn.fields.planMs) : undefined;
   const turnBegan = began !== undefined && began <= change.at ? began - from : undefined;
   return { ...(turnBegan !== undefined ? { turnBegan } : {}), speakerBegan: change.at - ms(change.fields.speakerMs) - from, speakerDone: change.at - from };
+}
+
+/** When `node`'s agent first logged a message starting with `prefix` at or after `from`; undefined if it has not. */
+export function firstLogged(env: LabEnv, node: string, from: number, prefix: string): number | undefined {
+  return agentLines(env, node, from).find((l) => l.msg.startsWith(prefix))?.at;
 }
