@@ -91,9 +91,12 @@ function listenersOf(site: BindSite, node: RawNode, i: number): Listener[] {
     case 'dns':
       for (const address of own) out.push({ address, port: DNS_PORT, protocols: ['tcp', 'udp'], kind: 'daemon', what: 'gdnsd\'s DNS port' });
       break;
+    case 'l4':
+      for (const address of own) out.push({ address, port: agentCheckPort, protocols: ['udp'], kind: 'agent-check', what: 'the L7 nodes\' recheck hints (UDP)', path: agentCheckPath });
+      out.push(...bgpListeners(site, node, own));
+      break;
     case 'router':
     case 'reflector':
-    case 'l4':
       out.push(...bgpListeners(site, node, own));
       break;
   }

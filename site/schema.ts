@@ -21,7 +21,7 @@ const listen = obj({
 
 const agentSettings = obj({
   listen: listen.meta({ description: 'status and metrics endpoint of the agent (HTTP)' }).optional(),
-  agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check from its agent-check file').optional(),
+  agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check from its agent-check file; UDP port where an L4 node takes the L7 nodes\' recheck hints').optional(),
   runDir: runDir('folder for sockets and pid files').optional(),
   stateDir: fsPath('folder for state the daemons keep across restarts').optional(),
   configDir: fsPath('folder where rendered daemon configs are installed').optional(),
@@ -150,7 +150,7 @@ export const siteSchema = obj({
   site: token('site name'),
   agent: obj({
     listen: listen.prefault({ address: '127.0.0.1', port: 9400 }).meta({ description: 'status and metrics endpoint of the agent (HTTP)' }),
-    agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check').prefault(9300),
+    agentCheckPort: port('TCP port where a backend node serves HAProxy agent-check; UDP port where an L4 node takes the L7 nodes\' recheck hints').prefault(9300),
     runDir: runDir('folder for sockets and pid files').prefault('/run/tierlb'),
     stateDir: fsPath('folder for daemon state').prefault('/var/lib/tierlb'),
     configDir: fsPath('folder where rendered daemon configs are installed').prefault('/etc/tierlb'),

@@ -26,7 +26,9 @@ function harness(replies: MonitorReply[], stalled: [string, number][] = []) {
     for (const s of sleepers.splice(0)) if (s.until <= now) s.wake(); else sleepers.push(s);
     for (let i = 0; i < 10; i++) await Promise.resolve();
   };
-  return { monitor, changes, tick, fetched: () => fetches };
+  /** Lets the loop run what is ready now, without moving the clock. */
+  const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
+  return { monitor, changes, tick, settle, fetched: () => fetches };
 }
 
 const target: L7CheckTarget = { l7: 'l7-1', address: '10.0.1.31', port: 9100, path: '/tierlb/health/_all', intervalMs: 1000, timeoutMs: 500, services: { web: { rise: 2, fall: 2 } } };
@@ -55,6 +57,55 @@ describe('L7Monitor', () => {
     expect(h.changes).toEqual([[{ key: 'l7-1/web', from: 'unknown', to: 'up' }]]);
     expect(stalled).toEqual([['l7-1', 1200], ['l7-1', 1200], ['l7-1', 1200]]);
     await h.monitor.stop();
+  });
+
+  it('checks at once when hinted, and an explicit maintenance answer takes the node down without waiting for fall', async () => {
+    const drained: MonitorReply = { kind: 'answer', status: 503, body: '' };
+    const h = harness([up, up, drained]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    await h.tick(1000);
+    await h.tick(200);
+    expect(h.fetched()).toBe(2);
+    expect(h.monitor.checkNow('l7-1')).toBe(true);
+    await h.settle();
+    expect(h.fetched()).toBe(3);
+    expect(h.changes.at(-1)).toEqual([{ key: 'l7-1/web', from: 'up', to: 'down', reason: 'HTTP 503: L7 node in maintenance (enabler down)' }]);
+    await h.monitor.stop();
+  });
+
+  it('follows a check in flight with another when hinted during it, and spaces hinted checks', async () => {
+    let answer: (r: MonitorReply) => void = () => undefined;
+    let fetches = 0;
+    let now = 0;
+    const sleepers: { until: number; wake: () => void }[] = [];
+    const clock: Clock = {
+      now: () => now,
+      sleep: (ms, signal) => new Promise<void>((resolve) => {
+        sleepers.push({ until: now + ms, wake: resolve });
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    };
+    const monitor = new L7Monitor({ clock, onChange: () => undefined, fetch: () => { fetches++; return new Promise((r) => { answer = r; }); } });
+    const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
+    await monitor.sync([target]);
+    await settle();
+    expect(fetches).toBe(1);
+    for (let i = 0; i < 50; i++) monitor.checkNow('l7-1');
+    now += 30;
+    answer(up);
+    await settle();
+    // The hints came while the check was out: one more check, not before MIN_RECHECK_MS since the last began.
+    expect(fetches).toBe(1);
+    now += 70;
+    for (const s of sleepers.splice(0)) if (s.until <= now) s.wake(); else sleepers.push(s);
+    await settle();
+    expect(fetches).toBe(2);
+    answer(up);
+    await settle();
+    expect(fetches).toBe(2);
+    expect(monitor.checkNow('l7-9')).toBe(false);
+    await monitor.stop();
   });
 
   it('takes an L7 node down at the first refused connection', async () => {

@@ -29,7 +29,17 @@ interface Loop {
   readonly target: L7CheckTarget;
   readonly stop: AbortController;
   readonly done: Promise<void>;
+  readonly waker: Waker;
 }
+
+/** How a hint reaches a loop: it ends the loop's wait, or asks the check in flight to be followed by another. */
+interface Waker {
+  hinted: boolean;
+  waiting: AbortController | undefined;
+}
+
+/** Checks of one L7 node start at least this far apart, however many hints arrive. */
+export const MIN_RECHECK_MS = 100;
 
 export class L7Monitor {
   private readonly health = new Map<string, TargetHealth>();
@@ -60,8 +70,22 @@ export class L7Monitor {
     for (const t of targets) {
       if (this.loops.has(t.l7)) continue;
       const stop = new AbortController();
-      this.loops.set(t.l7, { signature: JSON.stringify(t), target: t, stop, done: this.run(t, stop.signal) });
+      const waker: Waker = { hinted: false, waiting: undefined };
+      this.loops.set(t.l7, { signature: JSON.stringify(t), target: t, stop, waker, done: this.run(t, stop.signal, waker) });
     }
+  }
+
+  /**
+   * Checks `l7` now rather than at the end of its interval (its agent said
+   * its state changed). A check already in flight may predate the change, so
+   * another follows it. False when `l7` is not checked.
+   */
+  checkNow(l7: string): boolean {
+    const loop = this.loops.get(l7);
+    if (!loop) return false;
+    loop.waker.hinted = true;
+    loop.waker.waiting?.abort();
+    return true;
   }
 
   /** Stops checking and keeps the last health: a stopping node drains with what it knew. */
@@ -80,10 +104,15 @@ export class L7Monitor {
     }
   }
 
-  private async run(t: L7CheckTarget, signal: AbortSignal): Promise<void> {
+  private async run(t: L7CheckTarget, signal: AbortSignal, waker: Waker): Promise<void> {
     const { clock } = this.deps;
+    let started = -Infinity;
     while (!signal.aborted) {
-      const started = clock.now();
+      const since = clock.now() - started;
+      if (since < MIN_RECHECK_MS) await clock.sleep(MIN_RECHECK_MS - since, signal);
+      if (signal.aborted) return;
+      waker.hinted = false;
+      started = clock.now();
       const reply = await this.deps.fetch({
         address: t.address, port: t.port, path: t.path, timeoutMs: t.timeoutMs,
         ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}),
@@ -91,7 +120,11 @@ export class L7Monitor {
       if (signal.aborted) return;
       if (reply.kind === 'stalled') this.deps.onStalled?.(t.l7, reply.lateMs);
       this.record(t, outcomesOf(reply, Object.keys(t.services)), clock.now());
-      await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), signal);
+      if (waker.hinted) continue;
+      const waiting = new AbortController();
+      waker.waiting = waiting;
+      await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), AbortSignal.any([signal, waiting.signal]));
+      waker.waiting = undefined;
     }
   }
 

@@ -10,6 +10,9 @@ import { FakeSpeaker } from '../../../test/fakes/speaker.js';
 import { roleHarness, type RoleHarness } from '../../../test/helpers/role-harness.js';
 import { exampleValue } from '../../../test/helpers/site.js';
 import type { KernelService } from '../../../tiers/l4/kernel.js';
+import { recheckHintText } from '../../../tiers/l4/recheck-hint.js';
+import type { Endpoint } from '../../apply/listeners.js';
+import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
 import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown> };
@@ -29,16 +32,22 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.stop().catch(() => undefined);
 });
 
-function harness(value: SiteValue) {
+function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' })) {
   const speaker = new FakeSpeaker();
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
+  // The hint sockets: what the role bound, and a way to deliver a datagram to it.
+  const hints = { bound: [] as Endpoint[], deliver: (_bytes: Uint8Array, _from: string): void => undefined };
   const h = roleHarness(value, 'l4-1', (deps) => l4Role(deps, {
-    speaker, net, ipvs: () => ({ port: ipvs, note: 'fake IPVS' }), ipvsAvailable: async () => ({ ok: true }),
-    monitorFetch: async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }),
+    speaker, net, ipvs: () => ({ port: ipvs, note: 'fake IPVS' }), ipvsAvailable: async () => ({ ok: true }), monitorFetch,
+    recheckHints: (onDatagram) => async (e) => {
+      hints.bound.push(e);
+      hints.deliver = onDatagram;
+      return { port: e.port, close: async () => { hints.bound = hints.bound.filter((b) => b !== e); } };
+    },
   }));
   running.push(h);
-  return { ...h, speaker, ipvs, net, disableFile: join(h.dir, 'disable') };
+  return { ...h, speaker, ipvs, net, hints, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
@@ -49,6 +58,34 @@ describe('the l4 role', () => {
     await h.start();
     await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
     expect(h.ipvs.services.map((s) => `${s.vip}:${s.port}`)).toContain('198.51.100.1:80');
+  });
+
+  it('checks an L7 node at once on its recheck hint, long before its interval, and ignores a hint from elsewhere', async () => {
+    let drained = false;
+    let fetches = 0;
+    const h = harness(fastSite((v) => {
+      for (const s of v.services) (s.l7 as Record<string, unknown>).check = { ...((s.l7 as Record<string, unknown>).check as object), interval: '60s', timeout: '1s' };
+    }), async (t) => {
+      fetches++;
+      return t.address === '10.0.1.31' && drained ? { kind: 'answer', status: 503, body: '' } : { kind: 'answer', status: 200, body: 'web=4 api=4 ' };
+    });
+    await h.start();
+    // A joining node announces once its L7 nodes' health held for a full rise (interval × rise).
+    h.skip(61_000);
+    await h.kick('health settled');
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(h.hints.bound.map((e) => `${e.host} ${e.port}`).sort()).toEqual(['10.0.0.21 9300', 'fd00::21 9300']);
+    const weightsOf = (address: string): number[] => h.ipvs.services.flatMap((s) => s.destinations.filter((d) => d.address === address).map((d) => d.weight));
+    expect(weightsOf('10.0.1.31').every((w) => w > 0)).toBe(true);
+    drained = true;
+    const before = fetches;
+    h.hints.deliver(Buffer.from(recheckHintText('l7-1')), '10.0.1.99');
+    h.hints.deliver(Buffer.from('tierlb-recheck 1 l7-1 and more'), '10.0.1.31');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fetches).toBe(before);
+    h.hints.deliver(Buffer.from(recheckHintText('l7-1')), '10.0.1.31');
+    await waitFor(() => expect(weightsOf('10.0.1.31').every((w) => w === 0)).toBe(true));
+    expect(weightsOf('10.0.1.32').every((w) => w > 0)).toBe(true);
   });
 
   it('announces a VIP added to a service after start', async () => {

@@ -23,6 +23,9 @@ import { httpMonitorFetch } from '../../health/l7-monitor-fetch.js';
 import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
 import { l7CheckTargets } from '../../health/l7-monitor-targets.js';
 import { L7Monitor } from '../../health/l7-monitor.js';
+import { recheckOpener, type HintHandler } from '../../health/recheck-listener.js';
+import { ListenerSet, type Endpoint, type Opener } from '../../apply/listeners.js';
+import { readRecheckHint } from '../../../tiers/l4/recheck-hint.js';
 import type { Role, RoleDeps, RoleStatus } from '../../role.js';
 import { DisableTracker, type DisableReading } from './disable.js';
 import { checkIpvs, type IpvsAvailability } from './ipvs-check.js';
@@ -49,6 +52,8 @@ export interface L4Drivers {
   readonly ipvsAvailable: () => Promise<IpvsAvailability>;
   readonly net: Pick<NetApplier, 'apply' | 'essentialHeld'>;
   readonly monitorFetch: MonitorFetch;
+  /** Binds the sockets the L7 nodes' recheck hints arrive on. */
+  readonly recheckHints: (onDatagram: HintHandler) => Opener;
 }
 
 /** A failed IPVS apply or announce is tried again after this long. */
@@ -72,6 +77,7 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     // A sysctl that fails is logged and retried but does not block (an older kernel may lack one key).
     net: new NetApplier(processRunner, deps.log, { essential: (op) => !isSysctl(op), permanent: () => false }, procSysctl(processRunner)),
     monitorFetch: httpMonitorFetch,
+    recheckHints: recheckOpener,
   };
 }
 
@@ -84,6 +90,10 @@ class L4Role implements Role<L4Plan> {
   private readonly disable: DisableTracker;
   private readonly timers: Timers;
   private readonly monitor: L7Monitor;
+  private readonly hints: ListenerSet;
+  /** The site the hints are read against: the last one planned with. */
+  private site: Site | undefined;
+  private hintErrors: string | undefined;
   private readonly announcer: Announcer;
   private ipvs: IpvsApplier | undefined;
   private ipvsNote = 'IPVS port not chosen yet';
@@ -113,6 +123,29 @@ class L4Role implements Role<L4Plan> {
         deps.log.warn({ l7, lateMs: Math.round(lateMs) }, `check of ${l7} not judged: this agent ran its deadline ${Math.round(lateMs)} ms late (starved of CPU?); its health stays as it was`);
       },
     });
+    this.hints = new ListenerSet(drivers.recheckHints((bytes, from) => this.onHint(bytes, from)), deps.clock, 0);
+  }
+
+  /** An L7 node said its state changed: check it now; its monitor's answer decides, not the hint. */
+  private onHint(bytes: Uint8Array, from: string): void {
+    const hint = this.site ? readRecheckHint(this.site, bytes, from) : { ok: false as const, why: 'no site yet' };
+    const taken = hint.ok && this.monitor.checkNow(hint.l7);
+    this.deps.metrics.recheckHints.inc({ result: taken ? 'taken' : 'refused' });
+    if (hint.ok) this.deps.log.debug({ l7: hint.l7, from, taken }, 'recheck hint');
+  }
+
+  /**
+   * The hint sockets follow the node's addresses and agent-check port, bound
+   * in the writer's turn only; one that cannot be bound leaves the checks on
+   * their interval.
+   */
+  private async listenForHints(node: SiteNode): Promise<void> {
+    const wanted: Endpoint[] = [node.addresses.ipv4, node.addresses.ipv6].flatMap((a) => (a === undefined ? [] : [{ host: a, port: node.agent.agentCheckPort }]));
+    const r = await this.hints.apply(wanted);
+    const errors = r.errors.join('; ');
+    if (errors !== this.hintErrors && errors !== '') this.deps.log.warn({ errors: r.errors }, 'recheck hints: cannot listen; L7 nodes are checked on their interval only');
+    if (errors !== this.hintErrors && errors === '') this.deps.log.info({ listening: this.hints.endpoints() }, 'recheck hints: listening');
+    this.hintErrors = errors;
   }
 
   async start(site: Site): Promise<void> {
@@ -142,7 +175,11 @@ class L4Role implements Role<L4Plan> {
 
   async plan(site: Site): Promise<L4Plan> {
     const node = this.nodeIn(site);
-    if (this.stopRequestedAt === undefined) await this.monitor.sync(l7CheckTargets(site, node));
+    if (this.stopRequestedAt === undefined) {
+      await this.monitor.sync(l7CheckTargets(site, node));
+      this.site = site;
+      await this.listenForHints(node);
+    }
     const now = this.deps.clock.now();
     const reading = await this.disable.read(now);
     if (reading.warnings.length > 0) this.deps.log.warn({ file: this.deps.node.agent.disableFile, warnings: reading.warnings }, 'disable file');
@@ -213,6 +250,7 @@ class L4Role implements Role<L4Plan> {
     this.stopRequestedAt = this.deps.clock.now();
     this.deps.log.info({ drainTime: site.bgp.drainTime.toString() }, 'planned stop: graceful-shutdown community, then withdraw');
     clearInterval(this.repairTimer);
+    await this.hints.closeAll();
     await this.monitor.stop();
     for (let turn = 0; turn < STOP_TURNS; turn++) {
       await this.deps.kick('planned stop');

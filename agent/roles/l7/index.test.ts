@@ -31,8 +31,11 @@ function harness(initial: SiteValue) {
   const net = new FakeNet();
   const listening = new Set<string>();
   const refuse = { config: undefined as string | undefined };
+  // Each hint sent, with the enabler commands HAProxy had taken by then.
+  const hints: { to: string; from: string; text: string; pushedBefore: number }[] = [];
   const h = roleHarness(initial, 'l7-1', (deps) => l7Role(deps, {
     haproxy, net,
+    hintSend: async (bytes, to, from) => { hints.push({ to: `${to.address}:${to.port}`, from, text: Buffer.from(bytes).toString('latin1'), pushedBefore: haproxy.enablerCommands().length }); },
     install: async (config): Promise<InstallResult> => {
       if (config === refuse.config) return { kind: 'rejected', output: 'haproxy -c: bad' };
       const changed = haproxy.installed !== config;
@@ -48,7 +51,7 @@ function harness(initial: SiteValue) {
     },
   }));
   running.push(h);
-  return { ...h, haproxy, net, listening, refuse, agentCheckFile: join(h.dir, 'agent-check') };
+  return { ...h, haproxy, net, listening, refuse, hints, agentCheckFile: join(h.dir, 'agent-check') };
 }
 
 describe('the l7 role', () => {
@@ -66,6 +69,20 @@ describe('the l7 role', () => {
     writeFileSync(h.agentCheckFile, 'down\n');
     await h.kick(`${h.agentCheckFile} changed`);
     expect(h.haproxy.enablerCommands().at(-3)).toMatch(/agent down$/);
+  });
+
+  it('tells every L4 node to check it now once HAProxy has taken a new state, once per change', async () => {
+    const h = harness(value());
+    await h.start();
+    h.hints.splice(0);
+    writeFileSync(h.agentCheckFile, 'drain\n');
+    await h.kick(`${h.agentCheckFile} changed`);
+    expect(h.hints.map((x) => `${x.from} -> ${x.to} ${x.text.trim()}`)).toEqual([
+      '10.0.1.31 -> 10.0.0.21:9300 tierlb-recheck 1 l7-1', '10.0.1.31 -> 10.0.0.22:9300 tierlb-recheck 1 l7-1', '10.0.1.31 -> 10.0.0.23:9300 tierlb-recheck 1 l7-1',
+    ]);
+    expect(h.hints.every((x) => x.pushedBefore === h.haproxy.enablerCommands().length)).toBe(true);
+    await h.kick(`${h.agentCheckFile} settled`, { repair: true });
+    expect(h.hints).toHaveLength(3);
   });
 
   it('reloads HAProxy once for a service added to the site', async () => {

@@ -28,6 +28,7 @@ import { EnablerApplier } from './enabler-applier.js';
 import { haproxyControl, type HaproxyControl } from './haproxy.js';
 import { HaproxyApplier } from './haproxy-applier.js';
 import { planL7, STOPPING, type L7Plan } from './plan.js';
+import { RecheckHints, udpHintSend, type HintSend } from './recheck-hints.js';
 import { l7ServiceStatus, parseShowStat, type StatRow } from './status.js';
 
 export type { L7Plan } from './plan.js';
@@ -40,6 +41,8 @@ export interface L7Drivers {
   readonly installed: () => Promise<string | undefined>;
   /** Opens an agent-check listener answering with `read`. */
   readonly agentCheck: (read: () => Promise<AgentReply>) => Opener;
+  /** Sends one recheck hint to an L4 node. */
+  readonly hintSend: HintSend;
 }
 
 /** How often the servers' runtime states shown by `tierlb status` are refreshed. */
@@ -59,6 +62,7 @@ export function realL7Drivers(deps: RoleDeps): L7Drivers {
     net: new NetApplier(processRunner, deps.log, { essential: isAddress, permanent: (op) => !isAddress(op) }, procSysctl(processRunner)),
     install: (config) => installDaemonFiles(deps, deps.node.agent.configDir, 'haproxy', [{ name: 'haproxy.cfg', daemon: 'haproxy', content: config }]),
     installed: () => readFile(paths.config, 'utf8').catch(() => undefined),
+    hintSend: udpHintSend,
     agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read, metrics: deps.metrics }),
   };
 }
@@ -72,6 +76,7 @@ class L7Role implements Role<L7Plan> {
   private readonly source;
   private readonly haproxy: HaproxyApplier;
   private readonly enabler: EnablerApplier;
+  private readonly hints: RecheckHints;
   private readonly listeners: ListenerSet;
   private readonly timers: Timers;
   private readonly enablerServer;
@@ -88,6 +93,7 @@ class L7Role implements Role<L7Plan> {
     this.enablerServer = enablerView(deps.node);
     this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics, clock: deps.clock });
     this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);
+    this.hints = new RecheckHints(drivers.hintSend, deps.log);
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
     this.listeners = new ListenerSet(drivers.agentCheck(read), deps.clock, AGENT_CHECK_LINGER_MS);
@@ -131,7 +137,7 @@ class L7Role implements Role<L7Plan> {
     return leaving.length === 0 ? plan : { ...plan, netOps };
   }
 
-  async apply(_site: Site, plan: L7Plan): Promise<boolean> {
+  async apply(site: Site, plan: L7Plan): Promise<boolean> {
     const net = await this.drivers.net.apply(plan.netOps);
     // The new agent-check port is bound before HAProxy is told about it.
     const listen = await this.listeners.apply([plan.agentCheck]);
@@ -144,6 +150,8 @@ class L7Role implements Role<L7Plan> {
     }
     // New workers read the state file saved before the reload: push anyway, it costs three commands.
     const pushed = await this.enabler.apply(plan.enabler, running.master, { again: running.reloaded });
+    // Only once HAProxy answers with the new state: an L4 node checking now must see it.
+    if (pushed) await this.hints.tell(site, this.nodeIn(site), plan.enabler);
     void this.refreshStats();
     const ok = net.essential && listen.ok && running.ok && pushed;
     if (!ok) this.timers.retry(RETRY_MS);
