@@ -196,6 +196,8 @@ protocol bgp <%= s.symbol %> {
   startup hold time <%= s.timers.holdSeconds %>;
   keepalive time <%= s.timers.keepaliveSeconds %>;
   connect retry time <%= s.timers.connectRetrySeconds %>;
+<%# BIRD waits 60 s, doubling to 300 s, after a session error by default; a peer's restart is one. -%>
+  error wait time <%= s.timers.connectRetrySeconds %>, <%= Math.max(30, s.timers.connectRetrySeconds) %>;
 <% if (s.bfd) { -%>
   bfd on;
 <% } -%>
@@ -241,6 +243,8 @@ protocol bgp <%= s.symbol %> {
     hold-time = <%= v.timers.holdSeconds %>
     keepalive-interval = <%= v.timers.keepaliveSeconds %>
     connect-retry = <%= v.timers.connectRetrySeconds %>
+<%# gobgpd waits 30 s by default before it takes up again a session that was reset (a peer restarted, new timers). -%>
+    idle-hold-time-after-reset = <%= v.timers.connectRetrySeconds %>
   [neighbors.transport.config]
     local-address = "<%= n.localAddress %>"
 <% if (n.routeReflectorClient) { -%>
