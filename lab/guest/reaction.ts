@@ -10,8 +10,8 @@ import { nodeNamed, nodesWithRole } from '../../site/index.js';
 import { firstLogged } from './agent-log.js';
 import { routesMatch } from './bringup.js';
 import { inNode, progress, sleep, type LabEnv } from './env.js';
-import { ipvsTable } from './observe.js';
-import { parseRouteEvents, vipChanges, type RouteEvent } from './route-events.js';
+import { ipvsTable, nodeOfAddress } from './observe.js';
+import { hopsSince, parseRouteEvents, vipChanges, type RouteEvent } from './route-events.js';
 
 /** nsenter's arguments for a node's network namespace, and its mount namespace when it has one. */
 export function nsArgs(env: LabEnv, node: string): string[] {
@@ -39,22 +39,25 @@ export interface RouteMonitors {
   stop(): void;
 }
 
-/** `ip -ts monitor route` in every router, from now until stop(). */
+/** `ip -ts monitor route` in every router, from now until stop(); each event names its router. */
 export function routeMonitors(env: LabEnv): RouteMonitors {
-  const out: string[] = [];
+  const out = new Map<string, string[]>();
   const procs: ChildProcess[] = nodesWithRole(env.site, 'router').map((rt) => {
+    const lines: string[] = [];
+    out.set(rt.name, lines);
     const p = spawn('nsenter', [...nsArgs(env, rt.name), '--', 'ip', '-ts', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
     p.stdout?.setEncoding('utf8');
     let partial = '';
     p.stdout?.on('data', (c: string) => {
-      const lines = (partial + c).split('\n');
-      partial = lines.pop() ?? '';
-      out.push(...lines);
+      const parts = (partial + c).split('\n');
+      partial = parts.pop() ?? '';
+      // Bounded: a run sees some thousands of route changes at most.
+      if (lines.length < 500000) lines.push(...parts);
     });
     return p;
   });
   return {
-    events: () => parseRouteEvents(out.join('\n')),
+    events: () => [...out].flatMap(([router, lines]) => parseRouteEvents(lines.join('\n'), router)),
     stop: () => { for (const p of procs) p.kill('SIGTERM'); },
   };
 }
@@ -99,13 +102,23 @@ export interface RoutesSettled {
 
 /**
  * Waits (at most `withinMs`) until every router routes every VIP through
- * `expected`, then reads the monitors: the reaction ends at the last change
- * the kernels stamped, not at the poll that saw it.
+ * `expected`, as their monitors tell it (read in this process, no command
+ * run: polling the routers with `ip route` every few hundred ms would take
+ * the CPU the agents react with), then confirms it with one read of each
+ * router's table. The reaction ends at the last change the kernels stamped.
  */
 export async function routesSettled(env: LabEnv, mon: RouteMonitors, from: number, expected: readonly string[], withinMs = 60000): Promise<RoutesSettled> {
-  const matched = await firstHeld(withinMs, async () => (await routesMatch(env, expected)) !== undefined, 100);
-  // The monitor's last line can trail the read that saw the tables match.
-  await sleep(1000);
+  const want = [...expected].sort().join(' ');
+  const routers = nodesWithRole(env.site, 'router').map((n) => n.name);
+  const told = (): boolean => {
+    const state = hopsSince(mon.events(), env.topology.vips, from);
+    return routers.every((rt) => env.topology.vips.every((vip) => (state.get(rt)?.get(vip) ?? ['?']).map((h) => nodeOfAddress(env, h)).sort().join(' ') === want));
+  };
+  let matched = await firstHeld(withinMs, () => Promise.resolve(told()), 50);
+  // A table that did not change (or a monitor that missed it) is read instead.
+  if (matched === null || (await routesMatch(env, expected)) === undefined) {
+    matched = await firstHeld(Math.max(0, from + withinMs - Date.now()), async () => (await routesMatch(env, expected)) !== undefined, 500);
+  }
   const ch = vipChanges(mon.events(), env.topology.vips, from);
   return { firstMs: ch ? ch.first - from : null, settledMs: ch && matched !== null ? ch.last - from : null };
 }
@@ -126,19 +139,29 @@ export interface IpvsTaken {
 }
 
 /**
- * Waits (at most `withinMs`) until every L4 node's IPVS shows `holds` of the
- * L7 node's weights (ipvsadm, polled), then times each L4 node from its
- * agent's log: the first `IPVS: applied` after the action is the write the
- * kernel acknowledged. The poll only confirms; its period is not in the figure.
+ * The time each L4 node wrote the L7 node's new weights into IPVS, from the
+ * action: its agent's first `IPVS: applied` after it (the kernel acknowledged
+ * the write then), read from the logs as they grow, then confirmed with one
+ * `ipvsadm` read per L4 node that `holds`. A node whose table does not show
+ * it yet is polled every 500 ms (at most `withinMs`) and timed by the poll.
  */
 export async function ipvsTaken(env: LabEnv, l7: string, from: number, holds: (weights: number[]) => boolean, withinMs = 30000): Promise<IpvsTaken> {
   const l4 = nodesWithRole(env.site, 'l4').map((n) => n.name);
-  const seen = await Promise.all(l4.map((n) => firstHeld(withinMs, async () => holds(await l7WeightsOn(env, n, l7)), 200)));
-  const perL4 = new Map(l4.map((n, i) => {
-    if (seen[i] === null) return [n, null] as const;
-    // An agent log without the line (cut short, another format) leaves the poll's time, which is later.
-    return [n, (firstLogged(env, n, from, 'IPVS: applied') ?? seen[i] ?? from) - from] as const;
+  const wrote = new Map<string, number>();
+  await firstHeld(withinMs, () => {
+    for (const n of l4) {
+      const at = wrote.has(n) ? undefined : firstLogged(env, n, from, 'IPVS: applied');
+      if (at !== undefined) wrote.set(n, at);
+    }
+    return Promise.resolve(wrote.size === l4.length);
+  }, 50);
+  const perL4 = new Map<string, number | null>();
+  await Promise.all(l4.map(async (n) => {
+    const at = wrote.get(n);
+    if (at !== undefined && holds(await l7WeightsOn(env, n, l7))) { perL4.set(n, at - from); return; }
+    const seen = await firstHeld(Math.max(0, from + withinMs - Date.now()), async () => holds(await l7WeightsOn(env, n, l7)), 500);
+    perL4.set(n, seen === null ? null : seen - from);
   }));
-  const all = [...perL4.values()];
+  const all = l4.map((n) => perL4.get(n) ?? null);
   return { ms: all.some((v) => v === null) ? null : Math.max(...(all as number[])), perL4 };
 }

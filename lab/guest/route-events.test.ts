@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRouteEvents, vipChanges } from './route-events.js';
+import { hopsSince, parseRouteEvents, vipChanges } from './route-events.js';
 
 // Captured from `ip -ts monitor route` (iproute2 6.x) while adding, replacing and deleting routes.
 const SAMPLE = `[2026-11-23T12:36:14.227552] 198.51.100.1 proto bird 
@@ -33,5 +33,17 @@ describe('parseRouteEvents', () => {
     const t0 = e[0]?.at ?? 0;
     expect(vipChanges(e, ['198.51.100.1', '2001:db8::1'], t0 + 0.1)).toEqual({ first: e[1]?.at, last: e[3]?.at, count: 3 });
     expect(vipChanges(e, ['198.51.100.9'], 0)).toBeUndefined();
+  });
+});
+
+describe('hopsSince', () => {
+  it('keeps the last state of each VIP per router after a time, a deletion leaving no hop', () => {
+    const rt1 = parseRouteEvents(SAMPLE, 'rt-1');
+    const rt2 = parseRouteEvents(`[2026-11-23T12:36:14.300000] 198.51.100.1 via inet6 fd00::21 dev d0 proto bird \n`, 'rt-2');
+    const t0 = rt1[0]?.at ?? 0;
+    const state = hopsSince([...rt2, ...rt1], ['198.51.100.1', '2001:db8::1'], t0);
+    expect(state.get('rt-1')).toEqual(new Map([['198.51.100.1', []], ['2001:db8::1', ['fd00::2', 'fd01::2']]]));
+    expect(state.get('rt-2')).toEqual(new Map([['198.51.100.1', ['fd00::21']]]));
+    expect(hopsSince(rt1, ['198.51.100.1'], t0 + 10000).size).toBe(0);
   });
 });

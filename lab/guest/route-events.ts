@@ -9,6 +9,8 @@ export interface RouteEvent {
   readonly deleted: boolean;
   /** Next-hop addresses: `via X` of a single-path route, or every `nexthop via X`. */
   readonly hops: readonly string[];
+  /** The router whose monitor printed it, when the reader said. */
+  readonly router?: string;
 }
 
 const HEAD = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\]\s+(Deleted\s+)?(\S+)(.*)$/;
@@ -21,18 +23,18 @@ function localTime(text: string): number {
   return new Date(m[1]).getTime() + frac * 1000;
 }
 
-export function parseRouteEvents(text: string): RouteEvent[] {
-  const out: { at: number; dst: string; deleted: boolean; hops: string[] }[] = [];
+export function parseRouteEvents(text: string, router?: string): RouteEvent[] {
+  const out: { at: number; dst: string; deleted: boolean; hops: string[]; router?: string }[] = [];
   for (const line of text.split('\n')) {
     const head = HEAD.exec(line);
     if (head?.[1] && head[3]) {
       const at = localTime(head[1]);
       if (!Number.isFinite(at)) continue;
-      const via = /\bvia (\S+)/.exec(head[4] ?? '');
-      out.push({ at, dst: head[3].replace(/\/(32|128)$/, ''), deleted: head[2] !== undefined, hops: via?.[1] ? [via[1]] : [] });
+      const via = /\bvia (?:inet6 )?(\S+)/.exec(head[4] ?? '');
+      out.push({ at, dst: head[3].replace(/\/(32|128)$/, ''), deleted: head[2] !== undefined, hops: via?.[1] ? [via[1]] : [], ...(router !== undefined ? { router } : {}) });
       continue;
     }
-    const hop = /^\s+nexthop\s+via\s+(\S+)/.exec(line);
+    const hop = /^\s+nexthop\s+via\s+(?:inet6 )?(\S+)/.exec(line);
     const last = out[out.length - 1];
     if (hop?.[1] && last) last.hops.push(hop[1]);
   }
@@ -44,4 +46,20 @@ export function vipChanges(events: readonly RouteEvent[], vips: readonly string[
   const mine = events.filter((e) => vips.includes(e.dst) && e.at >= from && e.at <= to);
   if (mine.length === 0) return undefined;
   return { first: Math.min(...mine.map((e) => e.at)), last: Math.max(...mine.map((e) => e.at)), count: mine.length };
+}
+
+/**
+ * Each router's next hops to each of `vips` as the events after `from` left
+ * them: the last event wins, a deletion leaves none. A VIP whose route did
+ * not change since `from` is absent: the events alone do not know it.
+ */
+export function hopsSince(events: readonly RouteEvent[], vips: readonly string[], from: number): Map<string, Map<string, readonly string[]>> {
+  const out = new Map<string, Map<string, readonly string[]>>();
+  for (const e of [...events].sort((a, b) => a.at - b.at)) {
+    if (e.at < from || !vips.includes(e.dst) || e.router === undefined) continue;
+    const table = out.get(e.router) ?? new Map<string, readonly string[]>();
+    table.set(e.dst, e.deleted ? [] : e.hops);
+    out.set(e.router, table);
+  }
+  return out;
 }
