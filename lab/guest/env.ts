@@ -27,6 +27,8 @@ export interface Ran { readonly code: number; readonly stdout: string; readonly 
 export function run(cmd: string, args: readonly string[], timeoutMs = 15000): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(cmd, [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // A command the timeout killed says so (code 124, as timeout(1)), not "Command failed".
+      if (err?.killed === true) { resolve({ code: 124, stdout: String(stdout), stderr: `timed out after ${timeoutMs / 1000} s${stderr ? `: ${String(stderr)}` : ''}` }); return; }
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: err && code === 1 && !stderr ? err.message : String(stderr) });
     });

@@ -74,7 +74,7 @@ export async function flowsExplained(env: LabEnv, up: Set<string>): Promise<Chec
   const wrong: string[] = [];
   const agreed: string[] = [];
   for (const { l4: node, c } of flows) {
-    const r = await run(env.node, [env.tierlb, 'explain', c.client, c.virtual, '--site', nodeSiteFile(env.stateDir, node), '--node', node], 30000);
+    const r = await run(env.node, [env.tierlb, 'explain', c.client, c.virtual, '--site', nodeSiteFile(env.stateDir, node), '--node', node], 90000);
     const said = explainedNode(r.stdout);
     const kernel = nodeOfAddress(env, addressOf(c.destination));
     if (said === kernel) agreed.push(`${node} ${c.client} -> ${c.virtual}: ${kernel}`);
