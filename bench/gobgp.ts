@@ -5,7 +5,9 @@
 // gobgpd on this host's loopback that opens no BGP session. The two
 // alternate, so load hits both alike. Each sample is one announce plus one
 // withdraw; the first gRPC call (loading the .proto files, connecting) is
-// timed apart, since the agent pays it once.
+// timed apart, since the agent pays it once. `--uml` runs the same in the
+// user-mode-linux kernel the lab runs in, with nothing else beside it: what
+// the speaker's call costs in that kernel alone.
 import { GobgpApiConnection } from '../agent/drivers/gobgp/api-client.js';
 import { processRunner } from '../agent/drivers/kernel/runner.js';
 import type { IpAddress } from '../site/index.js';
@@ -13,9 +15,11 @@ import { describeRun } from '../tiers/common/runner.js';
 import { gobgpAddPathRequest, gobgpAnnounceArgs, gobgpDeletePathRequest, gobgpWithdrawArgs } from '../tiers/ecmp/index.js';
 import { nodeOf } from '../tiers/ecmp/test-sites.js';
 import { startLoopbackGobgpd } from '../test/helpers/gobgpd.js';
-import { loadSite } from '../test/helpers/site.js';
+import { loadSite, REPO } from '../test/helpers/site.js';
+import { removeUmlShare, runInUml } from '../lab/uml/run.js';
 
-const RUNS = Number(process.argv[2] ?? 50);
+const UML = process.argv.includes('--uml');
+const RUNS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 50);
 const VIP = '198.51.100.1' as IpAddress;
 
 /** Nearest rank: with 50 samples the p99 is the largest. */
@@ -51,7 +55,7 @@ async function main(): Promise<number> {
       viaCli.announce.push(await timed(() => cli(gobgpAnnounceArgs(site, node, VIP, { gracefulShutdown: false }))));
       viaCli.withdraw.push(await timed(() => cli(gobgpWithdrawArgs(VIP))));
     }
-    console.log(`bench:gobgp ${new Date().toISOString()}: gobgpd ${gobgpd.api.host}:${gobgpd.api.port} on loopback, ${RUNS} runs each, alternating`);
+    console.log(`bench:gobgp ${new Date().toISOString()}${process.argv.includes('--in-uml') ? ' (in the user-mode-linux kernel, 1 CPU, nothing else running)' : ''}: gobgpd ${gobgpd.api.host}:${gobgpd.api.port} on loopback, ${RUNS} runs each, alternating`);
     console.log(`first gRPC call (load .proto files, connect, AddPath): ${first.toFixed(1)} ms\n`);
     const rows = [
       ['gRPC', viaGrpc] as const,
@@ -77,4 +81,14 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+/** This file again, in the lab's kernel (one CPU), its output printed. */
+async function inUml(): Promise<number> {
+  console.log('bench:gobgp: booting the user-mode-linux kernel (1 CPU)…');
+  const run = await runInUml(`cd ${REPO}\nunshare -n sh -c "ip link set lo up && node --import tsx bench/gobgp.ts ${RUNS} --in-uml"\n`, { memMb: 1024, timeoutMs: 10 * 60 * 1000 });
+  console.log(run.output.trim());
+  if (run.exitCode !== 0) console.error(`bench:gobgp: the guest exited ${run.exitCode}\n${run.console.slice(-2000)}`);
+  await removeUmlShare(run);
+  return run.exitCode === 0 ? 0 : 1;
+}
+
+process.exitCode = UML ? await inUml() : await main();
