@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
     const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
     console.log([line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
-    console.log('\nmilliseconds; p99 by nearest rank (of 50 samples: the largest)');
+    console.log(`\nmilliseconds; p99 by nearest rank (of ${RUNS} samples)`);
     return 0;
   } catch (error) {
     console.error(`bench:gobgp: ${(error as Error).message}`);

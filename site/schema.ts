@@ -45,7 +45,7 @@ const nodeSchema = obj({
 
 const bgpSchema = obj({
   asn: asn('default AS number of every BGP node'),
-  speaker: z.enum(SPEAKERS).default('gobgp').meta({ description: 'BGP daemon on L4 nodes' }),
+  speaker: z.enum(SPEAKERS).default('bird').meta({ description: 'BGP daemon on L4 nodes' }),
   // RFC 4271 also allows 0 (no hold timer), but gobgpd reads 0 as its
   // default of 90 s, and without a hold timer a dead L4 node keeps its routes.
   holdTime: duration('BGP hold time: whole seconds from 3s to 65535s (BGP carries it in 16 bits; 0, no hold timer, is refused)').prefault('3s'),
