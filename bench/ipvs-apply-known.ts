@@ -1,8 +1,9 @@
 // `tsx bench/ipvs-apply-known.ts`: what one weight change costs the L4 agent
 // on a 1000 × 50 table in the user-mode-linux kernel, through applyIpvs with
 // a fresh read before the diff (two whole-table reads) and with the table
-// the agent already holds (its last verify or drift check: one read), and
-// what one periodic drift check costs (a read and a compare). Netlink port
+// the agent already holds (its last verify or drift check: one read), as the
+// agent reacts (the diff against the table it applied, sent with no read),
+// and what one periodic drift check costs (a read and a compare). Netlink port
 // and ipvsadm port. Boots the guest, which runs this file with `guest`.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { removeUmlShare, runInUml } from '../lab/uml/run.js';
 import { REPO } from '../test/helpers/site.js';
 import { applyIpvs } from '../tiers/l4/apply.js';
 import { diffIpvs } from '../tiers/l4/diff.js';
+import { kernelViewOf } from '../tiers/l4/kernel.js';
 import type { KernelService } from '../tiers/l4/kernel.js';
 import type { IpvsDestination, IpvsService, IpvsState } from '../tiers/l4/model.js';
 import type { IpvsPort } from '../tiers/l4/port.js';
@@ -54,28 +56,40 @@ async function guest(which: string, out: string): Promise<void> {
     const check: number[] = [];
     const readOnly: number[] = [];
     const compare: number[] = [];
+    const acked: number[] = [];
+    let applied = table(SERVICES);
     for (let i = 0; i < RUNS; i++) {
       fresh.push(await timed(async () => {
-        const r = await applyIpvs(port, table(SERVICES, 10 + 2 * i));
+        const r = await applyIpvs(port, table(SERVICES, 10 + 3 * i));
         if (r.kind !== 'verified' || r.applied.length !== 1) throw new Error('fresh single change did not verify');
       }));
       withKnown.push(await timed(async () => {
-        const r = await applyIpvs(port, table(SERVICES, 11 + 2 * i), known);
+        const r = await applyIpvs(port, table(SERVICES, 11 + 3 * i), known);
         if (r.kind !== 'verified' || r.applied.length !== 1 || r.reads !== 1) throw new Error('known single change did not verify in one read');
         known = r.kernel;
       }));
-      const desired = table(SERVICES, 11 + 2 * i);
+      const desired = table(SERVICES, 11 + 3 * i);
+      applied = desired;
+      // The L4 agent's reaction path (IpvsApplier.acknowledged): the diff against the table it last applied, sent, no read.
+      const next = table(SERVICES, 12 + 3 * i);
+      acked.push(await timed(async () => {
+        const diff = diffIpvs(next, kernelViewOf(applied));
+        const r = await port.apply(diff.ops);
+        if (!r.ok || diff.ops.length !== 1) throw new Error(`acknowledged single change: ${r.ok ? `${diff.ops.length} operations` : r.error}`);
+      }));
+      known = await port.read();
       let read: KernelService[] = [];
       readOnly.push(await timed(async () => { read = await port.read(); }));
       compare.push(await timed(async () => { await Promise.resolve(describeDrift(desired, read)); }));
       check.push(await timed(async () => {
         const t = await port.read();
-        if (describeDrift(desired, t).length > 0 || diffIpvs(desired, t).ops.length > 0) throw new Error('drift check found drift');
+        if (describeDrift(next, t).length > 0 || diffIpvs(next, t).ops.length > 0) throw new Error('drift check found drift');
       }));
     }
-    const f = (xs: number[]): string => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
+    const f = (xs: number[], digits = 0): string => `${median(xs).toFixed(digits)} ms (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
     line(`${name}: one weight change via applyIpvs, read before + verify: ${f(fresh)}`);
     line(`${name}: one weight change via applyIpvs with the known table, verify only: ${f(withKnown)}`);
+    line(`${name}: one weight change as the agent reacts (diff against the table it applied, the one edit, no read): ${f(acked, 2)}`);
     line(`${name}: periodic drift check (read + compare): ${f(check)}; of which read ${f(readOnly)}, compare ${f(compare)}`);
   }
 }

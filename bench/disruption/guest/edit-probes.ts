@@ -14,7 +14,8 @@ import { haproxyPaths } from '../../../tiers/l7/paths.js';
 import { birdPathCommunities, birdSessions, listeningSockets, serverAgentPorts } from '../daemon-text.js';
 import type { EditChange } from '../edit-plan.js';
 import { servedVia } from '../in-flight.js';
-import { addressesOf, l4Names, l7WeightsOn, servingL7 } from './under-load.js';
+import { addressesOf, l4Names, servingL7 } from './under-load.js';
+import { l7WeightsOn } from '../../../lab/guest/reaction.js';
 import { haproxyStat, usersFlows } from './watch.js';
 
 export interface Seen { readonly ok: boolean; readonly seen: string }

@@ -186,11 +186,10 @@ export const SCENARIOS: readonly Scenario[] = [
     run(env, load) {
       const target = names(nodesWithRole(env.site, 'l7'))[0] ?? 'l7-1';
       const l7 = nodesWithRole(env.site, 'l7')[0];
-      const check = env.site.services[0]?.l7.check;
       return underLoad(env, this, load, load.seconds, async (b) => {
         b.actionAt = await editMaintenance(env, target, 'agent-check', 'echo down > /etc/lb/agent-check', b);
         const ms = await ipvsReaction(env, target, b.actionAt, (w) => w.length > 0 && w.every((x) => x === 0), 30000);
-        b.reactions.push({ what: `weight 0 for ${target} in every L4 node's IPVS`, ms, how: `ipvsadm -Ln on every L4 node, polled every 200 ms plus the read (time of the read that saw it); HAProxy's monitor answers 503 at once, the L4 nodes need ${check ? `${check.fall} failed checks ${check.interval.ms} ms apart` : 'fall failed checks'}` });
+        b.reactions.push({ what: `weight 0 for ${target} in every L4 node's IPVS`, ms, how: 'each L4 node\'s agent log: its IPVS write (kernel acknowledged), confirmed by one ipvsadm -Ln; HAProxy\'s monitor answers 503 at once and the L7 node\'s recheck hint has every L4 node check it then' });
         const empty = await firstHeld(load.seconds * 1000 + 60000, async () => {
           const stat = await haproxyStat(env, target);
           return stat !== undefined && stat.filter((s) => s.backend !== 'enabler' && !s.backend.startsWith('tierlb')).every((s) => s.scur === 0);
@@ -222,7 +221,7 @@ export const SCENARIOS: readonly Scenario[] = [
         b.actions.push(`kill -9 ${target}'s agent and HAProxy (${haproxy.length} processes)`);
         signal([...agent, ...haproxy], 'SIGKILL');
         const ms = await ipvsReaction(env, target, b.actionAt, (w) => w.every((x) => x === 0), 30000);
-        b.reactions.push({ what: `${target} out of every L4 node's IPVS (weight 0)`, ms, ...(check ? { targetMs: check.interval.ms * check.fall + 500 } : {}), how: 'ipvsadm -Ln on every L4 node, polled every 200 ms plus the read (time of the read that saw it)' });
+        b.reactions.push({ what: `${target} out of every L4 node's IPVS (weight 0)`, ms, ...(check ? { targetMs: check.interval.ms * check.fall + 500 } : {}), how: 'each L4 node\'s agent log: its IPVS write (kernel acknowledged), confirmed by one ipvsadm -Ln; a refused connection takes the node out at the first check after the kill' });
         await sleep(3000);
         restart(env, target, agent[0]?.argv ?? [], `${env.logDir}/${target}.agent.log`);
         progress(env, `  ${target}'s agent restarted for the next scenario`);

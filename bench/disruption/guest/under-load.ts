@@ -7,9 +7,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { nodesWithRole, nodeNamed, servicesOnL7, type SiteNode } from '../../../site/index.js';
 import { familyOfText } from '../../../lab/addr.js';
 import { routesMatch } from '../../../lab/guest/bringup.js';
-import { firstHeld, operatorEdit, routeMonitors, routesSettled, type RouteMonitors } from '../../../lab/guest/reaction.js';
+import { firstHeld, ipvsTaken, l7WeightsOn, operatorEdit, routeMonitors, routesSettled, type RouteMonitors } from '../../../lab/guest/reaction.js';
 import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
-import { ipvsTable } from '../../../lab/guest/observe.js';
 import type { FlowResult } from '../../flows/outcome.js';
 import { connectionMoves } from '../conn-moves.js';
 import { scenarioFlows } from '../in-flight.js';
@@ -90,21 +89,14 @@ function recordConnections(env: LabEnv, file: string): { readonly file: string; 
   return { file, async stop() { running = false; await loop; } };
 }
 
-/** Weights an L4 node gives an L7 node, over every IPVS service; a missing destination is absent. */
-export async function l7WeightsOn(env: LabEnv, l4: string, l7: string): Promise<number[]> {
-  const addrs = addressesOf(env, l7);
-  const table = (await ipvsTable(env, l4)) ?? [];
-  return table.flatMap((svc) => svc.destinations.filter((d) => addrs.includes(d.address)).map((d) => d.weight));
-}
 
 export async function l7Weights(env: LabEnv, l7: string): Promise<{ node: string; weights: number[] }[]> {
   return Promise.all(l4Names(env).map(async (n) => ({ node: n, weights: await l7WeightsOn(env, n, l7) })));
 }
 
-/** Time from `at` until every L4 node's IPVS shows `cond` for the L7 node's weights, polled per L4 node; the slowest node counts. */
+/** Time from `at` until every L4 node's IPVS holds `cond` for the L7 node's weights, timed the lab's way (ipvsTaken): the slowest node's write. */
 export async function ipvsReaction(env: LabEnv, l7: string, at: number, cond: (weights: number[]) => boolean, ms: number): Promise<number | null> {
-  const per = await Promise.all(l4Names(env).map((n) => firstHeld(ms, async () => cond(await l7WeightsOn(env, n, l7)), 200)));
-  return per.some((p) => p === null) ? null : Math.max(...(per as number[])) - at;
+  return (await ipvsTaken(env, l7, at, cond, ms)).ms;
 }
 
 /** L7 nodes that serve at least one service: an L7 node the site declares and no service lists carries nothing. */
