@@ -4,8 +4,11 @@ import type { MonitorReply } from './l7-monitor-reply.js';
 import { L7Monitor, type HealthChange } from './l7-monitor.js';
 import type { L7CheckTarget } from './l7-monitor-targets.js';
 
-/** A clock whose sleeps wait until the test advances it; each fetch answers from a script. */
-function harness(replies: MonitorReply[], stalled: [string, number][] = []) {
+/** Lets the loop run what is ready now, without moving the clock. */
+const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
+
+/** A clock whose sleeps wait until the test moves it (`tick`); an aborted sleep ends at once. */
+function fakeClock() {
   let now = 0;
   const sleepers: { until: number; wake: () => void }[] = [];
   const clock: Clock = {
@@ -15,19 +18,23 @@ function harness(replies: MonitorReply[], stalled: [string, number][] = []) {
       signal?.addEventListener('abort', () => resolve(), { once: true });
     }),
   };
+  const tick = async (ms: number): Promise<void> => {
+    now += ms;
+    for (const s of sleepers.splice(0)) if (s.until <= now) s.wake(); else sleepers.push(s);
+    await settle();
+  };
+  return { clock, tick };
+}
+
+/** A monitor on the fake clock; each fetch answers from a script. */
+function harness(replies: MonitorReply[], stalled: [string, number][] = []) {
+  const { clock, tick } = fakeClock();
   const changes: HealthChange[][] = [];
   let fetches = 0;
   const monitor = new L7Monitor({
     clock, onChange: (c) => changes.push([...c]), onStalled: (l7, ms) => stalled.push([l7, ms]),
     fetch: async () => replies[Math.min(fetches++, replies.length - 1)] ?? { kind: 'timeout' },
   });
-  const tick = async (ms: number): Promise<void> => {
-    now += ms;
-    for (const s of sleepers.splice(0)) if (s.until <= now) s.wake(); else sleepers.push(s);
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-  };
-  /** Lets the loop run what is ready now, without moving the clock. */
-  const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
   return { monitor, changes, tick, settle, fetched: () => fetches };
 }
 
@@ -77,29 +84,18 @@ describe('L7Monitor', () => {
   it('follows a check in flight with another when hinted during it, and spaces hinted checks', async () => {
     let answer: (r: MonitorReply) => void = () => undefined;
     let fetches = 0;
-    let now = 0;
-    const sleepers: { until: number; wake: () => void }[] = [];
-    const clock: Clock = {
-      now: () => now,
-      sleep: (ms, signal) => new Promise<void>((resolve) => {
-        sleepers.push({ until: now + ms, wake: resolve });
-        signal?.addEventListener('abort', () => resolve(), { once: true });
-      }),
-    };
+    const { clock, tick } = fakeClock();
     const monitor = new L7Monitor({ clock, onChange: () => undefined, fetch: () => { fetches++; return new Promise((r) => { answer = r; }); } });
-    const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
     await monitor.sync([target]);
     await settle();
     expect(fetches).toBe(1);
     for (let i = 0; i < 50; i++) monitor.checkNow('l7-1');
-    now += 30;
+    await tick(30);
     answer(up);
     await settle();
     // The hints came while the check was out: one more check, not before MIN_RECHECK_MS since the last began.
     expect(fetches).toBe(1);
-    now += 70;
-    for (const s of sleepers.splice(0)) if (s.until <= now) s.wake(); else sleepers.push(s);
-    await settle();
+    await tick(70);
     expect(fetches).toBe(2);
     answer(up);
     await settle();
