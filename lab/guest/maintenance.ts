@@ -40,7 +40,8 @@ export async function l4Disable(env: LabEnv, up: Set<string>): Promise<Check[]> 
   const b = blocked(name, [...l4, ...names(nodesWithRole(env.site, 'router'))], up);
   if (b || !target) return [b ?? { name, ok: false, detail: 'no L4 node' }];
   progress(env, `maintenance: L4 node ${target}`);
-  const slow = request(env, userRequests(env, 6, '/slow?seconds=30').filter((r) => r.url.includes(':80/')), 60000);
+  // A bound, not a target: each download ends within 30 s of its start or the client counts it broken (its own timeouts); the client itself starts slowly in a busy lab kernel.
+  const slow = request(env, userRequests(env, 6, '/slow?seconds=30').filter((r) => r.url.includes(':80/')), 180000);
   const rest = l4.filter((n) => n !== target);
   const mon = routeMonitors(env);
   let gone: RoutesSettled = { firstMs: null, settledMs: null };
