@@ -3,6 +3,7 @@
 // services it serves, with each service's own rise/fall. Pure.
 import type { Site, SiteNode } from '../../site/index.js';
 import type { RiseFall } from '../../tiers/l4/health.js';
+import { checkedFamily } from '../../tiers/l4/recheck-hint.js';
 
 export interface L7CheckTarget {
   readonly l7: string;
@@ -21,7 +22,7 @@ export function l7CheckTargets(site: Site, node: SiteNode): L7CheckTarget[] {
   return site.nodes.filter((n) => n.role === 'l7').flatMap((l7) => {
     const served = site.services.filter((s) => s.l7.nodes.includes(l7.name));
     // The IPv4 address when both exist: the check must reach HAProxy's monitor bind, which has both.
-    const family = l7.addresses.ipv4 !== undefined ? 'ipv4' : 'ipv6';
+    const family = checkedFamily(l7);
     const address = l7.addresses[family];
     if (served.length === 0 || address === undefined) return [];
     const local = node.addresses[family];

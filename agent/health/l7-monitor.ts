@@ -96,6 +96,7 @@ export class L7Monitor {
   /** `keep`: the services whose health stays known ('all' on a stop). */
   private async stopLoop(l7: string, loop: Loop, keep: ReadonlySet<string> | 'all'): Promise<void> {
     loop.stop.abort();
+    loop.waker.waiting?.abort();
     this.loops.delete(l7);
     await loop.done;
     if (keep === 'all') return;
@@ -123,7 +124,8 @@ export class L7Monitor {
       if (waker.hinted) continue;
       const waiting = new AbortController();
       waker.waiting = waiting;
-      await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), AbortSignal.any([signal, waiting.signal]));
+      // One signal per wait, ended by a hint or by the stop (stopLoop): a signal combined per check would pile up on the loop's own.
+      await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), waiting.signal);
       waker.waiting = undefined;
     }
   }

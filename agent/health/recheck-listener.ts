@@ -13,7 +13,7 @@ export function recheckOpener(onDatagram: HintHandler): Opener {
   return (endpoint) => new Promise((resolve, reject) => {
     const socket = createSocket(isIPv6(endpoint.host) ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
     socket.on('message', (bytes, info) => {
-      // A datagram longer than any hint is dropped unread: nothing is parsed from it.
+      // A datagram longer than any hint is cut to one byte past the longest: the reader refuses it on its length.
       onDatagram(bytes.length > MAX_HINT_BYTES ? bytes.subarray(0, MAX_HINT_BYTES + 1) : bytes, info.address);
     });
     socket.once('error', reject);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadSite, REPO } from '../../test/helpers/site.js';
-import { MAX_HINT_BYTES, readRecheckHint, recheckHintText } from './recheck-hint.js';
+import { hintEndpoints, hintTargets, MAX_HINT_BYTES, readRecheckHint, recheckHintText } from './recheck-hint.js';
 
 const site = loadSite(join(REPO, 'lab', 'site.yaml'));
 const bytes = (t: string): Uint8Array => Buffer.from(t, 'latin1');
@@ -25,5 +25,19 @@ describe('recheck hints', () => {
     const r = readRecheckHint(site, bytes(text), from);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.why).toMatch(why);
+  });
+});
+
+describe('where hints go and arrive', () => {
+  const node = (name: string) => {
+    const n = site.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(name);
+    return n;
+  };
+  it('sends from the L7 node\'s IPv4 address to every L4 node\'s, on their agent-check port', () => {
+    expect(hintTargets(site, node('l7-1'))).toEqual({ from: '10.0.1.31', to: [21, 22, 23].map((h) => ({ address: `10.0.0.${h}`, port: 9300 })) });
+  });
+  it('listens on each of the L4 node\'s addresses', () => {
+    expect(hintEndpoints(node('l4-1'))).toEqual([{ address: '10.0.0.21', port: 9300 }, { address: 'fd00::21', port: 9300 }]);
   });
 });

@@ -5,7 +5,7 @@
 // A forged or stray hint costs at most one early check. One UDP datagram on
 // the agent-check port of the L4 node's own addresses. Pure.
 import { toIpv6 } from '../../site/brand.js';
-import type { Site } from '../../site/index.js';
+import type { Site, SiteNode } from '../../site/index.js';
 
 const MAGIC = 'tierlb-recheck 1';
 /** Longer than any hint this format makes; a larger datagram is not one. */
@@ -29,4 +29,28 @@ export function readRecheckHint(site: Site, bytes: Uint8Array, from: string): Hi
   const v6 = sender.includes(':') ? toIpv6(sender) : undefined;
   if (sender !== node.addresses.ipv4 && !(v6?.ok === true && v6.value === node.addresses.ipv6)) return { ok: false, why: `from ${sender}, not an address of ${node.name}` };
   return { ok: true, l7: node.name };
+}
+
+/** The family an L4 node checks an L7 node on, and so the one the L7 node's hints come from: IPv4 when it has one. */
+export function checkedFamily(l7: SiteNode): 'ipv4' | 'ipv6' {
+  return l7.addresses.ipv4 !== undefined ? 'ipv4' : 'ipv6';
+}
+
+export interface HintTarget { readonly address: string; readonly port: number }
+
+/** Where an L7 node's hints go: each L4 node's address of the checked family, on its agent-check port; from the L7 node's own. */
+export function hintTargets(site: Site, l7: SiteNode): { readonly from: string; readonly to: readonly HintTarget[] } | undefined {
+  const family = checkedFamily(l7);
+  const from = l7.addresses[family];
+  if (from === undefined) return undefined;
+  const to = site.nodes.filter((n) => n.role === 'l4').flatMap((n) => {
+    const address = n.addresses[family];
+    return address === undefined ? [] : [{ address, port: n.agent.agentCheckPort }];
+  });
+  return { from, to };
+}
+
+/** Where an L4 node listens for hints: each of its addresses, on its agent-check port. */
+export function hintEndpoints(l4: SiteNode): HintTarget[] {
+  return [l4.addresses.ipv4, l4.addresses.ipv6].flatMap((a) => (a === undefined ? [] : [{ address: a, port: l4.agent.agentCheckPort }]));
 }

@@ -25,7 +25,7 @@ import { l7CheckTargets } from '../../health/l7-monitor-targets.js';
 import { L7Monitor } from '../../health/l7-monitor.js';
 import { recheckOpener, type HintHandler } from '../../health/recheck-listener.js';
 import { ListenerSet, type Endpoint, type Opener } from '../../apply/listeners.js';
-import { readRecheckHint } from '../../../tiers/l4/recheck-hint.js';
+import { hintEndpoints, readRecheckHint } from '../../../tiers/l4/recheck-hint.js';
 import type { Role, RoleDeps, RoleStatus } from '../../role.js';
 import { DisableTracker, type DisableReading } from './disable.js';
 import { checkIpvs, type IpvsAvailability } from './ipvs-check.js';
@@ -140,7 +140,7 @@ class L4Role implements Role<L4Plan> {
    * their interval.
    */
   private async listenForHints(node: SiteNode): Promise<void> {
-    const wanted: Endpoint[] = [node.addresses.ipv4, node.addresses.ipv6].flatMap((a) => (a === undefined ? [] : [{ host: a, port: node.agent.agentCheckPort }]));
+    const wanted: Endpoint[] = hintEndpoints(node).map((e) => ({ host: e.address, port: e.port }));
     const r = await this.hints.apply(wanted);
     const errors = r.errors.join('; ');
     if (errors !== this.hintErrors && errors !== '') this.deps.log.warn({ errors: r.errors }, 'recheck hints: cannot listen; L7 nodes are checked on their interval only');

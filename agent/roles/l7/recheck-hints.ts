@@ -8,11 +8,9 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Site, SiteNode } from '../../../site/index.js';
-import { recheckHintText } from '../../../tiers/l4/recheck-hint.js';
+import { hintTargets, recheckHintText, type HintTarget } from '../../../tiers/l4/recheck-hint.js';
 import type { Logger } from '../../observe/log.js';
 import type { EnablerState } from './enabler.js';
-
-export interface HintTarget { readonly address: string; readonly port: number }
 
 /** Sends one datagram from `from` to `to`; rejects on an error. */
 export type HintSend = (bytes: Uint8Array, to: HintTarget, from: string) => Promise<void>;
@@ -26,18 +24,6 @@ export const udpHintSend: HintSend = (bytes, to, from) => new Promise((resolve, 
   socket.once('error', done);
   socket.bind({ address: from, port: 0 }, () => socket.send(bytes, to.port, to.address, (err) => done(err)));
 });
-
-/** Where the hints go: each L4 node, on the address family the L4 nodes check this node on (its IPv4 when it has one). */
-export function hintTargets(site: Site, node: SiteNode): { readonly from: string; readonly to: readonly HintTarget[] } | undefined {
-  const family = node.addresses.ipv4 !== undefined ? 'ipv4' : 'ipv6';
-  const from = node.addresses[family];
-  if (from === undefined) return undefined;
-  const to = site.nodes.filter((n) => n.role === 'l4').flatMap((n) => {
-    const address = n.addresses[family];
-    return address === undefined ? [] : [{ address, port: n.agent.agentCheckPort }];
-  });
-  return { from, to };
-}
 
 export class RecheckHints {
   private told: string | undefined;
