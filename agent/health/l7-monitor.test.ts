@@ -147,4 +147,44 @@ describe('L7Monitor', () => {
     expect(h.monitor.snapshot().get('l7-1/web')?.state ?? 'unknown').toBe('unknown');
     await h.monitor.stop();
   });
+
+  it('checks at once when the watch connection of an answering node ends, and watches again only an interval after', async () => {
+    const refused: MonitorReply = { kind: 'refused' };
+    const { clock, tick } = fakeClock();
+    const changes: HealthChange[][] = [];
+    const closers: (() => void)[] = [];
+    let unwatched = 0;
+    let fetches = 0;
+    const replies = [up, up, refused, up];
+    const monitor = new L7Monitor({
+      clock, onChange: (c) => changes.push([...c]),
+      fetch: async () => replies[Math.min(fetches++, replies.length - 1)] ?? refused,
+      watch: (_t, closed) => { closers.push(closed); return () => { unwatched++; }; },
+    });
+    await monitor.sync([target]);
+    await tick(0);
+    expect(closers).toHaveLength(1);
+    await tick(1000);
+    // One watch at a time: the second answer finds it open.
+    expect(closers).toHaveLength(1);
+    expect(changes.at(-1)?.[0]?.to).toBe('up');
+    await tick(300);
+    closers[0]?.();
+    await settle();
+    expect(fetches).toBe(3);
+    expect(changes.at(-1)).toEqual([{ key: 'l7-1/web', from: 'up', to: 'down', reason: 'connection refused' }]);
+    // Back at the next interval: watched again. A watch that ends at once brings one check, and no new watch for an interval.
+    await tick(1000);
+    expect(fetches).toBe(4);
+    expect(closers).toHaveLength(2);
+    closers[1]?.();
+    await tick(100);
+    expect(fetches).toBe(5);
+    expect(closers).toHaveLength(2);
+    await tick(1000);
+    expect(fetches).toBe(6);
+    expect(closers).toHaveLength(3);
+    await monitor.stop();
+    expect(unwatched).toBe(1);
+  });
 });

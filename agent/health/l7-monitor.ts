@@ -8,6 +8,7 @@ import { INITIAL_HEALTH, stepHealth, type TargetHealth } from '../../tiers/l4/he
 import { outcomesOf } from './l7-monitor-reply.js';
 import type { MonitorFetch } from './l7-monitor-fetch.js';
 import type { L7CheckTarget } from './l7-monitor-targets.js';
+import type { MonitorWatch } from './l7-monitor-watch.js';
 
 export interface HealthChange {
   readonly key: string;
@@ -18,6 +19,8 @@ export interface HealthChange {
 
 export interface L7MonitorDeps {
   readonly fetch: MonitorFetch;
+  /** Held open between checks: its close means a check now (a dead HAProxy is seen at once, not at the next interval). */
+  readonly watch?: MonitorWatch;
   readonly clock: Clock;
   readonly onChange: (changes: readonly HealthChange[]) => void;
   /** A check of `l7` gave no verdict: this process ran its deadline `lateMs` late. */
@@ -32,10 +35,14 @@ interface Loop {
   readonly waker: Waker;
 }
 
-/** How a hint reaches a loop: it ends the loop's wait, or asks the check in flight to be followed by another. */
+/** How a hint or a watch's end reaches a loop: it ends the loop's wait, or asks the check in flight to be followed by another. */
 interface Waker {
   hinted: boolean;
   waiting: AbortController | undefined;
+  /** Ends the open watch connection, if any. */
+  unwatch: (() => void) | undefined;
+  /** When the last watch connection ended: a new one waits an interval, so a node that closes every connection at once costs at most one extra check per interval. */
+  watchEndedAt: number;
 }
 
 /** Checks of one L7 node start at least this far apart, however many hints arrive. */
@@ -70,7 +77,7 @@ export class L7Monitor {
     for (const t of targets) {
       if (this.loops.has(t.l7)) continue;
       const stop = new AbortController();
-      const waker: Waker = { hinted: false, waiting: undefined };
+      const waker: Waker = { hinted: false, waiting: undefined, unwatch: undefined, watchEndedAt: -Infinity };
       this.loops.set(t.l7, { signature: JSON.stringify(t), target: t, stop, waker, done: this.run(t, stop.signal, waker) });
     }
   }
@@ -83,8 +90,7 @@ export class L7Monitor {
   checkNow(l7: string): boolean {
     const loop = this.loops.get(l7);
     if (!loop) return false;
-    loop.waker.hinted = true;
-    loop.waker.waiting?.abort();
+    wake(loop.waker);
     return true;
   }
 
@@ -99,6 +105,8 @@ export class L7Monitor {
     loop.waker.waiting?.abort();
     this.loops.delete(l7);
     await loop.done;
+    loop.waker.unwatch?.();
+    loop.waker.unwatch = undefined;
     if (keep === 'all') return;
     for (const key of [...this.health.keys()]) {
       if (key.startsWith(`${l7}/`) && !keep.has(key.slice(l7.length + 1))) this.health.delete(key);
@@ -121,6 +129,7 @@ export class L7Monitor {
       if (signal.aborted) return;
       if (reply.kind === 'stalled') this.deps.onStalled?.(t.l7, reply.lateMs);
       this.record(t, outcomesOf(reply, Object.keys(t.services)), clock.now());
+      if (reply.kind === 'answer') this.watchFrom(t, waker);
       if (waker.hinted) continue;
       const waiting = new AbortController();
       waker.waiting = waiting;
@@ -128,6 +137,18 @@ export class L7Monitor {
       await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), waiting.signal);
       waker.waiting = undefined;
     }
+  }
+
+  /** A node that answered is watched until the next check: its HAProxy's death ends the connection. */
+  private watchFrom(t: L7CheckTarget, waker: Waker): void {
+    const { watch, clock } = this.deps;
+    if (!watch || waker.unwatch || clock.now() - waker.watchEndedAt < t.intervalMs) return;
+    const target = { address: t.address, port: t.port, ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}) };
+    waker.unwatch = watch(target, () => {
+      waker.unwatch = undefined;
+      waker.watchEndedAt = clock.now();
+      wake(waker);
+    });
   }
 
   private record(t: L7CheckTarget, outcomes: ReadonlyMap<string, Parameters<typeof stepHealth>[1]>, now: number): void {
@@ -143,6 +164,12 @@ export class L7Monitor {
     }
     if (changes.length > 0) this.deps.onChange(changes);
   }
+}
+
+/** Asks for a check now: ends the wait, or marks the check in flight to be followed by another. */
+function wake(waker: Waker): void {
+  waker.hinted = true;
+  waker.waiting?.abort();
 }
 
 /** Where a target is checked: another answer there is another node's. */

@@ -4,7 +4,7 @@
 // VIPs need not be local for the check; the live run puts them on the
 // namespace's lo, as the node's kernel operations do.
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { nodesWithRole, type Site } from '../../site/index.js';
 import { renderL7 } from '../../tiers/l7/index.js';
 import { runChecker, writeTree } from '../helpers/checker.js';
 import { changedSite } from '../../tiers/l7/test-site.js';
-import { loadSite } from '../helpers/site.js';
+import { loadSite, REPO } from '../helpers/site.js';
 
 /** The example with its agent folders in `dir`, so the state file can exist. */
 function siteIn(dir: string): Site {
@@ -178,4 +178,26 @@ describe('haproxy running the l7-1 config in a namespace', () => {
   it('answers 404 on any other path of the monitor', async () => {
     expect(await status(monitor('/elsewhere'))).toBe('404');
   });
+
+  // Last: it kills HAProxy. The L4 node's watch connection is what sees a dead HAProxy before the next check.
+  it('ends an idle watch connection to the monitor when HAProxy is killed, long before its client timeout', async () => {
+    const watcher = execa('ip', ['netns', 'exec', NS, 'node', '--import', 'tsx', '--input-type=module', '-e', WATCHER], { cwd: REPO, reject: false, all: true, timeout: 60_000 });
+    children.push(watcher);
+    let out = '';
+    watcher.all?.on('data', (b: Buffer) => { out += b.toString(); });
+    await expect.poll(() => out, { timeout: 30_000 }).toContain('watching');
+    const killedAt = Date.now();
+    for (const pid of (await execa('ip', ['netns', 'pids', NS])).stdout.split('\n').filter(Boolean)) {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'haproxy') process.kill(Number(pid), 'SIGKILL');
+    }
+    await expect.poll(() => out, { timeout: 9_000 }).toContain('closed');
+    expect(Date.now() - killedAt, out).toBeLessThan(9_000);
+  });
 });
+
+/** Holds a watch on l7-1's monitor from the node's own address, says when it ends. */
+const WATCHER = `
+import { tcpMonitorWatch } from './agent/health/l7-monitor-watch.ts';
+tcpMonitorWatch({ address: '10.0.1.31', port: 9100, localAddress: '10.0.1.31' }, () => { console.log('closed'); process.exit(0); });
+setTimeout(() => console.log('watching'), 300);
+setTimeout(() => process.exit(1), 30000);`;

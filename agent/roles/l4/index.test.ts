@@ -39,7 +39,7 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
   // The hint sockets: what the role bound, and a way to deliver a datagram to it.
   const hints = { bound: [] as Endpoint[], deliver: (_bytes: Uint8Array, _from: string): void => undefined };
   const h = roleHarness(value, 'l4-1', (deps) => l4Role(deps, {
-    speaker, net, ipvs: () => ({ port: ipvs, note: 'fake IPVS' }), ipvsAvailable: async () => ({ ok: true }), monitorFetch,
+    speaker, net, ipvs: () => ({ port: ipvs, note: 'fake IPVS' }), ipvsAvailable: async () => ({ ok: true }), monitorFetch, monitorWatch: () => () => undefined,
     recheckHints: (onDatagram) => async (e) => {
       hints.bound.push(e);
       hints.deliver = onDatagram;

@@ -20,6 +20,7 @@ import { procSysctl } from '../../drivers/kernel/netops.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { bestIpvsPort } from '../../drivers/ipvs/netlink-port.js';
 import { httpMonitorFetch } from '../../health/l7-monitor-fetch.js';
+import { tcpMonitorWatch, type MonitorWatch } from '../../health/l7-monitor-watch.js';
 import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
 import { l7CheckTargets } from '../../health/l7-monitor-targets.js';
 import { L7Monitor } from '../../health/l7-monitor.js';
@@ -52,6 +53,7 @@ export interface L4Drivers {
   readonly ipvsAvailable: () => Promise<IpvsAvailability>;
   readonly net: Pick<NetApplier, 'apply' | 'essentialHeld'>;
   readonly monitorFetch: MonitorFetch;
+  readonly monitorWatch: MonitorWatch;
   /** Binds the sockets the L7 nodes' recheck hints arrive on. */
   readonly recheckHints: (onDatagram: HintHandler) => Opener;
 }
@@ -77,6 +79,7 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     // A sysctl that fails is logged and retried but does not block (an older kernel may lack one key).
     net: new NetApplier(processRunner, deps.log, { essential: (op) => !isSysctl(op), permanent: () => false }, procSysctl(processRunner)),
     monitorFetch: httpMonitorFetch,
+    monitorWatch: tcpMonitorWatch,
     recheckHints: recheckOpener,
   };
 }
@@ -113,7 +116,7 @@ class L4Role implements Role<L4Plan> {
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     this.announcer = new Announcer(drivers.speaker, deps.log, deps.clock);
     this.monitor = new L7Monitor({
-      fetch: drivers.monitorFetch, clock: deps.clock,
+      fetch: drivers.monitorFetch, watch: drivers.monitorWatch, clock: deps.clock,
       onChange: (changes) => {
         for (const c of changes) deps.log.info({ health: c.key, from: c.from, to: c.to, reason: c.reason }, `L7 health ${c.key} ${c.from} -> ${c.to}`);
         void deps.kick(`health ${changes.map((c) => `${c.key} ${c.to}`).join(', ')}`);
