@@ -35,7 +35,10 @@ export class FakeHaproxy implements HaproxyControl {
   masterPid(): number | undefined { return this.pid; }
   running(): boolean { return this.pid !== undefined; }
   async waitReady(): Promise<boolean> { return this.pid !== undefined; }
+  /** How many times the servers' state was saved to the state file. */
+  stateSaves = 0;
   async saveState(ports: ServerPorts): Promise<string | undefined> {
+    this.stateSaves++;
     this.carriedPorts.push(ports);
     return undefined;
   }

@@ -31,11 +31,11 @@ function harness(initial: SiteValue) {
   const net = new FakeNet();
   const listening = new Set<string>();
   const refuse = { config: undefined as string | undefined };
-  // Each hint sent, with the enabler commands HAProxy had taken by then.
-  const hints: { to: string; from: string; text: string; pushedBefore: number }[] = [];
+  // Each hint sent, with the enabler commands HAProxy had taken by then and the state saves done.
+  const hints: { to: string; from: string; text: string; pushedBefore: number; savedBefore: number }[] = [];
   const h = roleHarness(initial, 'l7-1', (deps) => l7Role(deps, {
     haproxy, net,
-    hintSend: async (bytes, to, from) => { hints.push({ to: `${to.address}:${to.port}`, from, text: Buffer.from(bytes).toString('latin1'), pushedBefore: haproxy.enablerCommands().length }); },
+    hintSend: async (bytes, to, from) => { hints.push({ to: `${to.address}:${to.port}`, from, text: Buffer.from(bytes).toString('latin1'), pushedBefore: haproxy.enablerCommands().length, savedBefore: haproxy.stateSaves }); },
     install: async (config): Promise<InstallResult> => {
       if (config === refuse.config) return { kind: 'rejected', output: 'haproxy -c: bad' };
       const changed = haproxy.installed !== config;
@@ -75,12 +75,16 @@ describe('the l7 role', () => {
     const h = harness(value());
     await h.start();
     h.hints.splice(0);
+    const saves = h.haproxy.stateSaves;
     writeFileSync(h.agentCheckFile, 'drain\n');
     await h.kick(`${h.agentCheckFile} changed`);
     expect(h.hints.map((x) => `${x.from} -> ${x.to} ${x.text.trim()}`)).toEqual([
       '10.0.1.31 -> 10.0.0.21:9300 tierlb-recheck 1 l7-1', '10.0.1.31 -> 10.0.0.22:9300 tierlb-recheck 1 l7-1', '10.0.1.31 -> 10.0.0.23:9300 tierlb-recheck 1 l7-1',
     ]);
     expect(h.hints.every((x) => x.pushedBefore === h.haproxy.enablerCommands().length)).toBe(true);
+    // The state file is saved after the hints are out: the save is a runtime command the L4 nodes need not wait for.
+    expect(h.hints.every((x) => x.savedBefore === saves)).toBe(true);
+    expect(h.haproxy.stateSaves).toBe(saves + 1);
     await h.kick(`${h.agentCheckFile} settled`, { repair: true });
     expect(h.hints).toHaveLength(3);
   });

@@ -152,6 +152,7 @@ class L7Role implements Role<L7Plan> {
     const pushed = await this.enabler.apply(plan.enabler, running.master, { again: running.reloaded });
     // Only once HAProxy answers with the new state: an L4 node checking now must see it.
     if (pushed) await this.hints.tell(site, this.nodeIn(site), plan.enabler);
+    await this.enabler.persist();
     void this.refreshStats();
     const ok = net.essential && listen.ok && running.ok && pushed;
     if (!ok) this.timers.retry(RETRY_MS);
