@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,5 +32,22 @@ describe('speakerChange', () => {
   it('leaves out the turn when no turn line follows, and says undefined without a change', () => {
     expect(speakerChange(env, 'l4-1', Date.parse('2026-11-23T13:25:00Z'), 'BGP: withdraw')).toEqual({ speakerBegan: 1412, speakerDone: 1412 });
     expect(speakerChange(env, 'l4-1', Date.parse('2026-11-23T13:26:00Z'), 'BGP:')).toBeUndefined();
+  });
+});
+
+describe('agentLines on a log that grows', () => {
+  it('takes the lines written since the last read, a line split across two writes once it is whole, and a replaced file anew', () => {
+    const file = join(logDir, 'l7-1.agent.log');
+    const line = (ms: number, msg: string): string => JSON.stringify({ level: 30, time: new Date(ms).toISOString(), msg });
+    writeFileSync(file, `${line(1000, 'one')}\n`);
+    expect(agentLines(env, 'l7-1', 0).map((l) => l.msg)).toEqual(['one']);
+    const two = line(2000, 'two');
+    appendFileSync(file, `${two.slice(0, 20)}`);
+    expect(agentLines(env, 'l7-1', 0).map((l) => l.msg)).toEqual(['one']);
+    appendFileSync(file, `${two.slice(20)}\n${line(3000, 'three')}\n`);
+    expect(agentLines(env, 'l7-1', 0).map((l) => l.msg)).toEqual(['one', 'two', 'three']);
+    expect(agentLines(env, 'l7-1', 2500).map((l) => l.msg)).toEqual(['three']);
+    writeFileSync(file, `${line(4000, 'new')}\n`);
+    expect(agentLines(env, 'l7-1', 0).map((l) => l.msg)).toEqual(['new']);
   });
 });

@@ -1,7 +1,12 @@
 // Reads an agent's log (pino JSON lines in the lab's log folder) for the
 // instant it did something, on the same clock as the scenarios' own: the
 // guest's. Splits a reaction into the agent's part and the rest.
-import { readFileSync } from 'node:fs';
+//
+// The benches ask every 50 ms while the agents react, on the lab's one CPU:
+// each log is read from where the last call stopped and each line parsed
+// once. Reading and parsing whole logs (hundreds of kB by the end of a
+// bench) on every poll took the CPU the agents react with.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { LabEnv } from './env.js';
 
 /** A log line: its epoch ms, its message and its other fields. */
@@ -11,27 +16,65 @@ export interface LoggedLine {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+interface Followed {
+  offset: number;
+  /** Bytes after the last newline: a line the agent is still writing. */
+  partial: Buffer;
+  readonly lines: LoggedLine[];
+}
+
+const followed = new Map<string, Followed>();
+
 /** Every JSON line of `node`'s agent log at or after `from`, in order; lines it cannot read are skipped. */
 export function agentLines(env: LabEnv, node: string, from: number): LoggedLine[] {
-  let text: string;
+  const lines = follow(`${env.logDir}/${node}.agent.log`);
+  return lines.filter((l) => l.at >= from);
+}
+
+/** The file's lines so far: the cached ones, and those written since. A file that shrank was replaced: read anew. */
+function follow(path: string): readonly LoggedLine[] {
+  let fd: number;
   try {
-    text = readFileSync(`${env.logDir}/${node}.agent.log`, 'utf8');
+    fd = openSync(path, 'r');
   } catch {
+    followed.delete(path);
     return [];
   }
-  const out: LoggedLine[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
+  try {
+    const size = fstatSync(fd).size;
+    let f = followed.get(path);
+    if (!f || size < f.offset) {
+      f = { offset: 0, partial: Buffer.alloc(0), lines: [] };
+      followed.set(path, f);
     }
-    const at = typeof entry.time === 'string' ? Date.parse(entry.time) : typeof entry.time === 'number' ? entry.time : NaN;
-    if (Number.isFinite(at) && at >= from && typeof entry.msg === 'string') out.push({ at, msg: entry.msg, fields: entry });
+    if (size === f.offset) return f.lines;
+    const fresh = Buffer.alloc(size - f.offset);
+    const got = readSync(fd, fresh, 0, fresh.length, f.offset);
+    f.offset += got;
+    const text = Buffer.concat([f.partial, fresh.subarray(0, got)]);
+    const end = text.lastIndexOf(0x0a);
+    if (end >= 0) for (const line of text.subarray(0, end).toString('utf8').split('\n')) pushLine(f.lines, line);
+    // A last line without its newline is taken once it reads whole (a file that does not end in one); until then it waits for the rest.
+    const tail = text.subarray(end + 1);
+    f.partial = tail.length > 0 && !pushLine(f.lines, tail.toString('utf8')) ? Buffer.from(tail) : Buffer.alloc(0);
+    return f.lines;
+  } finally {
+    closeSync(fd);
   }
-  return out;
+}
+
+/** Adds the line if it is a whole log entry; false when it does not parse (not JSON, or not all written yet). */
+function pushLine(out: LoggedLine[], line: string): boolean {
+  if (!line.startsWith('{')) return false;
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  const at = typeof entry.time === 'string' ? Date.parse(entry.time) : typeof entry.time === 'number' ? entry.time : NaN;
+  if (Number.isFinite(at) && typeof entry.msg === 'string') out.push({ at, msg: entry.msg, fields: entry });
+  return true;
 }
 
 /**
