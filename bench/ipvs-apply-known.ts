@@ -2,40 +2,31 @@
 // on a 1000 × 50 table in the user-mode-linux kernel, through applyIpvs with
 // a fresh read before the diff (two whole-table reads) and with the table
 // the agent already holds (its last verify or drift check: one read), as the
-// agent reacts (the diff against the table it applied, sent with no read),
-// and what one periodic drift check costs (a read and a compare). Netlink port
-// and ipvsadm port. Boots the guest, which runs this file with `guest`.
+// agent reacts (IpvsApplier.apply: the services that changed, diffed against
+// the table it applied, sent with no read), and what one periodic drift check
+// costs (a read and a compare). Netlink port and ipvsadm port. Boots the
+// guest, which runs this file with `guest`. `npm run bench:ipvs-diff` times
+// the agent's own part of the reaction on the host.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { ipvsadmPort } from '../agent/drivers/ipvs/ipvsadm-port.js';
 import { netlinkIpvsPort } from '../agent/drivers/ipvs/netlink-port.js';
+import { createLogger } from '../agent/observe/log.js';
+import { createMetrics } from '../agent/observe/metrics.js';
+import { systemClock } from '../agent/ports/clock.js';
 import { describeDrift } from '../agent/roles/l4/drift.js';
+import { IpvsApplier } from '../agent/roles/l4/ipvs-applier.js';
 import { removeUmlShare, runInUml } from '../lab/uml/run.js';
 import { REPO } from '../test/helpers/site.js';
 import { applyIpvs } from '../tiers/l4/apply.js';
-import { diffIpvs } from '../tiers/l4/diff.js';
-import { kernelViewOf } from '../tiers/l4/kernel.js';
+import { diffIpvs, type IpvsOp } from '../tiers/l4/diff.js';
 import type { KernelService } from '../tiers/l4/kernel.js';
-import type { IpvsDestination, IpvsService, IpvsState } from '../tiers/l4/model.js';
 import type { IpvsPort } from '../tiers/l4/port.js';
+import { benchTable as table, DESTS, SERVICES } from './ipvs-table.js';
 
-const SERVICES = 1000;
-const DESTS = 50;
 const RUNS = 5;
-
-function table(n: number, weightOfLast = 100): IpvsState {
-  const services: IpvsService[] = [];
-  for (let i = 0; i < n; i++) {
-    const destinations: IpvsDestination[] = [];
-    for (let j = 0; j < DESTS; j++) {
-      const weight = i === n - 1 && j === DESTS - 1 ? weightOfLast : 100;
-      destinations.push({ node: `l7-${j}`, address: `10.1.${j >> 8}.${(j & 255) + 1}`, port: 80, forwarding: 'tunnel', weight } as unknown as IpvsDestination);
-    }
-    services.push({ service: 'bench', protocol: 'tcp', vip: `198.18.${i >> 8}.${i & 255}`, family: 'ipv4', port: 80, scheduler: 'mh', flags: ['mh-port'], destinations } as unknown as IpvsService);
-  }
-  return { services };
-}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const timed = async (f: () => Promise<unknown>): Promise<number> => { const t = performance.now(); await f(); return performance.now() - t; };
@@ -57,7 +48,12 @@ async function guest(which: string, out: string): Promise<void> {
     const readOnly: number[] = [];
     const compare: number[] = [];
     const acked: number[] = [];
-    let applied = table(SERVICES);
+    // The agent's applier on the same port, counting what it sends; its first table is read back like any new one.
+    let sent: readonly IpvsOp[] = [];
+    const counted: IpvsPort = { read: () => port.read(), apply: (ops) => { sent = ops; return port.apply(ops); } };
+    const applier = new IpvsApplier({ port: counted, clock: systemClock, log: createLogger(name, 'silent'), metrics: createMetrics(new Registry()) });
+    const first = await applier.apply(table(SERVICES), { leaving: false, verify: true });
+    if (first.kind !== 'verified') throw new Error(`the applier's first table: ${first.error}`);
     for (let i = 0; i < RUNS; i++) {
       fresh.push(await timed(async () => {
         const r = await applyIpvs(port, table(SERVICES, 10 + 3 * i));
@@ -69,13 +65,11 @@ async function guest(which: string, out: string): Promise<void> {
         known = r.kernel;
       }));
       const desired = table(SERVICES, 11 + 3 * i);
-      applied = desired;
-      // The L4 agent's reaction path (IpvsApplier.acknowledged): the diff against the table it last applied, sent, no read.
+      // The applier's table and `next` differ in the one weight, which the kernel holds at another value: its diff is the one edit.
       const next = table(SERVICES, 12 + 3 * i);
       acked.push(await timed(async () => {
-        const diff = diffIpvs(next, kernelViewOf(applied));
-        const r = await port.apply(diff.ops);
-        if (!r.ok || diff.ops.length !== 1) throw new Error(`acknowledged single change: ${r.ok ? `${diff.ops.length} operations` : r.error}`);
+        const r = await applier.apply(next, { leaving: false, verify: false });
+        if (r.kind !== 'verified' || !r.changed || sent.length !== 1) throw new Error(`acknowledged single change: ${r.kind === 'verified' ? `${sent.length} operations` : r.error}`);
       }));
       known = await port.read();
       let read: KernelService[] = [];
@@ -89,7 +83,7 @@ async function guest(which: string, out: string): Promise<void> {
     const f = (xs: number[], digits = 0): string => `${median(xs).toFixed(digits)} ms (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
     line(`${name}: one weight change via applyIpvs, read before + verify: ${f(fresh)}`);
     line(`${name}: one weight change via applyIpvs with the known table, verify only: ${f(withKnown)}`);
-    line(`${name}: one weight change as the agent reacts (diff against the table it applied, the one edit, no read): ${f(acked, 2)}`);
+    line(`${name}: one weight change as the agent reacts (IpvsApplier.apply: the changed services diffed against the table it applied, the one edit, no read): ${f(acked, 2)}`);
     line(`${name}: periodic drift check (read + compare): ${f(check)}; of which read ${f(readOnly)}, compare ${f(compare)}`);
   }
 }

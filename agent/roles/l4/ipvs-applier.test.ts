@@ -2,7 +2,10 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { FakeIpvs } from '../../../test/fakes/ipvs.js';
 import { loadSite, nodeOf } from '../../../test/helpers/site.js';
+import type { IpvsService, IpvsState } from '../../../tiers/l4/model.js';
 import { planIpvs } from '../../../tiers/l4/plan.js';
+import { keyOf } from '../../../tiers/l4/service-key.js';
+import type { IpAddress } from '../../../site/index.js';
 import { createLogger } from '../../observe/log.js';
 import { createMetrics } from '../../observe/metrics.js';
 import type { Clock } from '../../ports/clock.js';
@@ -12,6 +15,18 @@ const site = loadSite();
 const node = nodeOf(site, 'l4-1');
 const full = planIpvs(site, node);
 const l7x = (weight: number) => planIpvs(site, node, new Map([['l7-2', weight]]));
+
+/** The first planned service on `count` VIPs, the last one's second destination at `weight`. */
+function manyServices(count: number, weight: number): IpvsState {
+  const first = full.services[0] as IpvsService;
+  return {
+    services: Array.from({ length: count }, (_, i): IpvsService => ({
+      ...first,
+      vip: `198.18.${i >> 8}.${i & 255}` as IpAddress,
+      destinations: first.destinations.map((d, j) => (i === count - 1 && j === 1 ? { ...d, weight } : d)),
+    })),
+  };
+}
 
 function harness() {
   const ipvs = new FakeIpvs();
@@ -69,5 +84,22 @@ describe('the IPVS applier', () => {
     h.advance(IPVS_REPAIR_MS - 5);
     await h.applier.apply(full, { leaving: false, verify: false, check: true });
     expect(h.ipvs.services[0]?.destinations).toHaveLength(4);
+  });
+
+  it('sends a weight change to a verified table of many services as the one operation on its service', async () => {
+    const h = harness();
+    await h.applier.apply(manyServices(300, 100), { leaving: false, verify: true });
+    const changed = manyServices(300, 7);
+    expect(await h.applier.apply(changed, { leaving: false, verify: false })).toEqual({ kind: 'verified', changed: true });
+    const last = changed.services[299] as IpvsService;
+    expect(h.ipvs.batches.at(-1)).toEqual([{ op: 'edit-destination', key: keyOf(last), destination: last.destinations[1] }]);
+  });
+
+  it('leaves a verified table of many services alone when every service is equal', async () => {
+    const h = harness();
+    await h.applier.apply(manyServices(300, 100), { leaving: false, verify: true });
+    const batches = h.ipvs.batches.length;
+    expect(await h.applier.apply(manyServices(300, 100), { leaving: false, verify: false })).toEqual({ kind: 'verified', changed: false });
+    expect(h.ipvs.batches).toHaveLength(batches);
   });
 });
