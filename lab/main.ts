@@ -7,7 +7,7 @@
 // the user-mode-linux kernel (lab/uml/). `--kernel host|uml` chooses.
 // `--shell` leaves the lab running with a shell where `lab exec NODE CMD...`
 // and `lab enter NODE` work; `--smoke` stops after the smoke checks.
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleLab, REPO } from './bundle.js';
@@ -43,7 +43,10 @@ async function main(): Promise<number> {
   const runDir = join(REPO, '.lab-runs', new Date().toISOString().replace(/[:.]/g, '-'));
   const logDir = join(runDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'], kernel, smoke: v.smoke });
+  // The guest has its own /tmp, /etc and /run: a site file there would not be the one checked here. The run folder is shared.
+  const guestSiteFile = join(runDir, 'site.yaml');
+  await copyFile(siteFile, guestSiteFile);
+  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile: guestSiteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'], kernel, smoke: v.smoke });
 
   const timeoutMs = v.shell ? 24 * 3600 * 1000 : 20 * 60 * 1000;
   say(kernel === 'host' ? `starting the lab in namespaces of this kernel; logs in ${logDir}` : `booting the user-mode-linux kernel; logs in ${logDir}`);
