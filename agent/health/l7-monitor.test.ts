@@ -148,7 +148,7 @@ describe('L7Monitor', () => {
     await h.monitor.stop();
   });
 
-  it('checks at once when the watch connection of an answering node ends, and watches again only an interval after', async () => {
+  it('checks at once when the watch connection of an answering node ends; a short-lived one is replaced only an interval after', async () => {
     const refused: MonitorReply = { kind: 'refused' };
     const { clock, tick } = fakeClock();
     const changes: HealthChange[][] = [];
@@ -184,6 +184,13 @@ describe('L7Monitor', () => {
     await tick(1000);
     expect(fetches).toBe(6);
     expect(closers).toHaveLength(3);
+    // A watch that lived longer than an interval (HAProxy's idle timeout) is replaced at the check its end brings.
+    await tick(1500);
+    const before = fetches;
+    closers[2]?.();
+    await tick(100);
+    expect(fetches).toBe(before + 1);
+    expect(closers).toHaveLength(4);
     await monitor.stop();
     expect(unwatched).toBe(1);
   });

@@ -41,7 +41,13 @@ interface Waker {
   waiting: AbortController | undefined;
   /** Ends the open watch connection, if any. */
   unwatch: (() => void) | undefined;
-  /** When the last watch connection ended: a new one waits an interval, so a node that closes every connection at once costs at most one extra check per interval. */
+  /**
+   * When the last watch connection that lived less than an interval ended: a
+   * new one waits an interval, so a node that closes every connection at once
+   * costs at most one extra check per interval. One that lived longer (closed
+   * by HAProxy's idle timeout, or a reload) is replaced at the next answer:
+   * the node is watched again within a check.
+   */
   watchEndedAt: number;
 }
 
@@ -144,9 +150,11 @@ export class L7Monitor {
     const { watch, clock } = this.deps;
     if (!watch || waker.unwatch || clock.now() - waker.watchEndedAt < t.intervalMs) return;
     const target = { address: t.address, port: t.port, ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}) };
+    const openedAt = clock.now();
     waker.unwatch = watch(target, () => {
       waker.unwatch = undefined;
-      waker.watchEndedAt = clock.now();
+      const now = clock.now();
+      if (now - openedAt < t.intervalMs) waker.watchEndedAt = now;
       wake(waker);
     });
   }
