@@ -59,10 +59,11 @@ const nextAddress = (address: string, taken: ReadonlySet<string>): string => {
  * name and the next free addresses on their segment), listed by the last
  * service only. Not by none: an L7 node that serves no service gets a
  * haproxy.cfg that HAProxy 2.6 refuses (the monitor's `_all` answer is an
- * empty `lf-string ""`), so its agent could not start. A site that already
- * has an L7 node some service does not list is returned as it is.
+ * empty `lf-string ""`), so its agent could not start. `servedBy` names
+ * another service to list it instead. A site that already has an L7 node
+ * some service does not list is returned as it is.
  */
-export function editsBootSite(text: string): { readonly text: string; readonly spare: string } {
+export function editsBootSite(text: string, servedBy?: string): { readonly text: string; readonly spare: string } {
   const site = parse(text, 'the lab site');
   const spare = spareL7(site);
   if (spare !== undefined) return { text, spare };
@@ -79,8 +80,8 @@ export function editsBootSite(text: string): { readonly text: string; readonly s
     ...(last.addresses.ipv6 ? { ipv6: nextAddress(last.addresses.ipv6, taken) } : {}),
   };
   const declared = withNode(withExplicitL7Nodes(text, site), { name, role: 'l7', addresses });
-  const lastService = site.services[site.services.length - 1]?.name;
-  return { text: withL7NodeAppended(declared, name, lastService === undefined ? [] : [lastService]), spare: name };
+  const serving = servedBy ?? site.services[site.services.length - 1]?.name;
+  return { text: withL7NodeAppended(declared, name, serving === undefined ? [] : [serving]), spare: name };
 }
 
 /** The first port above `from` that the site does not use for something else. */

@@ -6,7 +6,8 @@
 // the lab's own checks and demo first, on the same boot (the lab suite shares
 // one boot that way). Scenario `edits`
 // (live site edits) boots the lab with one more L7 node that no service lists
-// (edit-plan.ts: editsBootSite), so an edit can append it.
+// (edit-plan.ts: editsBootSite), so an edit can append it; scenario `moved`
+// likewise, with that node outside the service it measures (moved-plan.ts).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,13 +20,18 @@ import { prepareLabSite } from '../../lab/site-file.js';
 import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
 import { runInUml } from '../../lab/uml/run.js';
 import { editPlan, editsBootSite } from './edit-plan.js';
+import { movedBootSite, movedPlan } from './moved-plan.js';
 import { markdownTable } from './report.js';
 import type { BenchRun, ScenarioResult } from './result.js';
+import { DEFAULT, ORDER, selectScenarios } from './scenario-ids.js';
 
-// Planned operations first: a run cut short still has them. The site edits
-// last: they leave the lab on another site if they fail before putting it back.
-const ALL = ['1', '3', '5', '2b', '4', '2a', '6', 'edits'];
-const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${ALL.join(',')}] [--flows N] [--seconds S] [--short] [--lab-checks] [--out DIR] [--from-logs LOGDIR]`;
+const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${DEFAULT.join(',')}|moved] [--flows N] [--seconds S] [--short] [--lab-checks] [--out DIR] [--from-logs LOGDIR]`;
+/**
+ * Scenario `moved` on top of its row: four learns of 8000 connections, each
+ * bounded by 12 min (guest/moved-learn.ts: LEARN_MS), two edits of up to
+ * 2 min and two reverts of up to 2 min.
+ */
+const MOVED_BUDGET_S = 4 * 12 * 60 + 8 * 60;
 
 const positive = (name: string, text: string, max: number): number => {
   const n = Number(text);
@@ -39,9 +45,7 @@ async function main(): Promise<number> {
     short: { type: 'boolean', default: false }, 'lab-checks': { type: 'boolean', default: false }, 'from-logs': { type: 'string' }, out: { type: 'string', default: join(REPO, 'bench', 'results') }, help: { type: 'boolean', default: false },
   } });
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
-  const scenarios = (v.scenarios ?? (v.short ? '1,3' : ALL.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = scenarios.filter((s) => !ALL.includes(s));
-  if (unknown.length > 0 || scenarios.length === 0) throw new Error(`--scenarios: expected ids among ${ALL.join(', ')}, got ${JSON.stringify(v.scenarios)}`);
+  const scenarios = selectScenarios(v.scenarios, v.short);
   const flows = v.flows ? positive('--flows', v.flows, 2000) : v.short ? 100 : 200;
   const seconds = v.seconds ? positive('--seconds', v.seconds, 600) : 40;
   const t0 = Date.now();
@@ -51,7 +55,8 @@ async function main(): Promise<number> {
   const runDir = join(REPO, '.lab-runs', `disruption-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   // Scenario edits has a row per step, each under its own flows.
   const edits = scenarios.includes('edits') && !v['from-logs'] ? await editsSite(v.site, runDir) : undefined;
-  const labSite = await prepareLabSite(edits?.file ?? v.site);
+  const moved = scenarios.includes('moved') && !v['from-logs'] ? await movedSite(v.site, runDir) : undefined;
+  const labSite = await prepareLabSite(edits?.file ?? moved ?? v.site);
   if (labSite === undefined) return 2;
   const { siteFile, site, topology } = labSite;
 
@@ -78,7 +83,11 @@ async function main(): Promise<number> {
     const lab = await bundleLab();
     // The scenarios and the flows client, one file each like the lab's checks (a bundle loads fast in the lab kernel).
     await build({
-      entryPoints: { disruption: join(REPO, 'bench', 'disruption', 'guest', 'main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') },
+      entryPoints: {
+        disruption: join(REPO, 'bench', 'disruption', 'guest', 'main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts'),
+        // Scenario `moved` finds it beside the flows client.
+        'moved-probe': join(REPO, 'bench', 'disruption', 'guest', 'moved-probe.ts'),
+      },
       outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
       banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
     });
@@ -92,7 +101,7 @@ async function main(): Promise<number> {
     say(`site ${site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
     const rows = scenarios.length - (edits ? 1 : 0) + (edits?.rows ?? 0);
-    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (v['lab-checks'] ? 300 : 0)) * 1000 });
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (moved ? MOVED_BUDGET_S : 0) + (v['lab-checks'] ? 300 : 0)) * 1000 });
     await stop();
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);
@@ -108,7 +117,7 @@ async function main(): Promise<number> {
     }
   }
   // Stable: the rows of one scenario's steps keep their order.
-  results.sort((a, b) => ALL.indexOf(a.scenario ?? a.id) - ALL.indexOf(b.scenario ?? b.id));
+  results.sort((a, b) => ORDER.indexOf(a.scenario ?? a.id) - ORDER.indexOf(b.scenario ?? b.id));
 
   const count = (role: string): number => site.nodes.filter((n) => n.role === role).length;
   const bench: BenchRun = {
@@ -150,6 +159,17 @@ async function editsSite(siteArg: string, runDir: string): Promise<{ file: strin
   const file = join(runDir, 'site-edits.yaml');
   await writeFile(file, boot.text);
   return { file, rows };
+}
+
+/** The site for a run with scenario `moved`: `siteArg` with a spare L7 node outside the measured service (movedBootSite), written into the run's folder. */
+async function movedSite(siteArg: string, runDir: string): Promise<string> {
+  const boot = movedBootSite(await readFile(siteArg.startsWith('/') ? siteArg : join(process.cwd(), siteArg), 'utf8'));
+  // Its edits and predictions must be made from it: a site they cannot be made from is refused before the boot.
+  movedPlan(boot.text);
+  await mkdir(runDir, { recursive: true });
+  const file = join(runDir, 'site-moved.yaml');
+  await writeFile(file, boot.text);
+  return file;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {

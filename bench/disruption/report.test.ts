@@ -53,6 +53,23 @@ describe('markdownTable', () => {
     expect(md).toContain('- why');
   });
 
+  it('has no moved-flows table without scenario moved', () => {
+    expect(markdownTable(run)).not.toContain('Moved flows');
+  });
+
+  it('puts each moved row\'s predicted and measured shares side by side, with the difference and the verdict', () => {
+    const m = { edit: 'l7-5 appended', table: 'api IPv4 198.51.100.3 port 80', predictedPercent: 20.4, modelOnTuplesPercent: 20.32, tuples: 3990, moved: 830, measuredPercent: (830 / 3990) * 100, differencePp: (830 / 3990) * 100 - 20.4, withinPp: 2, minTuples: 2000, within: true };
+    const short = { ...m, table: 'api IPv6 2001:db8::c633:6403 port 80', tuples: 150, moved: 40, measuredPercent: (40 / 150) * 100, differencePp: (40 / 150) * 100 - 20.4, within: false };
+    const md = markdownTable({ ...run, scenarios: [
+      { id: 'moved.a.v4', scenario: 'moved', name: 'append', kind: 'planned', actions: [], flows: null, reactions: [], ok: true, notes: [], moved: m },
+      { id: 'moved.a.v6', scenario: 'moved', name: 'append', kind: 'planned', actions: [], flows: null, reactions: [], ok: false, notes: [], moved: short, error: 'learn cut' },
+    ] });
+    expect(md).toContain('| moved.a.v4 | append | planned | no flows: 20.80% of 3990 tuples moved, 20.40% predicted | — | met |');
+    expect(md).toContain('| # | edit | table | predicted | measured | difference | N | within 2 pp | model on the tuples |');
+    expect(md).toContain('| moved.a.v4 | l7-5 appended | api IPv4 198.51.100.3 port 80 | 20.40% | 20.80% | +0.40 pp | 3990 | yes | 20.32% |');
+    expect(md).toContain('| moved.a.v6 | l7-5 appended | api IPv6 2001:db8::c633:6403 port 80 | 20.40% | 26.67% | +6.27 pp | 150 | **no** (learn cut; fewer than 2000 tuples) | 20.32% |');
+  });
+
   it('says when a reaction missed its target', () => {
     expect(reactionText({ what: 'x', ms: 7000, targetMs: 6500, how: '' })).toBe('x: 7.00 s (target ≤ 6.50 s, MISSED)');
   });

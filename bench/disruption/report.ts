@@ -1,6 +1,7 @@
 // The bench's table: one row per scenario, flows broken / in flight and the
-// reaction times against the issue's targets; then the notes. Pure.
-import type { BenchRun, Reaction, ScenarioResult } from './result.js';
+// reaction times against the issue's targets; scenario `moved`'s shares of
+// moved flows, predicted and measured, side by side; then the notes. Pure.
+import type { BenchRun, MovedFlows, Reaction, ScenarioResult } from './result.js';
 
 const secs = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
 
@@ -9,7 +10,11 @@ export function reactionText(r: Reaction): string {
   return `${r.what}: ${r.ms === null ? 'not seen' : secs(r.ms)}${target}`;
 }
 
+const pct = (x: number | null): string => (x === null ? '—' : `${x.toFixed(2)}%`);
+const pp = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)} pp`);
+
 function flowsText(s: ScenarioResult): string {
+  if (s.moved) return `no flows: ${pct(s.moved.measuredPercent)} of ${s.moved.tuples} tuples moved, ${pct(s.moved.predictedPercent)} predicted`;
   if (!s.flows) return '—';
   const f = s.flows;
   const ends = Object.entries(f.byEnd).filter(([k, v]) => k !== 'complete' && (v ?? 0) > 0).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -19,6 +24,28 @@ function flowsText(s: ScenarioResult): string {
 }
 
 const cell = (t: string): string => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function verdict(m: MovedFlows, error: string | undefined): string {
+  if (m.within) return 'yes';
+  const why = [error, m.tuples < m.minTuples ? `fewer than ${m.minTuples} tuples` : undefined].filter((x) => x !== undefined);
+  return `**no**${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
+}
+
+/** Scenario `moved`: a row per edit and table, `tierlb plan` beside the kernels. */
+function movedTable(rows: readonly (ScenarioResult & { readonly moved: MovedFlows })[]): string[] {
+  if (rows.length === 0) return [];
+  const within = rows[0]?.moved.withinPp ?? 2;
+  return [
+    '## Moved flows: `tierlb plan` against the L4 nodes\' kernels',
+    '',
+    `Predicted: \`tierlb plan\`'s share of the Maglev table's slots that change L7 node. Measured: of the tuples (user address, source port) whose L7 node was read from every L4 node's \`ipvsadm -Lnc\` before and after the edit, those another L7 node got. Model on the tuples: the same Maglev model applied to those very tuples (the sampling alone).`,
+    '',
+    `| # | edit | table | predicted | measured | difference | N | within ${within} pp | model on the tuples |`,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(({ id, moved: m, error }) => `| ${id} | ${cell(m.edit)} | ${cell(m.table)} | ${pct(m.predictedPercent)} | ${pct(m.measuredPercent)} | ${pp(m.differencePp)} | ${m.tuples} | ${cell(verdict(m, error))} | ${pct(m.modelOnTuplesPercent)} |`),
+    '',
+  ];
+}
 
 export function markdownTable(run: BenchRun): string {
   const nodes = Object.entries(run.lab.nodes).map(([role, n]) => `${n} ${role}`).join(', ');
@@ -33,6 +60,7 @@ export function markdownTable(run: BenchRun): string {
     '|---|---|---|---|---|---|',
     ...run.scenarios.map((s) => `| ${s.id} | ${cell(s.name)} | ${s.kind} | ${cell(s.error ? `error: ${s.error}` : flowsText(s))} | ${cell(s.reactions.map(reactionText).join('; ') || '—')} | ${s.ok ? 'met' : '**missed**'} |`),
     '',
+    ...movedTable(run.scenarios.filter((s): s is ScenarioResult & { readonly moved: MovedFlows } => s.moved !== undefined)),
   ];
   const notes = run.scenarios.filter((s) => s.notes.length > 0 || s.actions.length > 0);
   if (notes.length > 0) {

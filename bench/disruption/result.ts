@@ -29,6 +29,29 @@ export interface ScenarioFlows {
   readonly followUp?: { readonly what: string; readonly broken: number };
 }
 
+/** Scenario `moved`: the share of flows an edit sends to another L7 node, predicted and measured. */
+export interface MovedFlows {
+  /** The edit, e.g. `l7-5 appended to the L7 nodes of api (...)`. */
+  readonly edit: string;
+  /** The Maglev table measured: service, family, VIP and port. */
+  readonly table: string;
+  /** `tierlb plan`'s figure: the share of the table's slots whose L7 node changes. */
+  readonly predictedPercent: number;
+  /** The same model applied to the very tuples measured (null when it could not be computed). */
+  readonly modelOnTuplesPercent: number | null;
+  /** Tuples whose L7 node was read both before and after the edit, and how many of those another L7 node got. */
+  readonly tuples: number;
+  readonly moved: number;
+  readonly measuredPercent: number | null;
+  /** Measured minus predicted, in percentage points. */
+  readonly differencePp: number | null;
+  readonly withinPp: number;
+  /** The fewest tuples a verdict is drawn from: fewer leave the sampling error alone close to `withinPp`. */
+  readonly minTuples: number;
+  /** Within `withinPp` of the prediction, on `minTuples` tuples or more. */
+  readonly within: boolean;
+}
+
 export interface ScenarioResult {
   /** The row's id: a scenario's (`3`), or a step's (`edits.a`) when a scenario has one row per step. */
   readonly id: string;
@@ -45,6 +68,8 @@ export interface ScenarioResult {
   readonly ok: boolean;
   readonly notes: readonly string[];
   readonly error?: string;
+  /** Scenario `moved`'s rows: no flows, a share of tuples instead. */
+  readonly moved?: MovedFlows;
 }
 
 export interface BenchRun {

@@ -9,6 +9,7 @@ import { readNodeSite, siteWithout, writeNodeSite } from '../../../lab/guest/nod
 import { ipvsTable, nodeOfAddress } from '../../../lab/guest/observe.js';
 import { servedVia } from '../in-flight.js';
 import { EDITS } from './edits.js';
+import { MOVED } from './moved.js';
 import {
   addressesOf, agentPart, editMaintenance, ipvsReaction, l4Names, names, routeReaction, sh, steady, underLoad,
   type Body, type Scenario,
@@ -292,5 +293,6 @@ export const SCENARIOS: readonly Scenario[] = [
       }, (f) => f.broken === 0);
     },
   },
+  MOVED,
   EDITS,
 ];
