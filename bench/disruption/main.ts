@@ -5,8 +5,9 @@
 // short version of scenarios 1 and 3 the lab suite uses; `--lab-checks` runs
 // the lab's own checks and demo first, on the same boot (the lab suite shares
 // one boot that way). Scenario `edits`
-// (live site edits) boots the lab with one more L7 node that no service lists
-// (edit-plan.ts: editsBootSite), so an edit can append it; scenario `moved`
+// (live site edits) boots the lab with one more L7 node that only the last
+// service lists (edit-plan.ts: editsBootSite), so an edit can append it to
+// the others; scenario `moved`
 // likewise, with that node outside the service it measures (moved-plan.ts).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
