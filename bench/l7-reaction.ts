@@ -6,19 +6,14 @@
 // bench reads in the lab. Beside it, the push itself (the agent logs its
 // duration: three runtime API commands). The backends are absent: the
 // enabler's state does not depend on them.
-import { execa } from 'execa';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quantile } from './reactions/stats.js';
 import { startAgentProcess, writeSiteFile, type AgentProcess } from '../test/helpers/agent.js';
-import { addLoopbackAddresses, createNetns, type Netns } from '../test/helpers/netns.js';
+import { addLoopbackAddresses, createNetns, linkToHost, type Netns } from '../test/helpers/netns.js';
 import { exampleValue } from '../test/helpers/site.js';
 
 const REPS = Math.min(200, Math.max(1, Number(process.argv[2] ?? 20) || 20));
-/** A veth pair to the namespace, so the agent's status endpoint there is reachable: a /31 out of the link-local range. */
-const HOST_IP = `169.254.${(process.pid >> 7) & 255}.${(process.pid & 127) * 2}`;
-const NS_IP = HOST_IP.replace(/\d+$/, (n) => String(Number(n) + 1));
-const VETH = `b7h${process.pid % 100000}`;
 /** Each reaction must show within this, or the run stops: the agent is not reacting. */
 const REACTION_BOUND_MS = 10_000;
 
@@ -51,6 +46,16 @@ async function react(agent: AgentProcess, word: 'down' | 'up'): Promise<{ reacti
   }
 }
 
+/** An agent stopped past its bound leaves HAProxy serving, as a crashed one does (the next agent adopts it): a bench must not. */
+function stopLeftHaproxy(agent: AgentProcess): void {
+  try {
+    const pid = Number(readFileSync(join(agent.dir, 'run', 'haproxy.pid'), 'utf8').trim());
+    if (pid > 1) process.kill(pid, 'SIGKILL');
+  } catch {
+    // No pid file, or the master is gone already.
+  }
+}
+
 const fmt = (xs: readonly number[]): string => `${quantile(xs, 0.5)?.toFixed(1)} / ${quantile(xs, 0.99)?.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
@@ -59,12 +64,9 @@ async function main(): Promise<void> {
   try {
     ns = await createNetns('bl7');
     await addLoopbackAddresses(ns, ['10.0.1.31', 'fd00:1::31']);
-    await execa('ip', ['link', 'add', VETH, 'type', 'veth', 'peer', 'name', 'host0', 'netns', ns.name]);
-    await execa('ip', ['address', 'add', `${HOST_IP}/31`, 'dev', VETH]);
-    await execa('ip', ['link', 'set', VETH, 'up']);
-    await ns.exec('ip', ['address', 'add', `${NS_IP}/31`, 'dev', 'host0']);
-    await ns.exec('ip', ['link', 'set', 'host0', 'up']);
-    agent = await startAgentProcess(writeSiteFile(exampleValue()), 'l7-1', { wrap: ['ip', 'netns', 'exec', ns.name], statusHost: NS_IP });
+    // The agent's status endpoint listens in the namespace: startAgentProcess waits for it from here.
+    const { nsIp } = await linkToHost(ns, 'b7h');
+    agent = await startAgentProcess(writeSiteFile(exampleValue()), 'l7-1', { wrap: ['ip', 'netns', 'exec', ns.name], statusHost: nsIp });
     const started = Date.now();
     while (pushes(agent, 0).length === 0) {
       if (Date.now() - started > 30_000) throw new Error(`HAProxy not pushed up within 30 s:\n${agent.output().slice(-2000)}`);
@@ -88,8 +90,8 @@ async function main(): Promise<void> {
     console.log(`  of which the push (three runtime API commands): ${fmt(push)}`);
   } finally {
     await agent?.stop().catch(() => undefined);
+    if (agent) stopLeftHaproxy(agent);
     await ns?.remove().catch(() => undefined);
-    await execa('ip', ['link', 'del', VETH], { reject: false });
   }
 }
 

@@ -34,7 +34,8 @@ export interface PlannedEdit {
   readonly after: string;
 }
 
-function parse(text: string, what: string): Site {
+/** The site of `text`, or an error naming `what` with every problem: the bench's own edits must parse. */
+export function parseSiteOrThrow(text: string, what: string): Site {
   const r = parseSiteText(text);
   if (!r.ok) throw new Error(`${what}: ${r.issues.map((i) => formatIssue(i)).join('; ')}`);
   return r.site;
@@ -64,7 +65,7 @@ const nextAddress = (address: string, taken: ReadonlySet<string>): string => {
  * some service does not list is returned as it is.
  */
 export function editsBootSite(text: string, servedBy?: string): { readonly text: string; readonly spare: string } {
-  const site = parse(text, 'the lab site');
+  const site = parseSiteOrThrow(text, 'the lab site');
   const spare = spareL7(site);
   if (spare !== undefined) return { text, spare };
   const l7 = nodesWithRole(site, 'l7');
@@ -105,7 +106,7 @@ function newCommunity(site: Site): string {
 
 /** Every step, in order, from the boot text (which must have a spare L7 node: editsBootSite). */
 export function editPlan(boot: string): PlannedEdit[] {
-  const site = parse(boot, 'the boot site');
+  const site = parseSiteOrThrow(boot, 'the boot site');
   const spare = spareL7(site);
   const web = site.services[0];
   if (spare === undefined) throw new Error('the boot site: expected an L7 node that some service does not list (editsBootSite adds one)');

@@ -5,7 +5,7 @@
 // from exactly that list, weights and order, so a flow read before the list
 // is complete answers for another table. Pure.
 import { nodesWithRole, type Site } from '../../site/index.js';
-import type { KernelService } from '../../tiers/l4/kernel.js';
+import { kernelEndpoint, type KernelService } from '../../tiers/l4/kernel.js';
 import { planIpvs } from '../../tiers/l4/plan.js';
 import { toBigInt } from '../../lab/addr.js';
 
@@ -23,16 +23,14 @@ export function wantedLists(site: Site): WantedList[] {
   return planIpvs(site, l4).services.map((s) => ({ vip: s.vip, port: s.port, destinations: s.destinations.map((d) => `${d.node} ${d.weight}`) }));
 }
 
-const endpoint = (vip: string, port: number): string => (vip.includes(':') ? `[${vip}]:${port}` : `${vip}:${port}`);
-
 /** The first way `kernel` differs from `wanted`, in words; undefined when it holds every list. `nodeOf` names an L7 node by its address. */
 export function listDifference(kernel: readonly KernelService[], wanted: readonly WantedList[], nodeOf: (address: string) => string): string | undefined {
   for (const w of wanted) {
     // Compared as numbers: the kernel's spelling of an IPv6 VIP need not be the site's.
     const k = kernel.find((s) => s.protocol === 'tcp' && s.port === w.port && toBigInt(s.vip) === toBigInt(w.vip));
-    if (!k) return `no IPVS service ${endpoint(w.vip, w.port)}`;
+    if (!k) return `no IPVS service ${kernelEndpoint(w.vip, w.port)}`;
     const has = k.destinations.map((d) => `${nodeOf(d.address)} ${d.weight}`);
-    if (has.join(', ') !== w.destinations.join(', ')) return `${endpoint(w.vip, w.port)}: ${has.join(', ') || 'no destination'} (expected ${w.destinations.join(', ')})`;
+    if (has.join(', ') !== w.destinations.join(', ')) return `${kernelEndpoint(w.vip, w.port)}: ${has.join(', ') || 'no destination'} (expected ${w.destinations.join(', ')})`;
   }
   return undefined;
 }

@@ -7,11 +7,11 @@
 // port moves its slot too and a few hundred user addresses give thousands
 // of distinct flows. Pure: the same boot text gives the same plan.
 import { isMap, isScalar, isSeq, parseDocument, type YAMLSeq } from 'yaml';
-import { familyOf, formatIssue, nodesWithRole, parseSiteText, type Family, type Service, type Site } from '../../site/index.js';
+import { familyOf, nodesWithRole, type Family, type Service, type Site } from '../../site/index.js';
 import { siteEditImpact, type TableEdit } from '../../tiers/l4/edit-impact/index.js';
 import { movedPercent, tableName } from '../../cli/plan-text.js';
 import { withL7NodeAppended } from '../../lab/guest/site-edits.js';
-import { editsBootSite, spareL7 } from './edit-plan.js';
+import { editsBootSite, parseSiteOrThrow, spareL7 } from './edit-plan.js';
 
 /** The Maglev table measured for one family: one VIP (the VIP is not hashed, so the others share its table) and port. */
 export interface MovedTable {
@@ -45,12 +45,6 @@ export interface MovedPlan {
   readonly edits: readonly MovedEdit[];
 }
 
-function parse(text: string, what: string): Site {
-  const r = parseSiteText(text);
-  if (!r.ok) throw new Error(`${what}: ${r.issues.map((i) => formatIssue(i)).join('; ')}`);
-  return r.site;
-}
-
 const hasMhPort = (s: Service): boolean => (s.l4.flags as readonly string[]).includes('mh-port');
 
 /**
@@ -60,7 +54,7 @@ const hasMhPort = (s: Service): boolean => (s.l4.flags as readonly string[]).inc
  * the measured service must not list it yet.
  */
 export function movedBootSite(text: string): { readonly text: string; readonly spare: string } {
-  const site = parse(text, 'the lab site');
+  const site = parseSiteOrThrow(text, 'the lab site');
   const measured = site.services.find(hasMhPort);
   if (!measured) throw new Error('the lab site: expected a service with the mh-port flag to measure');
   const other = site.services.find((s) => s.name !== measured.name);
@@ -70,7 +64,7 @@ export function movedBootSite(text: string): { readonly text: string; readonly s
 
 /** Both edits and their predictions, from the boot text (movedBootSite). */
 export function movedPlan(boot: string): MovedPlan {
-  const site = parse(boot, 'the boot site');
+  const site = parseSiteOrThrow(boot, 'the boot site');
   const spare = spareL7(site);
   if (spare === undefined) throw new Error('the boot site: expected an L7 node that some service does not list (movedBootSite adds one)');
   if (nodesWithRole(site, 'l7').at(-1)?.name !== spare) throw new Error(`the boot site: expected ${spare} declared after the other L7 nodes, so that edit a appends it`);
@@ -90,10 +84,10 @@ export function movedPlan(boot: string): MovedPlan {
   return {
     service: service.name, spare, boot, tables,
     edits: [
-      { step: 'a', name: `${spare} appended to the L7 nodes of ${service.name} (${[...listed, spare].join(', ')})`, after: appended, ...predict(site, parse(appended, 'edit a'), service.name, tables) },
+      { step: 'a', name: `${spare} appended to the L7 nodes of ${service.name} (${[...listed, spare].join(', ')})`, after: appended, ...predict(site, parseSiteOrThrow(appended, 'edit a'), service.name, tables) },
       {
         step: 'b', name: `${spare} inserted in the middle of the L7 nodes of ${service.name} (${[...listed.slice(0, at), spare, ...listed.slice(at)].join(', ')}; declared there in nodes)`,
-        after: inserted, ...predict(site, parse(inserted, 'edit b'), service.name, tables),
+        after: inserted, ...predict(site, parseSiteOrThrow(inserted, 'edit b'), service.name, tables),
       },
     ],
   };
@@ -136,6 +130,6 @@ export function withL7NodeInsertedAfter(text: string, node: string, after: strin
   if (named(list, node) >= 0) throw new Error(`${what}: ${service} lists it already`);
   list.items.splice(named(list, after) + 1, 0, doc.createNode(node));
   const out = doc.toString({ lineWidth: 0 });
-  parse(out, what);
+  parseSiteOrThrow(out, what);
   return out;
 }

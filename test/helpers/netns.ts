@@ -48,3 +48,21 @@ export async function linkNetns(a: Netns, aAddr: string, b: Netns, bAddr: string
     await ip(['-n', ns.name, 'link', 'set', dev, 'up']);
   }
 }
+
+/**
+ * A veth pair from this host into `ns`, addressed as a /31 out of the
+ * link-local range and named after this process, so a process in the
+ * namespace (an agent's status endpoint) is reachable from here. It goes
+ * with the namespace.
+ */
+export async function linkToHost(ns: Netns, tag: string): Promise<{ readonly hostIp: string; readonly nsIp: string }> {
+  const hostIp = `169.254.${(process.pid >> 7) & 255}.${(process.pid & 127) * 2}`;
+  const nsIp = hostIp.replace(/\d+$/, (n) => String(Number(n) + 1));
+  const veth = `${tag}${process.pid % 100000}`;
+  await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'host0', 'netns', ns.name]);
+  await ip(['address', 'add', `${hostIp}/31`, 'dev', veth]);
+  await ip(['link', 'set', veth, 'up']);
+  await ip(['-n', ns.name, 'address', 'add', `${nsIp}/31`, 'dev', 'host0']);
+  await ip(['-n', ns.name, 'link', 'set', 'host0', 'up']);
+  return { hostIp, nsIp };
+}

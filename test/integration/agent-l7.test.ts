@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startAgentProcess, waitFor, writeSiteFile, type AgentProcess } from '../helpers/agent.js';
 import { runCli } from '../helpers/cli.js';
-import { addLoopbackAddresses, createNetns, type Netns } from '../helpers/netns.js';
+import { addLoopbackAddresses, createNetns, linkToHost, type Netns } from '../helpers/netns.js';
 import { exampleValue } from '../helpers/site.js';
 import { isRunningProcess } from '../../agent/drivers/haproxy/daemon.js';
 
@@ -20,10 +20,6 @@ const L7_ADDRESSES = ['10.0.1.31', 'fd00:1::31'];
 const BACKENDS = [{ name: 'srv-1', address: '10.0.2.41' }, { name: 'srv-2', address: '10.0.2.42' }];
 const VIP = '198.51.100.1';
 const MONITOR = 'http://10.0.1.31:9100/tierlb/health';
-/** The veth pair to the namespace: the host end and the namespace end, a /31 out of the link-local range. */
-const HOST_IP = `169.254.${(process.pid >> 7) & 255}.${(process.pid & 127) * 2}`;
-const NS_IP = HOST_IP.replace(/\d+$/, (n) => String(Number(n) + 1));
-const VETH = `t7h${process.pid % 100000}`;
 const DOWNLOAD_BYTES = 3 * 1024 * 1024;
 
 type SiteValue = Record<string, unknown> & {
@@ -105,6 +101,8 @@ async function serverStatus(socket: string, backend: string, server: string): Pr
 
 describe('l7 agent with real haproxy', () => {
   let ns: Netns;
+  /** The namespace's end of the link from this host: the agents' status endpoints listen there. */
+  let nsIp = '';
   let backendServer: ResultPromise | undefined;
   const backends: AgentProcess[] = [];
   let l7: AgentProcess;
@@ -129,16 +127,12 @@ describe('l7 agent with real haproxy', () => {
   beforeAll(async () => {
     ns = await createNetns('t7');
     await addLoopbackAddresses(ns, [...L7_ADDRESSES, ...BACKENDS.map((b) => b.address)]);
-    await execa('ip', ['link', 'add', VETH, 'type', 'veth', 'peer', 'name', 'host0', 'netns', ns.name]);
-    await execa('ip', ['address', 'add', `${HOST_IP}/31`, 'dev', VETH]);
-    await execa('ip', ['link', 'set', VETH, 'up']);
-    await ns.exec('ip', ['address', 'add', `${NS_IP}/31`, 'dev', 'host0']);
-    await ns.exec('ip', ['link', 'set', 'host0', 'up']);
+    nsIp = (await linkToHost(ns, 't7h')).nsIp;
     const [cmd, args] = ns.spawnArgs(process.execPath, ['--input-type=module', '-e', BACKEND_SERVER, String(DOWNLOAD_BYTES), ...BACKENDS.map((b) => `${b.name},${b.address}`)]);
     backendServer = execa(cmd, args, { reject: false, all: true });
     siteFile = writeSiteFile(siteValue());
-    backends.push(...(await Promise.all(BACKENDS.map((b) => startAgentProcess(siteFile, b.name, { wrap: wrap(), statusHost: NS_IP })))));
-    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap: wrap(), statusHost: NS_IP });
+    backends.push(...(await Promise.all(BACKENDS.map((b) => startAgentProcess(siteFile, b.name, { wrap: wrap(), statusHost: nsIp })))));
+    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap: wrap(), statusHost: nsIp });
     home = l7.dir;
     // Both backends up in HAProxy: their health checks (rise 2) have passed.
     await waitFor('both web servers UP', async () => {
@@ -285,7 +279,7 @@ describe('l7 agent with real haproxy', () => {
     expect(await isRunningProcess(master, 'haproxy')).toBe(true);
     const folders = ['--run-dir', join(home, 'run'), '--state-dir', join(home, 'state'), '--config-dir', join(home, 'conf'),
       '--agent-check-file', join(home, 'etc-lb', 'agent-check'), '--disable-file', join(home, 'etc-lb', 'disable')];
-    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap: wrap(), statusHost: NS_IP, extra: folders });
+    l7 = await startAgentProcess(siteFile, 'l7-1', { wrap: wrap(), statusHost: nsIp, extra: folders });
     expect(l7.output()).toMatch(/adopting the running haproxy master/);
     expect((await download).stdout).toBe(`200 ${DOWNLOAD_BYTES}`);
     const { value: fresh } = await waitFor('the new master in the pid file', () => newMasterPid(master), 5000, 50);
