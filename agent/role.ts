@@ -24,6 +24,11 @@ export interface RoleDeps {
   readonly kick: (reason: string, opts?: { readonly repair?: boolean }) => Promise<void>;
 }
 
+/** A role that cannot start with this site and node; said to the operator as it is, with no stack. */
+export class RoleStartError extends Error {
+  readonly code: string = 'TIERLB_ROLE_START';
+}
+
 export type RoleStatus = Pick<StatusReport, 'maintenance' | 'services' | 'sessions' | 'notes'>;
 
 export interface Role<P> {

@@ -15,7 +15,7 @@ import { ListenerSet, type Endpoint } from './apply/listeners.js';
 import type { StatusReport } from './observe/status.js';
 import { overridesOf, type AgentOptions } from './options.js';
 import { systemClock } from './ports/clock.js';
-import type { Role } from './role.js';
+import { RoleStartError, type Role } from './role.js';
 import { createRole } from './roles/index.js';
 import { Supervisor } from './supervise/supervisor.js';
 import { DEFAULT_BACKOFF } from './supervise/backoff.js';
@@ -108,7 +108,14 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     }
   };
 
-  await role.start(site());
+  try {
+    await role.start(site());
+  } catch (err) {
+    if (!(err instanceof RoleStartError)) throw err;
+    // Whatever the role started before it gave up goes with it: a second agent would find it holding ports.
+    await supervisor.stopAll();
+    throw new AgentStartError(err.message, { cause: err });
+  }
   // A daemon that (re)started holds nothing the appliers gave the one before it. (The first start is the start's own turn.)
   supervisorEvents.started = (name, pid) => void writer.kick(`${name} started (pid ${pid})`, { repair: true });
   const watch: FileWatch = await watchFiles([opts.config, ...role.watched], (path, kind) => {

@@ -17,8 +17,8 @@ export interface DaemonFilesDeps {
 
 /**
  * Installs `files` (every one must belong to `daemon`) under `dir`.
- * `rejected` and `failed` are reported here; the running daemon keeps the
- * files it has.
+ * `rejected`, `unchecked` and `failed` are reported here; the running daemon
+ * keeps the files it has.
  */
 export async function installDaemonFiles(deps: DaemonFilesDeps, dir: string, daemon: Daemon, files: readonly RenderedFile[]): Promise<InstallResult> {
   const foreign = files.filter((f) => f.daemon !== daemon).map((f) => f.name);
@@ -34,6 +34,10 @@ export async function installDaemonFiles(deps: DaemonFilesDeps, dir: string, dae
       deps.metrics.configRejected.inc({ stage: 'checker' });
       deps.metrics.reloads.inc({ daemon, result: 'rejected' });
       deps.log.error({ daemon, dir, output: result.output }, `${daemon} checker refused the new config; the running one stays`);
+      break;
+    case 'unchecked':
+      deps.metrics.reloads.inc({ daemon, result: 'unchecked' });
+      deps.log.warn({ daemon, dir, output: result.output }, `${daemon} checker gave no verdict on the new config; the running one stays and the check is tried again`);
       break;
     case 'failed':
       deps.metrics.reloads.inc({ daemon, result: 'failed' });

@@ -29,15 +29,16 @@ export function checkerCommand(daemon: Daemon, dir: string): [string, string[]] 
 
 const CHECK_TIMEOUT_MS = 30_000;
 
-export function daemonChecker(daemon: Daemon): Checker | undefined {
+export function daemonChecker(daemon: Daemon, timeoutMs = CHECK_TIMEOUT_MS): Checker | undefined {
   return async (dir: string): Promise<CheckVerdict> => {
     const cmd = checkerCommand(daemon, dir);
     if (!cmd) return { ok: true, output: '' };
     // `all`: stdout and stderr interleaved as printed (haproxy and bird write to stderr, gobgpd its JSON log to stdout).
-    const r = await execa(cmd[0], cmd[1], { reject: false, all: true, timeout: CHECK_TIMEOUT_MS });
+    const r = await execa(cmd[0], cmd[1], { reject: false, all: true, timeout: timeoutMs });
     const printed = (r.all ?? '').trim();
-    if (r.timedOut) return { ok: false, output: `${cmd[0]} did not finish within ${CHECK_TIMEOUT_MS} ms${printed ? `: ${printed}` : ''}` };
-    if (r.exitCode === undefined) return { ok: false, output: `${cmd[0]} could not run: ${r.shortMessage}` };
+    // A checker that ran past its bound (a starved host) or could not run said nothing about the config.
+    if (r.timedOut) return { ok: false, undecided: true, output: `${cmd[0]} did not finish within ${timeoutMs} ms${printed ? `: ${printed}` : ''}` };
+    if (r.exitCode === undefined) return { ok: false, undecided: true, output: `${cmd[0]} could not run: ${r.shortMessage}` };
     if (r.exitCode === 0) return { ok: true, output: printed };
     return { ok: false, output: printed || `${cmd[0]} ${cmd[1].join(' ')} exited with ${r.exitCode} and printed nothing` };
   };

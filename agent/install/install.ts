@@ -11,6 +11,8 @@ import { swapIn } from './swap.js';
 export interface CheckVerdict {
   readonly ok: boolean;
   readonly output: string;
+  /** The checker gave no verdict (it ran past its bound, or could not run): not a refusal, ask again later. */
+  readonly undecided?: boolean;
 }
 
 /** Runs the daemon's checker on a staged tree laid out like the target folder. */
@@ -20,6 +22,8 @@ export type InstallResult =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'installed'; readonly changed: readonly string[] }
   | { readonly kind: 'rejected'; readonly output: string }
+  /** The checker gave no verdict: the running files stay, and the same set is checked again at the next try. */
+  | { readonly kind: 'unchecked'; readonly output: string }
   | { readonly kind: 'failed'; readonly error: Error };
 
 /**
@@ -55,6 +59,7 @@ export async function installFiles(
       const staged = join(work, 'new');
       await writeTree(fs, staged, files);
       const verdict = check ? await check(staged) : { ok: true, output: '' };
+      if (verdict.undecided) return { kind: 'unchecked', output: verdict.output };
       if (!verdict.ok) return { kind: 'rejected', output: verdict.output };
       await swapIn(fs, { target: targetDir, staged, previous: join(work, 'previous') }, changed);
       return { kind: 'installed', changed };

@@ -21,7 +21,8 @@ import type { Site } from '../../site/index.js';
 import type { Daemon, RenderedFile } from '../../tiers/common/files.js';
 import { installDaemonFiles } from '../apply/daemon-files.js';
 import type { Checker } from '../install/install.js';
-import type { Role, RoleDeps, RoleStatus } from '../role.js';
+import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../role.js';
+import { untilChecked } from '../install/until-checked.js';
 import type { DaemonSpec } from '../supervise/supervisor.js';
 import { findDaemonPid } from './bgp-adopt.js';
 import type { Verdict } from './bgp-bird.js';
@@ -57,8 +58,8 @@ export interface BgpRoleOptions {
   readonly checker?: Checker;
 }
 
-export class BgpStartError extends Error {
-  readonly code = 'TIERLB_BGP_START';
+export class BgpStartError extends RoleStartError {
+  override readonly code = 'TIERLB_BGP_START';
 }
 
 /** A daemon that did not take its config is asked again after this long. */
@@ -121,8 +122,8 @@ export function bgpDaemonRole(deps: RoleDeps, driver: BgpDaemonDriver, options: 
     watched: [],
     async start(site) {
       const files = driver.files(site);
-      const installed = await install(files);
-      if (installed.kind === 'rejected' || installed.kind === 'failed') {
+      const installed = await untilChecked(() => install(files), (r) => r.kind === 'unchecked');
+      if (installed.kind !== 'installed' && installed.kind !== 'unchanged') {
         // The files a previous agent installed were checked then: run with those rather than not route at all.
         const onDisk = await Promise.all(files.map((f) => access(join(dir, f.name)).then(() => true, () => false)));
         if (!onDisk.every(Boolean)) throw new BgpStartError(`cannot start ${driver.daemon}: its config was not installed (${installed.kind}) and none is on disk; see the log`);

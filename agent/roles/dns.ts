@@ -22,7 +22,8 @@ import { CONFIG_FILE, gdnsdChangeFor, planDns, strongerChange, type DnsPlan, typ
 import { parseDnsState } from '../../tiers/dns/state-file.js';
 import { decideVips, vipTargets, type VipTarget } from '../../tiers/dns/vip-health.js';
 import { installDaemonFiles } from '../apply/daemon-files.js';
-import type { Role, RoleDeps, RoleStatus } from '../role.js';
+import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../role.js';
+import { untilChecked } from '../install/until-checked.js';
 import { VipChecks } from './dns-checks.js';
 import { awaitServing, GDNSD, gdnsdSpec, pruneZones, reloadZones, replaceGdnsd, writeStateFile } from './dns-gdnsd.js';
 import { vipProbe, type VipProbe } from './dns-probe.js';
@@ -70,10 +71,10 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       await seedFromPreviousState(targets);
       const plan = planFor(site, targets);
       await writeStateFile(paths.stateFile, plan.state);
-      const installed = await installDaemonFiles(deps, node.agent.configDir, GDNSD, plan.files);
-      if (installed.kind === 'rejected' || installed.kind === 'failed') {
+      const installed = await untilChecked(() => installDaemonFiles(deps, node.agent.configDir, GDNSD, plan.files), (r) => r.kind === 'unchecked');
+      if (installed.kind !== 'installed' && installed.kind !== 'unchanged') {
         const onDisk = await access(join(node.agent.configDir, CONFIG_FILE)).then(() => true, () => false);
-        if (!onDisk) throw new Error(`cannot start gdnsd: its config was not installed (${installed.kind}) and none is on disk`);
+        if (!onDisk) throw new RoleStartError(`cannot start gdnsd: its config was not installed (${installed.kind}) and none is on disk`);
         deps.log.warn('gdnsd starts with the config already on disk');
       } else {
         await pruneZones(node.agent.configDir, new Set(plan.files.map((f) => f.name)));
@@ -98,7 +99,7 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       deps.metrics.dnsVipUp.reset();
       for (const v of plan.vips) deps.metrics.dnsVipUp.set({ service: v.service, vip: v.vip }, v.up ? 1 : 0);
       const installed = await installDaemonFiles(deps, node.agent.configDir, GDNSD, plan.files);
-      if (installed.kind === 'rejected' || installed.kind === 'failed') return false;
+      if (installed.kind !== 'installed' && installed.kind !== 'unchanged') return false;
       const removed = await pruneZones(node.agent.configDir, new Set(plan.files.map((f) => f.name)));
       const change = gdnsdChangeFor([...(installed.kind === 'installed' ? installed.changed : []), ...removed]);
       pending = strongerChange(pending, change);

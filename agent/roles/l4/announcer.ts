@@ -33,6 +33,8 @@ export class Announcer {
   private refused: SpeakerPlan | undefined;
   private setError: string | undefined;
   private configError: string | undefined;
+  /** The last config tried got no verdict from its checker: it is neither taken nor refused. */
+  private unchecked = false;
   private restartNeeded: string | undefined;
 
   constructor(private readonly speaker: SpeakerPort, private readonly log: Logger, private readonly clock: Clock) {}
@@ -40,6 +42,11 @@ export class Announcer {
   /** What the speaker holds now, as far as the announcer knows (nothing after a restart). */
   get announcing(): readonly Announcement[] {
     return this.held !== undefined && this.held.pid === this.speaker.pid() ? this.held.set : [];
+  }
+
+  /** The last config tried is waiting for a checker's verdict (it ran past its bound). */
+  get awaitingCheck(): boolean {
+    return this.unchecked;
   }
 
   /** True when `desired` would attract traffic the speaker does not attract now. */
@@ -52,6 +59,7 @@ export class Announcer {
     if (isDeepStrictEqual(plan, this.configured)) return true;
     if (isDeepStrictEqual(plan, this.refused)) return false;
     const r = await this.speaker.configure(site, node, plan);
+    this.unchecked = r.kind === 'unchecked';
     switch (r.kind) {
       case 'started':
       case 'unchanged':
@@ -63,6 +71,10 @@ export class Announcer {
         this.refused = plan;
         this.configError = r.detail;
         this.log.error({ daemon: plan.daemon, detail: r.detail }, 'BGP speaker config refused; the running one stays');
+        return false;
+      case 'unchecked':
+        this.configError = r.detail;
+        this.log.warn({ daemon: plan.daemon, detail: r.detail }, 'BGP speaker config not checked yet; the running one stays and it is tried again');
         return false;
       case 'restart-needed':
         if (this.restartNeeded !== r.detail) this.log.warn({ daemon: plan.daemon }, r.detail);

@@ -27,7 +27,8 @@ import { L7Monitor } from '../../health/l7-monitor.js';
 import { recheckOpener, type HintHandler } from '../../health/recheck-listener.js';
 import { ListenerSet, type Endpoint, type Opener } from '../../apply/listeners.js';
 import { hintEndpoints, readRecheckHint } from '../../../tiers/l4/recheck-hint.js';
-import type { Role, RoleDeps, RoleStatus } from '../../role.js';
+import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../../role.js';
+import { untilChecked } from '../../install/until-checked.js';
 import { DisableTracker, type DisableReading } from './disable.js';
 import { checkIpvs, type IpvsAvailability } from './ipvs-check.js';
 import { recordL4Metrics } from './metrics.js';
@@ -169,8 +170,9 @@ class L4Role implements Role<L4Plan> {
       this.blocker = available.why;
       this.deps.log.error({ why: available.why }, `${available.why}: this L4 node will not announce any VIP`);
     }
-    if (!(await this.announcer.configure(site, node, planSpeaker(site, node)))) {
-      throw new Error(`cannot start the BGP speaker: ${this.announcer.status().problem ?? 'its config was refused'}`);
+    const speaker = planSpeaker(site, node);
+    if (!(await untilChecked(() => this.announcer.configure(site, node, speaker), (ok) => !ok && this.announcer.awaitingCheck))) {
+      throw new RoleStartError(`cannot start the BGP speaker: ${this.announcer.status().problem ?? 'its config was refused'}`);
     }
     await this.monitor.sync(l7CheckTargets(site, node));
     this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok }, 'l4 role started');

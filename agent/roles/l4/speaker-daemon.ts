@@ -84,6 +84,7 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
       const files = plan.daemon === 'bird' ? [...plan.files, await currentBirdVips(site, node)] : [...plan.files];
       const r = await installDaemonFiles(deps, node.agent.configDir, plan.daemon, files);
       if (r.kind === 'rejected') return { kind: 'refused', detail: `${plan.daemon} refused its config:\n${r.output}` };
+      if (r.kind === 'unchecked') return { kind: 'unchecked', detail: `${plan.daemon}'s checker gave no verdict:\n${r.output}` };
       if (r.kind === 'failed') return { kind: 'refused', detail: `cannot install the ${plan.daemon} config in ${node.agent.configDir}: ${r.error.message}` };
       if (running === undefined) {
         start(node, plan.daemon);

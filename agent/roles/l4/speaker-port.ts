@@ -13,6 +13,8 @@ export type SpeakerConfigResult =
   | { readonly kind: 'reloaded'; readonly note?: string }
   /** The checker or the daemon refused it: the running config stays. */
   | { readonly kind: 'refused'; readonly detail: string }
+  /** The checker gave no verdict (ran past its bound): the running config stays and the same one is tried again. */
+  | { readonly kind: 'unchecked'; readonly detail: string }
   /** Only a restart of the agent can take it (another daemon); the running one stays. */
   | { readonly kind: 'restart-needed'; readonly detail: string };
 

@@ -5,6 +5,7 @@
 // connection; a restarted master is waited for, and what it loaded is read
 // back from the installed file.
 import type { InstallResult } from '../../install/install.js';
+import { untilChecked } from '../../install/until-checked.js';
 import type { Logger } from '../../observe/log.js';
 import type { Metrics } from '../../observe/metrics.js';
 import type { ServerPorts } from '../../../tiers/l7/server-state.js';
@@ -51,7 +52,7 @@ export class HaproxyApplier {
 
   /** Installs the first config and starts (or adopts) HAProxy; false when no config can be installed at all. */
   async start(config: string, ports: ServerPorts): Promise<{ started: boolean; adopted?: number }> {
-    if (!(await this.install(config, ports))) {
+    if ((await untilChecked(() => this.install(config, ports), (r) => r === 'unchecked')) !== true) {
       if ((await this.deps.installed()) === undefined) return { started: false };
       this.deps.log.error('starting haproxy with the last installed config: the new one was refused');
     }
@@ -61,7 +62,7 @@ export class HaproxyApplier {
   }
 
   async apply(config: string, ports: ServerPorts): Promise<HaproxyApplyResult> {
-    const installed = await this.install(config, ports);
+    const installed = (await this.install(config, ports)) === true;
     const master = this.deps.haproxy.masterPid();
     if (master === undefined || !this.deps.haproxy.running() || !(await this.ensureReady(master))) return { kind: 'not-ready' };
     const awaited = await this.settleAwaited();
@@ -76,10 +77,12 @@ export class HaproxyApplier {
     return this.deps.haproxy.saveState(this.installedPorts);
   }
 
-  private async install(config: string, ports: ServerPorts): Promise<boolean> {
+  /** True when `config` is the installed one; 'unchecked' when its checker gave no verdict (not refused: tried again). */
+  private async install(config: string, ports: ServerPorts): Promise<boolean | 'unchecked'> {
     if (config === this.refused) return false;
     const r = await this.deps.install(config);
     if (r.kind === 'rejected') this.refused = config;
+    if (r.kind === 'unchecked') return 'unchecked';
     const ok = r.kind === 'installed' || r.kind === 'unchanged';
     if (ok) this.installedPorts = ports;
     return ok;

@@ -10,6 +10,7 @@ import { roleHarness, siteFor, type RoleHarness } from '../../../test/helpers/ro
 import { exampleValue } from '../../../test/helpers/site.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import type { InstallResult } from '../../install/install.js';
+import { RoleStartError } from '../../role.js';
 import { l7Role, type L7Plan } from './index.js';
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown>; agent?: Record<string, unknown> };
@@ -31,12 +32,18 @@ function harness(initial: SiteValue) {
   const net = new FakeNet();
   const listening = new Set<string>();
   const refuse = { config: undefined as string | undefined };
+  // Installs whose checker gives no verdict (ran past its bound) before the next one decides.
+  const undecided = { left: 0 };
   // Each hint sent, with the enabler commands HAProxy had taken by then and the state saves done.
   const hints: { to: string; from: string; text: string; pushedBefore: number; savedBefore: number }[] = [];
   const h = roleHarness(initial, 'l7-1', (deps) => l7Role(deps, {
     haproxy, net,
     hintSend: async (bytes, to, from) => { hints.push({ to: `${to.address}:${to.port}`, from, text: Buffer.from(bytes).toString('latin1'), pushedBefore: haproxy.enablerCommands().length, savedBefore: haproxy.stateSaves }); },
     install: async (config): Promise<InstallResult> => {
+      if (undecided.left > 0) {
+        undecided.left--;
+        return { kind: 'unchecked', output: 'haproxy did not finish within 30000 ms: Configuration file is valid' };
+      }
       if (config === refuse.config) return { kind: 'rejected', output: 'haproxy -c: bad' };
       const changed = haproxy.installed !== config;
       haproxy.installed = config;
@@ -51,7 +58,7 @@ function harness(initial: SiteValue) {
     },
   }));
   running.push(h);
-  return { ...h, haproxy, net, listening, refuse, hints, agentCheckFile: join(h.dir, 'agent-check') };
+  return { ...h, haproxy, net, listening, refuse, undecided, hints, agentCheckFile: join(h.dir, 'agent-check') };
 }
 
 describe('the l7 role', () => {
@@ -181,5 +188,29 @@ describe('the l7 role', () => {
     await h.kick('retry');
     expect(h.haproxy.loaded).toBe(good);
     expect(h.haproxy.reloads).toBe(0);
+  });
+
+  it('starts when the checker first runs past its bound: no verdict is not a refusal', async () => {
+    const h = harness(value());
+    h.undecided.left = 2;
+    await h.start();
+    expect(h.haproxy.loaded).toBeDefined();
+    expect(h.undecided.left).toBe(0);
+  });
+
+  it('tries a config again at the next turn when its checker gave no verdict, and reloads onto it', async () => {
+    const h = harness(value());
+    await h.start();
+    h.undecided.left = 1;
+    await h.edit(value((v) => { v.services.push({ ...v.services[0], name: 'shop', vips: ['198.51.100.9'], dns: [] }); }));
+    expect(h.haproxy.reloads).toBe(0);
+    await h.kick('retry');
+    expect(h.haproxy.reloads).toBe(1);
+  });
+
+  it('refuses to start, as a start error and not a crash, when no config can be checked at all', async () => {
+    const h = harness(value());
+    h.undecided.left = 99;
+    await expect(h.start()).rejects.toBeInstanceOf(RoleStartError);
   });
 });

@@ -23,7 +23,7 @@ import { procSysctl } from '../../drivers/kernel/netops.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { Timers } from '../../loop/timers.js';
 import type { InstallResult } from '../../install/install.js';
-import type { Role, RoleDeps, RoleStatus } from '../../role.js';
+import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../../role.js';
 import { EnablerApplier } from './enabler-applier.js';
 import { haproxyControl, type HaproxyControl } from './haproxy.js';
 import { HaproxyApplier } from './haproxy-applier.js';
@@ -107,7 +107,7 @@ class L7Role implements Role<L7Plan> {
     const bound = await this.listeners.apply([first.agentCheck]);
     if (!bound.ok) throw new Error(`cannot start: ${bound.errors.join('; ')}`);
     const started = await this.haproxy.start(first.config, first.serverPorts);
-    if (!started.started) throw new Error(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
+    if (!started.started) throw new RoleStartError(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
     this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_MS);
     this.statsTimer.unref();
