@@ -146,6 +146,7 @@ export interface Site {
   readonly name: Token;
   readonly agent: AgentSettings;
   readonly l7: { readonly monitorPort: Port; readonly monitorPath: HttpPath; readonly statsPort: Port };
+  readonly l4: { readonly tunnelChecks: { readonly enabled: boolean; readonly timeout: Duration; readonly firstMark: number } };
   readonly bgp: Bgp;
   readonly services: readonly Service[];
   readonly pools: readonly Pool[];

@@ -32,6 +32,7 @@ export function resolveSite(p: ParsedSite): Site {
     name: p.site,
     agent,
     l7: p.l7,
+    l4: p.l4,
     bgp: { ...p.bgp, sessions: sessionsOf(p.nodes) },
     services,
     pools,

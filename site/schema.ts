@@ -162,6 +162,13 @@ export const siteSchema = obj({
     monitorPath: httpPath('monitor URI; /<path>/<service> per service').prefault('/tierlb/health'),
     statsPort: port('port of the HAProxy stats page and Prometheus exporter').prefault(9101),
   }).prefault({}).meta({ description: 'site-wide HAProxy settings of the L7 nodes' }),
+  l4: obj({
+    tunnelChecks: obj({
+      enabled: z.boolean().default(true).meta({ description: 'check every service as users reach it: a TCP connect (mode tcp) or HTTP request (mode http) to each VIP and port, carried through the IPIP / ip6ip6 tunnel to each L7 node by IPVS itself; a failure gives that L7 node weight 0 for the service' }),
+      timeout: durationAbove0('how long one check through the tunnel waits for its answer: the L7 nodes are one hop away, and a short timeout is what lets a blackholing node lose its weight within interval × fall of the first failed check').prefault('500ms'),
+      firstMark: intIn(1, 0xffff0000, 'firewall mark of the first L7 node\'s check service; the L7 nodes take the marks from it up, in site order, and nothing else on an L4 node may use them').default(0x7e1b0000),
+    }).prefault({}).meta({ description: 'health checks through the production tunnel' }),
+  }).prefault({}).meta({ description: 'site-wide settings of the L4 nodes' }),
   bgp: bgpSchema.meta({ description: 'BGP between routers, route reflectors and L4 nodes' }),
   services: z.array(serviceSchema).min(1).meta({ description: 'what the site serves: VIPs and ports, and how each tier handles them' }),
   pools: z.array(poolSchema).min(1).meta({ description: 'groups of backend servers that services send to' }),

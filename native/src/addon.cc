@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ipvs.h"
+#include "marked-socket.h"
 
 namespace tierlb {
 namespace {
@@ -334,6 +335,7 @@ class IpvsHandle : public Napi::ObjectWrap<IpvsHandle> {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Ipvs", IpvsHandle::Define(env));
+  ExportMarkedSocket(env, exports);
   return exports;
 }
 

@@ -349,6 +349,10 @@ frontend <%= s.frontend %>
     bind <%= bind %>
 <%_   } -%>
     timeout client <%= s.timeouts.client %>
+<%_   if (s.tunnelCheckPath) { -%>
+    # The L4 nodes' check through the tunnel, answered here with this node's name: it proves the VIP reaches HAProxy on this very node, and costs no backend a request.
+    http-request return status 200 content-type text/plain string <%= v.node %> if { path <%= s.tunnelCheckPath %> }
+<%_   } -%>
 <%_   if (s.setForwardedFor) { -%>
     # Users reach this tier directly, so any X-Forwarded-For they send is forged: replace it.
     http-request set-header X-Forwarded-For %[src]

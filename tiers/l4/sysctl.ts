@@ -29,6 +29,10 @@ export const IPVS_SYSCTLS: readonly Sysctl[] = [
     'a SYN that reuses the port of a finished flow goes through the Maglev table like on every other L4 node; mode 2 adds FIN_WAIT, the last state a tunnel-mode director sees; the 1 s SYN-drop delay of reuse only occurs with vs.conntrack=1, left at 0 here'),
 ];
 
+/** A check through the tunnel is answered by the L7 node from the VIP, an address this node holds too: without this the answer is a martian and dropped. */
+const ACCEPT_LOCAL = sysctl('net.ipv4.conf.all.accept_local', '1',
+  'the answer to a check through the tunnel comes from the VIP, which is local here too; IPv4 drops a packet from outside with a local source unless accept_local is set (IPv6 has no such rule)');
+
 /** The dummy device, every VIP on it as a /32 or /128, then the IPVS sysctls. */
 export function planNetOps(site: Site): NetOp[] {
   const addresses = allVips(site).map((vip): NetOp => ({
@@ -43,5 +47,6 @@ export function planNetOps(site: Site): NetOp[] {
     { kind: 'up', name: VIP_DEVICE },
     ...addresses,
     ...IPVS_SYSCTLS,
+    ...(site.l4.tunnelChecks.enabled ? [ACCEPT_LOCAL] : []),
   ];
 }

@@ -1,5 +1,6 @@
 // Backends of the services an L7 node serves, and the enabler backend that
 // carries the node's own maintenance state.
+import { tunnelCheckPath } from '../common/tunnel-check-path.js';
 import { poolOf, type Ipv4, type Pool, type Server, type Service, type Site, type SiteNode } from '../../site/index.js';
 import { endpoint } from './endpoint.js';
 import type { EnablerView, ServerView, ServiceView } from './view-types.js';
@@ -70,6 +71,7 @@ export function serviceView(site: Site, service: Service): ServiceView {
     },
     setForwardedFor: mode === 'http',
     ...(mode === 'http' ? { httpCheck: { path: check.path, expectStatus: check.expectStatus } } : {}),
+    ...(mode === 'http' && site.l4.tunnelChecks.enabled ? { tunnelCheckPath: tunnelCheckPath(site, service) } : {}),
     // File order, not sorted: `balance first` and the stats page follow it.
     servers: pool.servers.map((s) => serverView(service, pool, s)),
   };

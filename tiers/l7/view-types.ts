@@ -75,6 +75,8 @@ export interface ServiceView {
   readonly setForwardedFor: boolean;
   /** Present in mode http only; mode tcp checks with a plain TCP connect. */
   readonly httpCheck?: HttpCheckView;
+  /** Mode http with tunnel checks on: the path this frontend answers 200 itself, for the L4 nodes' checks through the tunnel. */
+  readonly tunnelCheckPath?: string;
   readonly servers: readonly ServerView[];
 }
 

@@ -148,7 +148,12 @@ interface RawHandle {
 
 /** Up to this many operations run on the JS thread: cheaper than a worker's two thread hand-offs, and well under a millisecond of kernel work. */
 const SYNC_MAX_OPS = 8;
-interface RawAddon { Ipvs: new () => RawHandle }
+interface RawAddon {
+  Ipvs: new () => RawHandle;
+  // Absent from a build that predates them.
+  markedTcpSocket?: (family: 4 | 6, mark: number) => number;
+  socketMark?: (fd: number) => number;
+}
 
 const ADDON_FILE = 'ipvs_netlink.node';
 // From the sources (agent/drivers/ipvs/) and from the build (dist/agent/drivers/ipvs/).
@@ -175,6 +180,47 @@ function load(): { addon: RawAddon } | { reason: string } {
 export function netlinkAvailable(): { readonly ok: true } | { readonly ok: false; readonly reason: string } {
   const l = load();
   return 'addon' in l ? { ok: true } : { ok: false, reason: l.reason };
+}
+
+/** One of the functions a newer build added, or why it cannot be called. */
+function addonFunction<K extends 'markedTcpSocket' | 'socketMark'>(name: K): { readonly fn: NonNullable<RawAddon[K]> } | { readonly why: string } {
+  const l = load();
+  if (!('addon' in l)) return { why: l.reason };
+  const fn = l.addon[name];
+  return fn ? { fn } : { why: `native addon has no ${name}: rebuild it with npm run build:native` };
+}
+
+/** Whether `markedTcpSocket` can be called here, and why not. */
+export function markedSocketsAvailable(): { readonly ok: true } | { readonly ok: false; readonly why: string } {
+  const f = addonFunction('markedTcpSocket');
+  return 'fn' in f ? { ok: true } : { ok: false, why: f.why };
+}
+
+/**
+ * A new non-blocking TCP socket of the family whose packets carry the
+ * firewall mark (SO_MARK, which Node.js cannot set), unbound and
+ * unconnected; the caller owns the fd. The error names the failed step:
+ * `setsockopt SO_MARK: Operation not permitted`.
+ */
+export function markedTcpSocket(family: 4 | 6, mark: number): { readonly fd: number } | { readonly error: string } {
+  const f = addonFunction('markedTcpSocket');
+  if (!('fn' in f)) return { error: f.why };
+  try {
+    return { fd: f.fn(family, mark) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** The firewall mark of a socket (getsockopt SO_MARK): how tests see that the mark was set. */
+export function socketMark(fd: number): { readonly mark: number } | { readonly error: string } {
+  const f = addonFunction('socketMark');
+  if (!('fn' in f)) return { error: f.why };
+  try {
+    return { mark: f.fn(fd) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 /** One netlink socket; calls run one at a time, in call order, off the event loop. */

@@ -13,6 +13,9 @@ import type { KernelService } from '../../../tiers/l4/kernel.js';
 import { recheckHintText } from '../../../tiers/l4/recheck-hint.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
+import type { KernelCheckService } from '../../../tiers/l4/tunnel-checks.js';
+import type { TunnelProbe, TunnelProbeTarget } from '../../health/tunnel-probe.js';
+import type { CheckServicesPort } from './check-services-applier.js';
 import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown> };
@@ -32,7 +35,30 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.stop().catch(() => undefined);
 });
 
-function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' })) {
+/** The kernel's check services and a tunnel that drops what reaches a node listed in `blackholed`. */
+function fakeTunnel() {
+  const services = new Map<string, KernelCheckService>();
+  const blackholed = new Set<number>();
+  const probes: TunnelProbeTarget[] = [];
+  const port: CheckServicesPort = {
+    read: async (isOurs) => [...services.values()].filter((s) => isOurs(s.mark)),
+    apply: async (ops) => {
+      for (const op of ops) {
+        const id = `${op.service.mark}/${op.service.family}`;
+        if (op.kind === 'delete') services.delete(id);
+        else services.set(id, op.service);
+      }
+      return { ok: true };
+    },
+  };
+  const probe: TunnelProbe = async (t) => {
+    probes.push(t);
+    return blackholed.has(t.mark) ? { kind: 'timeout' } : { kind: 'ok' };
+  };
+  return { services, blackholed, probes, drivers: { probe, services: port } };
+}
+
+function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }), tunnel = fakeTunnel()) {
   const speaker = new FakeSpeaker();
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
@@ -45,9 +71,10 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
       hints.deliver = onDatagram;
       return { port: e.port, close: async () => { hints.bound = hints.bound.filter((b) => b !== e); } };
     },
+    tunnelChecks: () => tunnel.drivers,
   }));
   running.push(h);
-  return { ...h, speaker, ipvs, net, hints, disableFile: join(h.dir, 'disable') };
+  return { ...h, speaker, ipvs, net, hints, tunnel, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
@@ -254,5 +281,71 @@ describe('the l4 role finding IPVS services it did not plan', () => {
     expect(h.ipvs.services.filter((s) => s.protocol !== 'tcp')).toEqual([]);
     expect(h.ipvs.services.find(isWeb)?.destinations.map((d) => d.activeConns)).toEqual([2, 2, 2, 2]);
     expect(h.speaker.announced()).toHaveLength(8);
+  });
+});
+
+describe('the l4 role\'s checks through the tunnel', () => {
+  const weightsOf = (h: ReturnType<typeof harness>, address: string): number[] =>
+    h.ipvs.services.flatMap((s) => s.destinations.filter((d) => d.address === address).map((d) => d.weight));
+
+  it('gives an L7 node weight 0 while its VIPs do not answer through the tunnel, though its monitor does, and its weight back once they do', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const marks = [...h.tunnel.services.values()].map((s) => `${s.mark}/${s.family} ${s.address}`).sort();
+    expect(marks).toHaveLength(8);
+    expect(marks).toContain('2115698688/ipv4 10.0.1.31');
+    expect(marks).toContain('2115698691/ipv6 fd00:1::34');
+    expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
+    h.tunnel.blackholed.add(2115698688);
+    await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w === 0)).toBe(true));
+    expect(weightsOf(h, '10.0.1.32').every((w) => w > 0)).toBe(true);
+    expect(JSON.stringify(h.role.status(h.site()).services)).toMatch(/no answer through the tunnel: \S+:\d+: timeout/);
+    h.tunnel.blackholed.clear();
+    await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true));
+  });
+
+  it('checks every VIP and port of a service, from the node\'s own address of the VIP\'s family, with the L7 node\'s mark', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.tunnel.probes.some((p) => p.vip.includes(':'))).toBe(true));
+    const seen = new Set(h.tunnel.probes.map((p) => `${p.mark} ${p.localAddress} -> ${p.vip}:${p.port} ${p.mode}`));
+    expect(seen).toContain('2115698688 10.0.0.21 -> 198.51.100.1:80 http');
+    expect(seen).toContain('2115698689 fd00::21 -> 2001:db8::c633:6402:80 http');
+    expect(seen).toContain('2115698691 10.0.0.21 -> 198.51.100.4:8443 tcp');
+  });
+
+  it('checks an L7 node added to the site once its check service is in the kernel, and removes the service of one taken out', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await h.edit(fastSite((v) => { (v.nodes as Record<string, unknown>[]).push({ name: 'l7-5', role: 'l7', addresses: { ipv4: '10.0.1.35', ipv6: 'fd00:1::35' } }); }));
+    await waitFor(() => expect(h.tunnel.probes.some((p) => p.mark === 2115698692)).toBe(true));
+    expect(h.tunnel.services.get('2115698692/ipv4')?.address).toBe('10.0.1.35');
+    await h.edit(fastSite());
+    await waitFor(() => expect(h.tunnel.services.has('2115698692/ipv4')).toBe(false));
+  });
+
+  it('starts checking through the tunnel when an edit turns the checks on, and stops when one turns them off', async () => {
+    const h = harness(fastSite((v) => { v.l4 = { tunnelChecks: { enabled: false } }; }));
+    h.tunnel.blackholed.add(2115698688);
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
+    await h.edit(fastSite());
+    await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w === 0)).toBe(true));
+    await h.edit(fastSite((v) => { v.l4 = { tunnelChecks: { enabled: false } }; }));
+    await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true));
+    expect(h.tunnel.services.size).toBe(0);
+  });
+
+  it('leaves the monitor alone to decide when the site turns the checks off', async () => {
+    const h = harness(fastSite((v) => { v.l4 = { tunnelChecks: { enabled: false } }; }));
+    h.tunnel.blackholed.add(2115698688);
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(h.tunnel.services.size).toBe(0);
+    expect(h.tunnel.probes).toHaveLength(0);
+    expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
   });
 });

@@ -24,6 +24,13 @@ import { tcpMonitorWatch, type MonitorWatch } from '../../health/l7-monitor-watc
 import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
 import { l7CheckTargets } from '../../health/l7-monitor-targets.js';
 import { L7Monitor } from '../../health/l7-monitor.js';
+import { TunnelMonitor } from '../../health/tunnel-monitor.js';
+import { markedTunnelProbe, type TunnelProbe } from '../../health/tunnel-probe.js';
+import { IpvsNetlink, markedSocketsAvailable } from '../../drivers/ipvs/netlink-addon.js';
+import { netlinkCheckServicesPort } from '../../drivers/ipvs/check-services-port.js';
+import { isTunnelCheckMark, planTunnelCheckServices, tunnelCheckTargets, withTunnelHealth } from '../../../tiers/l4/tunnel-checks.js';
+import type { TargetHealth } from '../../../tiers/l4/health.js';
+import { CheckServicesApplier, type CheckServicesPort } from './check-services-applier.js';
 import { recheckOpener, type HintHandler } from '../../health/recheck-listener.js';
 import { ListenerSet, type Endpoint, type Opener } from '../../apply/listeners.js';
 import { hintEndpoints, readRecheckHint } from '../../../tiers/l4/recheck-hint.js';
@@ -57,6 +64,8 @@ export interface L4Drivers {
   readonly monitorWatch: MonitorWatch;
   /** Binds the sockets the L7 nodes' recheck hints arrive on. */
   readonly recheckHints: (onDatagram: HintHandler) => Opener;
+  /** Checks through the tunnel: the marked-socket probe and the check services' port, or why this node cannot have them. */
+  readonly tunnelChecks: () => { readonly probe: TunnelProbe; readonly services: CheckServicesPort } | { readonly why: string };
 }
 
 /** A failed IPVS apply or announce is tried again after this long. */
@@ -82,7 +91,18 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     monitorFetch: httpMonitorFetch,
     monitorWatch: tcpMonitorWatch,
     recheckHints: recheckOpener,
+    tunnelChecks: realTunnelChecks,
   };
+}
+
+function realTunnelChecks(): { probe: TunnelProbe; services: CheckServicesPort } | { why: string } {
+  const sockets = markedSocketsAvailable();
+  if (!sockets.ok) return { why: sockets.why };
+  try {
+    return { probe: markedTunnelProbe, services: netlinkCheckServicesPort(IpvsNetlink.open()) };
+  } catch (err) {
+    return { why: (err as Error).message };
+  }
 }
 
 export function l4Role(deps: RoleDeps, drivers: L4Drivers = realL4Drivers(deps)): Role<L4Plan> {
@@ -94,6 +114,8 @@ class L4Role implements Role<L4Plan> {
   private readonly disable: DisableTracker;
   private readonly timers: Timers;
   private readonly monitor: L7Monitor;
+  private tunnel: { readonly monitor: TunnelMonitor; readonly services: CheckServicesApplier } | undefined;
+  private tunnelNote = 'checks through the tunnel: not started';
   private readonly hints: ListenerSet;
   /** The site the hints are read against: the last one planned with. */
   private site: Site | undefined;
@@ -175,13 +197,52 @@ class L4Role implements Role<L4Plan> {
       throw new RoleStartError(`cannot start the BGP speaker: ${this.announcer.status().problem ?? 'its config was refused'}`);
     }
     await this.monitor.sync(l7CheckTargets(site, node));
-    this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok }, 'l4 role started');
+    this.startTunnelChecks();
+    this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok, tunnelChecks: this.tunnelNote }, 'l4 role started');
+  }
+
+  /**
+   * Chosen once, at start: the checks need marked sockets and the IPVS
+   * netlink family, both from the native addon. Whether the site wants them
+   * is read at every turn, so an edit turns them on or off.
+   */
+  private startTunnelChecks(): void {
+    const drivers = this.drivers.tunnelChecks();
+    if ('why' in drivers) {
+      this.tunnelNote = `checks through the tunnel: not available (${drivers.why}); the monitor URI alone decides`;
+      this.deps.log.warn(this.tunnelNote);
+      return;
+    }
+    const monitor = new TunnelMonitor({
+      probe: drivers.probe, clock: this.deps.clock,
+      onChange: (changes) => {
+        for (const c of changes) this.deps.log.info({ health: c.key, from: c.from, to: c.to, reason: c.reason }, `through the tunnel ${c.key} ${c.from} -> ${c.to}`);
+        void this.deps.kick(`through the tunnel ${changes.map((c) => `${c.key} ${c.to}`).join(', ')}`);
+      },
+      onStalled: (key, lateMs) => this.deps.log.warn({ check: key, lateMs: Math.round(lateMs) }, `check through the tunnel of ${key} not judged: this agent ran ${Math.round(lateMs)} ms late`),
+    });
+    this.tunnel = { monitor, services: new CheckServicesApplier(drivers.services, this.deps.log) };
+    this.tunnelNote = 'checks through the tunnel: available (IPVS firewall-mark services, marked sockets)';
+  }
+
+  /** Only L7 nodes whose check services the kernel holds are checked through the tunnel: another mark would reach whatever node Maglev picks. */
+  private async syncTunnelChecks(site: Site, node: SiteNode): Promise<void> {
+    if (!this.tunnel) return;
+    const steered = this.tunnel.services.steered;
+    await this.tunnel.monitor.sync(tunnelCheckTargets(site, node).filter((t) => steered.has(t.l7)));
+  }
+
+  /** The health the weights come from: the monitor's, and down where the tunnel says so. */
+  private health(): ReadonlyMap<string, TargetHealth> {
+    const monitor = this.monitor.snapshot();
+    return this.tunnel ? withTunnelHealth(monitor, this.tunnel.monitor.snapshot()) : monitor;
   }
 
   async plan(site: Site): Promise<L4Plan> {
     const node = this.nodeIn(site);
     if (this.stopRequestedAt === undefined) {
       await this.monitor.sync(l7CheckTargets(site, node));
+      await this.syncTunnelChecks(site, node);
       this.site = site;
       await this.listenForHints(node);
     }
@@ -191,7 +252,7 @@ class L4Role implements Role<L4Plan> {
     this.lastReading = reading;
     const sessionTimers = await this.rollSessionTimers(site, node, now);
     const base = planL4(site, node, {
-      now, disable: reading.disable, health: this.monitor.snapshot(),
+      now, disable: reading.disable, health: this.health(),
       ipvsVerified: this.ipvs !== undefined && this.ipvs.isVerified && this.drivers.net.essentialHeld,
       announcing: new Set(this.announcer.announcing.filter((a) => !a.gracefulShutdown).map((a) => a.vip as string)),
       ...(this.stopRequestedAt !== undefined ? { stopRequestedAt: this.stopRequestedAt } : {}),
@@ -214,6 +275,7 @@ class L4Role implements Role<L4Plan> {
     let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     const net = await this.drivers.net.apply(p.netOps);
+    await this.applyCheckServices(site, node);
     const check = this.driftCheckDue;
     this.driftCheckDue = false;
     const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving, verify: attracts || !wasVerified, check }) : undefined;
@@ -228,6 +290,21 @@ class L4Role implements Role<L4Plan> {
     recordL4Metrics(this.deps.metrics, site, p.node, this.ipvs.status().kernel);
     if (speakerError !== undefined || !net.all || !configured) this.timers.retry(RETRY_MS);
     return net.all && speakerError === undefined && configured;
+  }
+
+  /** Check services follow the site's L7 nodes; a change brings a turn, which starts the checks of the nodes it added. */
+  private async applyCheckServices(site: Site, node: SiteNode): Promise<void> {
+    if (!this.tunnel || this.stopRequestedAt !== undefined) return;
+    if (this.driftCheckDue) this.tunnel.services.forget();
+    const changed = await this.tunnel.services.apply(planTunnelCheckServices(site, node), (mark) => isTunnelCheckMark(site, mark));
+    if (changed) void this.deps.kick('check services through the tunnel changed');
+    else if (this.tunnel.services.problem !== undefined) this.timers.retry(RETRY_MS);
+  }
+
+  private tunnelStatus(site: Site): string {
+    if (!site.l4.tunnelChecks.enabled) return 'checks through the tunnel: off in the site file';
+    const problem = this.tunnel?.services.problem;
+    return problem !== undefined ? `${this.tunnelNote}; check services not applied: ${problem}` : this.tunnelNote;
   }
 
   status(site: Site): RoleStatus {
@@ -245,6 +322,7 @@ class L4Role implements Role<L4Plan> {
       services: withSpeaker,
       notes: [
         this.ipvsNote,
+        this.tunnelStatus(site),
         `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
         ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),
       ],
@@ -257,6 +335,7 @@ class L4Role implements Role<L4Plan> {
     clearInterval(this.repairTimer);
     await this.hints.closeAll();
     await this.monitor.stop();
+    await this.tunnel?.monitor.stop();
     for (let turn = 0; turn < STOP_TURNS; turn++) {
       await this.deps.kick('planned stop');
       const p = this.lastPlan?.node;
