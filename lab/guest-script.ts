@@ -12,6 +12,8 @@ export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4'
 export interface GuestOptions extends ScriptOptions {
   readonly checks: string;
   readonly client: string;
+  /** The bench's flows client, for checks that keep a stream of users' requests going. */
+  readonly flows?: string;
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -45,7 +47,7 @@ export function guestScript(t: LabTopology, o: GuestOptions, mode: GuestMode): s
 /** The checks, then where the guest's one CPU went (CPU time per process), for whoever wonders why it was slow. */
 function checksPart(o: GuestOptions, smoke: boolean): string {
   return `status=0
-${q(o.node)} ${q(o.checks)} --site ${q(o.siteFile)} --prefix ${q(o.prefix)} --state "$ST" --log "$LOG" --node ${q(o.node)} --client ${q(o.client)} --tierlb ${q(o.tierlb)}${smoke ? ' --smoke' : ''} || status=$?
+${q(o.node)} ${q(o.checks)} --site ${q(o.siteFile)} --prefix ${q(o.prefix)} --state "$ST" --log "$LOG" --node ${q(o.node)} --client ${q(o.client)}${o.flows !== undefined ? ` --flows ${q(o.flows)}` : ''} --tierlb ${q(o.tierlb)}${smoke ? ' --smoke' : ''} || status=$?
 { cat /proc/loadavg; ps -eo pid,time,rss,args --sort=-time; } > "$LOG/cpu.txt" 2>&1 || true
 progress "CPU time per process: $LOG/cpu.txt"
 exit $status

@@ -1,7 +1,8 @@
 // The lab's checks and demo, run inside the lab once every node's agent has
 // been started: bring-up, requests, DNS, `tierlb explain` against the
-// kernel's choices, the maintenance contract, a live
-// edit of the running site, then a summary. Writes results.json beside the
+// kernel's choices, the maintenance contract, an L7 node blackholing a VIP
+// (the checks through the tunnel), a live edit of the running site, then a
+// summary. Writes results.json beside the
 // logs. Run alone by `npm run lab` (main.ts), and first by the disruption
 // bench when it is asked to share the lab's boot with them.
 import { writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { checkBgp, checkDns, checkRoutes, checkUsers, waitForAgents, type Check 
 import { cpuSnapshot } from './cpu.js';
 import { flowsExplained } from './flow-explain.js';
 import { progress, SINCE, uptime, type LabEnv } from './env.js';
+import { l7Blackhole } from './blackhole.js';
 import { vipAddedLive } from './live-edit.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 
@@ -35,7 +37,7 @@ export async function runLabChecks(env: LabEnv): Promise<boolean> {
   writeFileSync(`${env.logDir}/cpu-up.txt`, cpuSnapshot(`CPU time up to the smoke checks' end (${upAt.toFixed(1)} s after ${SINCE})`));
   progress(env, `CPU time per process up to here: ${env.logDir}/cpu-up.txt`);
   // The live edit last: it changes every node's site file (and puts it back).
-  const demo = env.smokeOnly ? [] : [flowsExplained, l4Disable, l7Down, serverDrain, vipAddedLive];
+  const demo = env.smokeOnly ? [] : [flowsExplained, l4Disable, l7Down, serverDrain, l7Blackhole, vipAddedLive];
   for (const step of demo) checks.push(...await step(env, up));
   progress(env, 'summary:');
   for (const l of summary(checks)) progress(env, `  ${l}`);

@@ -16,6 +16,8 @@ export interface LabEnv {
   /** node binary and the lab's client script, for requests from the users. */
   readonly node: string;
   readonly client: string;
+  /** The bench's flows client (bench/flows/main.ts, bundled), for a stream of users' requests. */
+  readonly flows?: string;
   /** The lab's tierlb command (the agents' bundle), for checks that run it as an operator would. */
   readonly tierlb?: string;
   /** Stop after the smoke checks (`npm run lab -- --smoke`): no maintenance steps, no live edit. */
@@ -87,12 +89,12 @@ export function envFromArgs(): LabEnv {
   const { values: v } = parseArgs({ options: {
     site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
     node: { type: 'string', default: process.execPath }, client: { type: 'string' }, smoke: { type: 'boolean', default: false },
-    tierlb: { type: 'string' },
+    tierlb: { type: 'string' }, flows: { type: 'string' },
   } });
   if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
   const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
   if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client, smokeOnly: v.smoke, ...(v.tierlb ? { tierlb: v.tierlb } : {}) };
+  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client, smokeOnly: v.smoke, ...(v.tierlb ? { tierlb: v.tierlb } : {}), ...(v.flows ? { flows: v.flows } : {}) };
 }
 
 /** The site as each node's agent sees it, with the lab's per-node folders. */

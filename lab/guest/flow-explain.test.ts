@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressOf, explainedNode, flowsToExplain, parseIpvsConnections } from './flow-explain.js';
+import { addressOf, explainedNode, flowsToExplain, parseIpvsConnections, usersFlows } from './flow-explain.js';
 
 const LNC = `IPVS connection entries
 pro expire state       source                   virtual                  destination
@@ -22,6 +22,13 @@ describe('parseIpvsConnections', () => {
   });
   it('reads nothing from an error message', () => {
     expect(parseIpvsConnections('Can\'t initialize ipvs: Protocol not available\n')).toEqual([]);
+  });
+});
+
+describe('usersFlows', () => {
+  it('leaves out the L4 node\'s own checks through the tunnel, IPv4 and IPv6', () => {
+    const c = parseIpvsConnections(LNC);
+    expect(usersFlows(c, new Set(['203.0.113.11', '2001:db8:ffff::10'])).map((x) => x.client)).toEqual(['203.0.113.10:40312', '203.0.113.12:53']);
   });
 });
 

@@ -60,6 +60,15 @@ export function flowsToExplain(byNode: ReadonlyMap<string, readonly IpvsConnecti
   return out;
 }
 
+/**
+ * The users' entries: an L4 node's own checks through the tunnel are in the
+ * table too, from its own address, steered by their firewall mark to the
+ * node they check rather than by Maglev, so explain has nothing to say of them.
+ */
+export function usersFlows(entries: readonly IpvsConnection[], l4Addresses: ReadonlySet<string>): IpvsConnection[] {
+  return entries.filter((c) => !l4Addresses.has(addressOf(c.client)));
+}
+
 export async function flowsExplained(env: LabEnv, up: Set<string>): Promise<Check[]> {
   const name = 'tierlb explain names the L7 node that ipvsadm -Lnc shows for users\' flows';
   const l4 = nodesWithRole(env.site, 'l4').map((n) => n.name);
@@ -68,7 +77,8 @@ export async function flowsExplained(env: LabEnv, up: Set<string>): Promise<Chec
   if (!env.tierlb) return [{ name, ok: false, detail: 'the lab gave the checks no tierlb command (--tierlb)' }];
   progress(env, 'tierlb explain against the L4 nodes\' connection tables');
   await request(env, userRequests(env, 8));
-  const tables = new Map(await Promise.all(l4.map(async (n): Promise<[string, IpvsConnection[]]> => [n, parseIpvsConnections((await inNode(env, n, 'ipvsadm', ['-Lnc'])).stdout)])));
+  const own = new Set<string>(nodesWithRole(env.site, 'l4').flatMap((n) => [n.addresses.ipv4, n.addresses.ipv6].filter((a): a is NonNullable<typeof a> => a !== undefined)));
+  const tables = new Map(await Promise.all(l4.map(async (n): Promise<[string, IpvsConnection[]]> => [n, usersFlows(parseIpvsConnections((await inNode(env, n, 'ipvsadm', ['-Lnc'])).stdout), own)])));
   const flows = flowsToExplain(tables);
   if (flows.length === 0) return [{ name, ok: false, detail: 'no connection entry in any L4 node\'s IPVS table' }];
   const wrong: string[] = [];

@@ -7,9 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { nodeNamed, nodesWithRole } from '../../site/index.js';
-import { firstLogged } from './agent-log.js';
+import { agentLines } from './agent-log.js';
 import { routesMatch } from './bringup.js';
 import { inNode, progress, sleep, type LabEnv } from './env.js';
+import type { KernelService } from '../../tiers/l4/kernel.js';
 import { ipvsTable, nodeOfAddress } from './observe.js';
 import { hopsSince, parseRouteEvents, vipChanges, type RouteEvent } from './route-events.js';
 
@@ -124,11 +125,12 @@ export async function routesSettled(env: LabEnv, mon: RouteMonitors, from: numbe
 }
 
 /** The weights an L4 node gives an L7 node, over every IPVS service; an absent destination gives none. */
-export async function l7WeightsOn(env: LabEnv, l4: string, l7: string): Promise<number[]> {
+/** The weights `l4` gives `l7`, in the IPVS services `only` keeps (every one by default). */
+export async function l7WeightsOn(env: LabEnv, l4: string, l7: string, only: (svc: KernelService) => boolean = () => true): Promise<number[]> {
   const n = nodeNamed(env.site, l7);
   const addrs: string[] = n ? [n.addresses.ipv4, n.addresses.ipv6].filter((a): a is NonNullable<typeof a> => a !== undefined) : [];
   const table = (await ipvsTable(env, l4)) ?? [];
-  return table.flatMap((svc) => svc.destinations.filter((d) => addrs.includes(d.address)).map((d) => d.weight));
+  return table.filter(only).flatMap((svc) => svc.destinations.filter((d) => addrs.includes(d.address)).map((d) => d.weight));
 }
 
 export interface IpvsTaken {
@@ -145,23 +147,36 @@ export interface IpvsTaken {
  * `ipvsadm` read per L4 node that `holds`. A node whose table does not show
  * it yet is polled every 500 ms (at most `withinMs`) and timed by the poll.
  */
-export async function ipvsTaken(env: LabEnv, l7: string, from: number, holds: (weights: number[]) => boolean, withinMs = 30000): Promise<IpvsTaken> {
+export async function ipvsTaken(env: LabEnv, l7: string, from: number, holds: (weights: number[]) => boolean, withinMs = 30000, only?: (svc: KernelService) => boolean): Promise<IpvsTaken> {
   const l4 = nodesWithRole(env.site, 'l4').map((n) => n.name);
-  const wrote = new Map<string, number>();
-  await firstHeld(withinMs, () => {
-    for (const n of l4) {
-      const at = wrote.has(n) ? undefined : firstLogged(env, n, from, 'IPVS: applied');
-      if (at !== undefined) wrote.set(n, at);
-    }
-    return Promise.resolve(wrote.size === l4.length);
-  }, 50);
   const perL4 = new Map<string, number | null>();
   await Promise.all(l4.map(async (n) => {
-    const at = wrote.get(n);
-    if (at !== undefined && holds(await l7WeightsOn(env, n, l7))) { perL4.set(n, at - from); return; }
-    const seen = await firstHeld(Math.max(0, from + withinMs - Date.now()), async () => holds(await l7WeightsOn(env, n, l7)), 500);
-    perL4.set(n, seen === null ? null : seen - from);
+    const at = await appliedWhen(env, n, from, withinMs, async () => holds(await l7WeightsOn(env, n, l7, only)));
+    perL4.set(n, at === null ? null : at - from);
   }));
   const all = l4.map((n) => perL4.get(n) ?? null);
   return { ms: all.some((v) => v === null) ? null : Math.max(...(all as number[])), perL4 };
+}
+
+/** How often a node's table is read while waiting for a weight: the bracket around the write the agent logged. */
+const TABLE_READ_MS = 250;
+
+/**
+ * When `node`'s agent wrote what makes `holds` true: the first IPVS write it
+ * logged after the last read that did not hold and before the first that
+ * did (a write before that bracket was another change); the read itself
+ * when no write was logged in it. Null when it never held within `withinMs`.
+ */
+async function appliedWhen(env: LabEnv, node: string, from: number, withinMs: number, holds: () => Promise<boolean>): Promise<number | null> {
+  let notYet = from;
+  for (let i = 0; i < 100000 && Date.now() - from <= withinMs; i++) {
+    const readAt = Date.now();
+    if (await holds()) {
+      const wrote = agentLines(env, node, notYet).find((l) => l.msg.startsWith('IPVS: applied') && l.at <= readAt);
+      return wrote?.at ?? readAt;
+    }
+    notYet = readAt;
+    await sleep(TABLE_READ_MS);
+  }
+  return null;
 }

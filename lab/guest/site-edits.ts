@@ -137,6 +137,11 @@ export function withBgp(text: string, c: BgpChange): string {
   });
 }
 
+/** The site-wide `l4.tunnelChecks.enabled`: the L4 nodes' checks through the production tunnel on or off. */
+export function withTunnelChecks(text: string, enabled: boolean): string {
+  return edit(text, `turn the checks through the tunnel ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l4', 'tunnelChecks', 'enabled'], enabled); });
+}
+
 /** The site-wide `agent.agentCheckPort` (backends serve agent-check there; each L7 node's enabler asks its own agent there). */
 export function withAgentCheckPort(text: string, port: number): string {
   return edit(text, `set agent.agentCheckPort to ${port}`, (doc) => { doc.setIn(['agent', 'agentCheckPort'], port); });

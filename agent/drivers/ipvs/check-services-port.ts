@@ -1,6 +1,9 @@
 // The check services' port over the IPVS netlink addon: a firewall-mark
-// service per L7 node and family, round robin over its one real server, in
-// tunnel mode (IPIP, ip6ip6 for IPv6), weight 1.
+// service per L7 node and family with its one real server, in tunnel mode
+// (IPIP, ip6ip6 for IPv6), weight 1. Scheduled by mh, the module every L4
+// node has loaded for its own services: with one real server any scheduler
+// picks the same, and another would be one more module to load (the kernel
+// answers ENOENT for a scheduler it cannot load).
 import type { Family } from '../../../site/index.js';
 import type { KernelCheckService, TunnelCheckOp } from '../../../tiers/l4/tunnel-checks.js';
 import type { CheckServicesPort } from '../../roles/l4/check-services-applier.js';
@@ -31,7 +34,7 @@ export function netlinkOpsOf(op: TunnelCheckOp): NetlinkOp[] {
   const key = { fwmark: op.service.mark, family: familyNumber(op.service.family) };
   if (op.kind === 'delete') return [{ kind: 'delete-service', service: key }];
   return [
-    { kind: 'add-service', service: { ...key, scheduler: 'rr', flags: 0 } },
+    { kind: 'add-service', service: { ...key, scheduler: 'mh', flags: 0 } },
     { kind: 'add-destination', service: key, destination: { address: op.service.address, port: 0, forwarding: 'tunnel', weight: 1 } },
   ];
 }

@@ -1,0 +1,160 @@
+// An L7 node that blackholes a VIP while its monitor stays up: the VIP taken
+// off its `lo` by hand. Its monitor URI, on the node's own address, still
+// answers 200, so only the L4 nodes' checks through the tunnel can see that
+// every flow sent to it for that VIP is dropped. Run twice under a steady
+// stream of users' requests (the bench's flows client): first with those
+// checks turned off in every node's site file, as tierlb was before them
+// (the node keeps its weight and requests fail), then on (every L4 node gives
+// it weight 0 for the service within interval × fall + the check timeout,
+// and no request started after that fails). Every wait is bounded.
+import { readFileSync } from 'node:fs';
+import { familyOf, nodesWithRole, type Service, type Site, type SiteNode } from '../../site/index.js';
+import type { KernelService } from '../../tiers/l4/kernel.js';
+import { tunnelCheckMarks } from '../../tiers/l4/tunnel-checks.js';
+import { blocked, type Check } from './bringup.js';
+import { inNode, progress, sleep, until, type LabEnv } from './env.js';
+import { readNodeSite, writeEveryNodeSite } from './node-site.js';
+import { ipvsTaken, l7WeightsOn } from './reaction.js';
+import { withTunnelChecks } from './site-edits.js';
+
+/** What this check reads of each flow the flows client wrote (its --json). */
+interface FlowResult { readonly startedAt: number; readonly end: string }
+
+/** Flows one at a time per worker: a download of one second, so a dropped one is seen within the idle bound. */
+const FLOW_PATH = '/slow?seconds=1&every=100';
+const CONCURRENCY = 12;
+const IDLE_MS = 3000;
+/** Before the VIP goes: the stream runs steadily first. */
+const LEAD_MS = 3000;
+/** How long the VIP stays away with the checks off: longer than the checks' bound, to show the weight stays. */
+const OFF_HOLD_MS = 9000;
+/** How long the stream runs on once weight 0 was seen, before the VIP comes back. */
+const ON_HOLD_MS = 6000;
+/** An edit of every node's site reaches every L4 node's kernel within this, in the busy one-CPU lab kernel. */
+const EDIT_MS = 60000;
+
+const secs = (ms: number | null): string => (ms === null ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+
+interface Scene { readonly target: SiteNode; readonly service: Service; readonly vip: string; readonly url: string; readonly l4: readonly string[] }
+
+function sceneOf(site: Site): Scene | undefined {
+  const l7 = nodesWithRole(site, 'l7');
+  const target = l7[l7.length - 1];
+  const service = site.services.find((s) => s.l7.mode === 'http' && target !== undefined && s.l7.nodes.includes(target.name));
+  const vip = service?.vips.find((v) => familyOf(v) === 'ipv4');
+  if (!target || !service || !vip) return undefined;
+  return { target, service, vip, url: `http://${vip}:${Number(service.ports[0])}${FLOW_PATH}`, l4: nodesWithRole(site, 'l4').map((n) => n.name) };
+}
+
+/** The IPVS services of the scene's service: its weights are the ones a blackholed VIP takes down. */
+const ofService = (s: Scene) => (svc: KernelService): boolean => (s.service.vips as readonly string[]).includes(svc.vip);
+
+/** `ip addr` in the node, and the instant it returned (the next command's clock). */
+async function vipOnLo(env: LabEnv, node: string, op: 'add' | 'del', vip: string): Promise<number> {
+  const cmd = `ip addr ${op} ${vip}/32 dev lo && date +%s%3N`;
+  progress(env, `  ${node}# ip addr ${op} ${vip}/32 dev lo`);
+  const r = await inNode(env, node, 'sh', ['-c', cmd]);
+  if (r.code !== 0) throw new Error(`${node}# ip addr ${op} ${vip}/32 dev lo: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+  return Number(r.stdout.trim());
+}
+
+/** The flows client in the users namespace, from every user address, for `ms`; resolves with every flow. */
+async function stream(env: LabEnv, flows: string, url: string, ms: number): Promise<FlowResult[]> {
+  const file = `${env.stateDir}/blackhole-flows-${Date.now()}.json`;
+  const r = await inNode(env, 'users', env.node, [
+    flows, '--target', url, '--sources-from-lo', '--flows', '5000', '--concurrency', String(CONCURRENCY),
+    '--idle-ms', String(IDLE_MS), '--deadline-ms', String(ms), '--json', file,
+  ], ms + 60000);
+  if (r.code !== 0 && r.code !== 3) throw new Error(`flows client: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { flows: FlowResult[] }).flows;
+}
+
+const broken = (flows: readonly FlowResult[], from: number, to = Infinity): FlowResult[] =>
+  flows.filter((f) => f.startedAt >= from && f.startedAt < to && f.end !== 'complete');
+
+function brokenText(flows: readonly FlowResult[], all: number): string {
+  const kinds = [...new Set(flows.map((f) => f.end))].join(',');
+  return `${flows.length}/${all} broken${flows.length > 0 ? ` (${kinds})` : ''}`;
+}
+
+/** Every L4 node's kernel holds (or no longer holds) the target's check service. */
+async function checkServicesHeld(env: LabEnv, s: Scene, held: boolean): Promise<boolean> {
+  const mark = tunnelCheckMarks(env.site).get(s.target.name);
+  const r = await until(EDIT_MS, async () => {
+    for (const n of s.l4) {
+      const list = await inNode(env, n, 'ipvsadm', ['-Ln']);
+      if (list.code !== 0 || new RegExp(`^FWM\\s+${mark}\\b`, 'm').test(list.stdout) !== held) return undefined;
+    }
+    return true;
+  }, 1000);
+  return r.value === true;
+}
+
+async function withoutChecks(env: LabEnv, s: Scene, flows: string): Promise<Check> {
+  const name = `ip addr del ${s.vip}/32 dev lo on ${s.target.name} with the checks through the tunnel off (tierlb before them): it keeps its weight, users' requests fail`;
+  if (!(await checkServicesHeld(env, s, false))) return { name, ok: false, detail: `the L4 nodes still hold ${s.target.name}'s check service ${EDIT_MS / 1000} s after the edit` };
+  const running = stream(env, flows, s.url, LEAD_MS + OFF_HOLD_MS + 2000);
+  await sleep(LEAD_MS);
+  const gone = await vipOnLo(env, s.target.name, 'del', s.vip);
+  await sleep(OFF_HOLD_MS);
+  const weights = (await Promise.all(s.l4.map((n) => l7WeightsOn(env, n, s.target.name, ofService(s))))).flat();
+  const back = await vipOnLo(env, s.target.name, 'add', s.vip);
+  const all = await running;
+  const failed = broken(all, gone, back);
+  const kept = weights.length > 0 && weights.every((w) => w > 0);
+  progress(env, `  ${OFF_HOLD_MS / 1000} s without the VIP: weights ${weights.join(',')} on ${s.l4.join(', ')}; requests started meanwhile: ${brokenText(failed, all.filter((f) => f.startedAt >= gone && f.startedAt < back).length)}`);
+  return { name, ok: kept && failed.length > 0, detail: `weights kept (${weights.join(',')}); ${brokenText(failed, all.filter((f) => f.startedAt >= gone && f.startedAt < back).length)} of the requests started while the VIP was gone` };
+}
+
+async function withChecks(env: LabEnv, s: Scene, flows: string): Promise<Check[]> {
+  const check = s.service.l7.check;
+  const boundMs = check.interval.ms * check.fall + Math.min(check.timeout.ms, env.site.l4.tunnelChecks.timeout.ms);
+  const name = `ip addr del ${s.vip}/32 dev lo on ${s.target.name} with the checks through the tunnel: weight 0 for ${s.service.name} on every L4 node within interval × fall + timeout (${secs(boundMs)}), no request started after fails`;
+  const backName = `ip addr add ${s.vip}/32 dev lo on ${s.target.name}: every L4 node gives it weight again`;
+  if (!(await checkServicesHeld(env, s, true))) return [{ name, ok: false, detail: `the L4 nodes do not hold ${s.target.name}'s check service ${EDIT_MS / 1000} s after the edit` }];
+  // The checks' loops start at the turn after their service is in: one interval more.
+  await sleep(check.interval.ms * 2);
+  const running = stream(env, flows, s.url, LEAD_MS + boundMs + ON_HOLD_MS + 15000);
+  await sleep(LEAD_MS);
+  const gone = await vipOnLo(env, s.target.name, 'del', s.vip);
+  const zero = await ipvsTaken(env, s.target.name, gone, (w) => w.length > 0 && w.every((x) => x === 0), 30000, ofService(s));
+  progress(env, `  weight 0 for ${s.service.name} ${secs(zero.ms)} after the delete (${[...zero.perL4].map(([n, ms]) => `${n} ${secs(ms)}`).join(', ')}; bound ${secs(boundMs)})`);
+  await sleep(ON_HOLD_MS);
+  const again = await vipOnLo(env, s.target.name, 'add', s.vip);
+  const back = await ipvsTaken(env, s.target.name, again, (w) => w.length > 0 && w.every((x) => x > 0), 30000, ofService(s));
+  progress(env, `  weight back ${secs(back.ms)} after the add (rise ${check.rise} checks ${check.interval.ms / 1000} s apart)`);
+  const all = await running;
+  const zeroAt = zero.ms === null ? Infinity : gone + zero.ms;
+  const after = broken(all, zeroAt);
+  const before = broken(all, gone, zeroAt);
+  const startedAfter = all.filter((f) => f.startedAt >= zeroAt).length;
+  progress(env, `  requests started before weight 0: ${brokenText(before, all.filter((f) => f.startedAt >= gone && f.startedAt < zeroAt).length)}; after: ${brokenText(after, startedAfter)}`);
+  return [
+    { name, ok: zero.ms !== null && zero.ms <= boundMs && after.length === 0 && startedAfter > 0, detail: `weight 0 ${secs(zero.ms)} after the delete; requests started after: ${brokenText(after, startedAfter)}; before it: ${before.length} broken`, ...(zero.ms !== null ? { ms: zero.ms } : {}) },
+    { name: backName, ok: back.ms !== null, detail: `${secs(back.ms)} after the add (rise ${check.rise} × ${check.interval.ms / 1000} s)`, ...(back.ms !== null ? { ms: back.ms } : {}) },
+  ];
+}
+
+export async function l7Blackhole(env: LabEnv, up: Set<string>): Promise<Check[]> {
+  const s = sceneOf(env.site);
+  const name = 'an L7 node that blackholes a VIP while its monitor answers';
+  if (!s) return [{ name, ok: false, detail: 'the site has no http service with an IPv4 VIP on its last L7 node' }];
+  const b = blocked(name, [...s.l4, s.target.name, ...nodesWithRole(env.site, 'l7').map((n) => n.name)], up);
+  if (b) return [b];
+  if (!env.flows) return [{ name, ok: false, detail: 'blocked: this lab was started without the flows client (--flows)' }];
+  progress(env, `blackhole: ${s.vip} taken off ${s.target.name}'s lo under a stream of requests to ${s.url}`);
+  const text = readNodeSite(env, s.target.name);
+  const checks: Check[] = [];
+  try {
+    writeEveryNodeSite(env, withTunnelChecks(text, false));
+    checks.push(await withoutChecks(env, s, env.flows));
+    writeEveryNodeSite(env, text);
+    checks.push(...await withChecks(env, s, env.flows));
+  } catch (e) {
+    checks.push({ name, ok: false, detail: (e as Error).message });
+  } finally {
+    writeEveryNodeSite(env, text);
+    await inNode(env, s.target.name, 'sh', ['-c', `ip addr add ${s.vip}/32 dev lo 2>/dev/null; true`]);
+  }
+  return checks;
+}
