@@ -17,6 +17,8 @@ export interface TunnelMonitorDeps {
   readonly onChange: (changes: readonly HealthChange[]) => void;
   /** A round gave no verdict: this process ran a deadline `lateMs` late. */
   readonly onStalled?: (key: string, lateMs: number) => void;
+  /** Each connection's outcome, for the metrics: what the checks cost and how they went. */
+  readonly onProbed?: (t: TunnelCheckTarget, outcome: CheckOutcome['kind']) => void;
 }
 
 interface Loop {
@@ -73,7 +75,7 @@ export class TunnelMonitor {
     const { clock } = this.deps;
     while (!signal.aborted) {
       const started = clock.now();
-      const outcome = await checkThroughTunnel(this.deps.probe, t);
+      const outcome = await checkThroughTunnel(this.deps.probe, t, (o) => this.deps.onProbed?.(t, o.kind));
       if (signal.aborted) return;
       if (outcome.kind === 'stalled') this.deps.onStalled?.(key, outcome.lateMs);
       else this.record(key, t, outcome, clock.now());
@@ -95,8 +97,8 @@ export class TunnelMonitor {
  * keeps its kind (it counts at once: the node's HAProxy does not hold that
  * VIP and port); a round with a stalled deadline says nothing.
  */
-export async function checkThroughTunnel(probe: TunnelProbe, t: TunnelCheckTarget): Promise<CheckOutcome> {
-  const outcomes = await Promise.all(t.probes.map((p) => probe({ ...p, mode: t.mode, path: t.path, timeoutMs: t.timeoutMs, ...(t.expectBody !== undefined ? { expectBody: t.expectBody } : {}) })));
+export async function checkThroughTunnel(probe: TunnelProbe, t: TunnelCheckTarget, each: (o: CheckOutcome) => void = () => undefined): Promise<CheckOutcome> {
+  const outcomes = await Promise.all(t.probes.map(async (p) => probe({ ...p, mode: t.mode, path: t.path, timeoutMs: t.timeoutMs, ...(t.expectBody !== undefined ? { expectBody: t.expectBody } : {}) }).then((o) => { each(o); return o; })));
   const stalled = outcomes.find((o) => o.kind === 'stalled');
   if (stalled) return stalled;
   const i = outcomes.findIndex((o) => o.kind !== 'ok');

@@ -25,6 +25,8 @@ export const IPVS_SYSCTLS: readonly Sysctl[] = [
     'a destination removed by a config change keeps its connection entries: their packets are dropped quietly instead of the flows being expired, and they resume if it is added back; draining uses weight 0, never removal'),
   sysctl('net.ipv4.vs.expire_quiescent_template', '0',
     'weight 0 means quiescent: no new flows, existing ones continue; mh services are not persistent, so this is pinned to the default for the drain contract only'),
+  sysctl('net.ipv4.vs.schedule_icmp', '1',
+    'an ICMP error about a flow this node never saw (too big on the L7 node\'s path back to the user, reaching this node by ECMP) is scheduled like the flow and tunnelled to the L7 node that holds it, instead of being handed to the local stack, which has no socket for it; without it that download stalls where the path MTU drops'),
   sysctl('net.ipv4.vs.conn_reuse_mode', '2',
     'a SYN that reuses the port of a finished flow goes through the Maglev table like on every other L4 node; mode 2 adds FIN_WAIT, the last state a tunnel-mode director sees; the 1 s SYN-drop delay of reuse only occurs with vs.conntrack=1, left at 0 here'),
 ];

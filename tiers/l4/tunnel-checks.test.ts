@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exampleValue, siteOf } from '../../test/helpers/site.js';
 import type { SiteNode } from '../../site/index.js';
 import { INITIAL_HEALTH, type TargetHealth } from './health.js';
-import { diffTunnelCheckServices, isTunnelCheckMark, planTunnelCheckServices, tunnelCheckTargets, withTunnelHealth, type KernelCheckService } from './tunnel-checks.js';
+import { diffTunnelCheckServices, isTunnelCheckMark, planTunnelCheckServices, tunnelCheckRate, tunnelCheckTargets, withTunnelHealth, type KernelCheckService } from './tunnel-checks.js';
 
 const site = siteOf(exampleValue());
 const l4 = site.nodes.find((n) => n.name === 'l4-1') as SiteNode;
@@ -46,6 +46,13 @@ describe('tunnelCheckTargets', () => {
       'fd00::21>2001:db8::c633:6404:80/2115698689', 'fd00::21>2001:db8::c633:6404:8443/2115698689',
     ]);
     expect(t.find((x) => x.service === 'web')?.path).toBe('/tierlb/health/web/tunnel');
+  });
+});
+
+describe('tunnelCheckRate', () => {
+  it('counts every VIP and port of every pair once per interval', () => {
+    // web: 4 VIPs × 1 port, api: 4 VIPs × 2 ports, on each of 4 L7 nodes, every second.
+    expect(tunnelCheckRate(tunnelCheckTargets(site, l4))).toBe(4 * (4 + 8));
   });
 });
 

@@ -120,6 +120,11 @@ function probesOf(service: Service, node: SiteNode, l7: SiteNode, mark: number):
   });
 }
 
+/** Connections per second the checks open, from one L4 node: what the checks cost its L7 nodes. */
+export function tunnelCheckRate(targets: readonly TunnelCheckTarget[]): number {
+  return targets.reduce((sum, t) => sum + (t.probes.length * 1000) / t.intervalMs, 0);
+}
+
 /**
  * The health the weights are planned from: the monitor's, unless the check
  * through the tunnel says down. A tunnel check not yet judged does not hold

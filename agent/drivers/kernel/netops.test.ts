@@ -150,7 +150,7 @@ describe('applyNetOps', () => {
 
   it('runs nothing but reads when the L4 plan is applied a second time', async () => {
     const k = new FakeKernel();
-    for (const key of ['sloppy_tcp', 'pmtu_disc', 'expire_nodest_conn', 'expire_quiescent_template', 'conn_reuse_mode']) k.sysctls.set(`net.ipv4.vs.${key}`, '0');
+    for (const key of ['sloppy_tcp', 'pmtu_disc', 'expire_nodest_conn', 'expire_quiescent_template', 'schedule_icmp', 'conn_reuse_mode']) k.sysctls.set(`net.ipv4.vs.${key}`, '0');
     k.sysctls.set('net.ipv4.conf.all.accept_local', '0');
     const ops = planNetOps(loadSite());
     await applyNetOps(k.runner, ops);

@@ -28,7 +28,7 @@ import { TunnelMonitor } from '../../health/tunnel-monitor.js';
 import { markedTunnelProbe, type TunnelProbe } from '../../health/tunnel-probe.js';
 import { IpvsNetlink, markedSocketsAvailable } from '../../drivers/ipvs/netlink-addon.js';
 import { netlinkCheckServicesPort } from '../../drivers/ipvs/check-services-port.js';
-import { isTunnelCheckMark, planTunnelCheckServices, tunnelCheckTargets, withTunnelHealth } from '../../../tiers/l4/tunnel-checks.js';
+import { isTunnelCheckMark, planTunnelCheckServices, tunnelCheckRate, tunnelCheckTargets, withTunnelHealth } from '../../../tiers/l4/tunnel-checks.js';
 import type { TargetHealth } from '../../../tiers/l4/health.js';
 import { CheckServicesApplier, type CheckServicesPort } from './check-services-applier.js';
 import { recheckOpener, type HintHandler } from '../../health/recheck-listener.js';
@@ -219,6 +219,7 @@ class L4Role implements Role<L4Plan> {
         for (const c of changes) this.deps.log.info({ health: c.key, from: c.from, to: c.to, reason: c.reason }, `through the tunnel ${c.key} ${c.from} -> ${c.to}`);
         void this.deps.kick(`through the tunnel ${changes.map((c) => `${c.key} ${c.to}`).join(', ')}`);
       },
+      onProbed: (t, result) => this.deps.metrics.tunnelChecks.inc({ real_server: t.l7, service: t.service, result }),
       onStalled: (key, lateMs) => this.deps.log.warn({ check: key, lateMs: Math.round(lateMs) }, `check through the tunnel of ${key} not judged: this agent ran ${Math.round(lateMs)} ms late`),
     });
     this.tunnel = { monitor, services: new CheckServicesApplier(drivers.services, this.deps.log) };
@@ -303,8 +304,11 @@ class L4Role implements Role<L4Plan> {
 
   private tunnelStatus(site: Site): string {
     if (!site.l4.tunnelChecks.enabled) return 'checks through the tunnel: off in the site file';
-    const problem = this.tunnel?.services.problem;
-    return problem !== undefined ? `${this.tunnelNote}; check services not applied: ${problem}` : this.tunnelNote;
+    if (!this.tunnel) return this.tunnelNote;
+    const problem = this.tunnel.services.problem;
+    if (problem !== undefined) return `${this.tunnelNote}; check services not applied: ${problem}`;
+    const targets = tunnelCheckTargets(site, this.nodeIn(site));
+    return `${this.tunnelNote}; ${targets.length} (L7 node, service) pairs, ${tunnelCheckRate(targets).toFixed(1)} connections/s`;
   }
 
   status(site: Site): RoleStatus {
