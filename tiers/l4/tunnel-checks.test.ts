@@ -60,10 +60,23 @@ describe('withTunnelHealth', () => {
   it('takes the monitor\'s health unless the tunnel says down, and says the tunnel was the cause', () => {
     const monitor = new Map([['l7-1/web', up], ['l7-2/web', up], ['l7-3/web', down('HTTP 503')]]);
     const tunnel = new Map([['l7-1/web', down('198.51.100.1:80: timeout')], ['l7-2/web', INITIAL_HEALTH], ['l7-3/web', down('x')]]);
-    const h = withTunnelHealth(monitor, tunnel);
+    const { health: h, setAside } = withTunnelHealth(monitor, tunnel);
+    expect(setAside).toEqual([]);
     expect(h.get('l7-1/web')).toMatchObject({ state: 'down', lastReason: 'no answer through the tunnel: 198.51.100.1:80: timeout' });
     expect(h.get('l7-2/web')).toBe(up);
     expect(h.get('l7-3/web')?.lastReason).toBe('HTTP 503');
+  });
+});
+
+describe('withTunnelHealth when every node fails through the tunnel', () => {
+  it('sets that service\'s tunnel verdicts aside: the checker\'s path is the likely fault, and the monitor decides', () => {
+    const monitor = new Map([['l7-1/web', up], ['l7-2/web', up], ['l7-1/api', up], ['l7-2/api', up]]);
+    const tunnel = new Map([['l7-1/web', down('t')], ['l7-2/web', down('t')], ['l7-1/api', down('t')], ['l7-2/api', up]]);
+    const { health, setAside } = withTunnelHealth(monitor, tunnel);
+    expect(setAside).toEqual(['web']);
+    expect(health.get('l7-1/web')).toBe(up);
+    expect(health.get('l7-2/web')).toBe(up);
+    expect(health.get('l7-1/api')?.state).toBe('down');
   });
 });
 

@@ -125,20 +125,34 @@ export function tunnelCheckRate(targets: readonly TunnelCheckTarget[]): number {
   return targets.reduce((sum, t) => sum + (t.probes.length * 1000) / t.intervalMs, 0);
 }
 
+/** The weights' health, and the services whose checks through the tunnel were set aside (every node failing them at once). */
+export interface TunnelHealth {
+  readonly health: Map<string, TargetHealth>;
+  readonly setAside: readonly string[];
+}
+
+const serviceOfKey = (key: string): string => key.slice(key.indexOf('/') + 1);
+
 /**
  * The health the weights are planned from: the monitor's, unless the check
  * through the tunnel says down. A tunnel check not yet judged does not hold
- * a node back: the monitor alone decided before the tunnel was checked.
+ * a node back: the monitor alone decided before the tunnel was checked. When
+ * the tunnel says down for every node of a service that the monitor says is
+ * up, this node's own check path is the likely fault (its accept_local, a
+ * filter, its marks), not every L7 node at once: those verdicts are set
+ * aside, so a broken checker cannot withdraw a service the L7 nodes serve.
  */
-export function withTunnelHealth(monitor: ReadonlyMap<string, TargetHealth>, tunnel: ReadonlyMap<string, TargetHealth>): Map<string, TargetHealth> {
+export function withTunnelHealth(monitor: ReadonlyMap<string, TargetHealth>, tunnel: ReadonlyMap<string, TargetHealth>): TunnelHealth {
+  const upByService = new Map<string, string[]>();
+  for (const [key, m] of monitor) if (m.state === 'up') upByService.set(serviceOfKey(key), [...(upByService.get(serviceOfKey(key)) ?? []), key]);
+  const setAside = [...upByService].filter(([, keys]) => keys.every((k) => tunnel.get(k)?.state === 'down')).map(([service]) => service);
   const out = new Map(monitor);
   for (const [key, t] of tunnel) {
-    if (t.state !== 'down') continue;
-    const m = monitor.get(key);
-    if (m?.state === 'down') continue;
+    if (t.state !== 'down' || setAside.includes(serviceOfKey(key))) continue;
+    if (monitor.get(key)?.state === 'down') continue;
     out.set(key, { ...t, lastReason: `no answer through the tunnel: ${t.lastReason ?? 'down'}` });
   }
-  return out;
+  return { health: out, setAside };
 }
 
 /** A check service as the kernel lists it: which node it was for is not the kernel's to know. */

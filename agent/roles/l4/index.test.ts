@@ -339,6 +339,17 @@ describe('the l4 role\'s checks through the tunnel', () => {
     expect(h.tunnel.services.size).toBe(0);
   });
 
+  it('sets the checks aside, and says so, when every L7 node fails them at once: a broken check path must not withdraw the service', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    for (const mark of [2115698688, 2115698689, 2115698690, 2115698691]) h.tunnel.blackholed.add(mark);
+    await waitFor(() => expect(JSON.stringify(h.role.status(h.site()).notes)).toMatch(/set aside for web, api/));
+    await h.kick('look again');
+    expect(h.speaker.announced()).toHaveLength(8);
+    expect(h.ipvs.services.every((s) => s.destinations.every((d) => d.weight > 0))).toBe(true);
+  });
+
   it('leaves the monitor alone to decide when the site turns the checks off', async () => {
     const h = harness(fastSite((v) => { v.l4 = { tunnelChecks: { enabled: false } }; }));
     h.tunnel.blackholed.add(2115698688);

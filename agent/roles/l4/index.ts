@@ -116,6 +116,8 @@ class L4Role implements Role<L4Plan> {
   private readonly monitor: L7Monitor;
   private tunnel: { readonly monitor: TunnelMonitor; readonly services: CheckServicesApplier } | undefined;
   private tunnelNote = 'checks through the tunnel: not started';
+  /** Services whose checks through the tunnel fail on every node at once, set aside (withTunnelHealth). */
+  private tunnelSetAside = '';
   private readonly hints: ListenerSet;
   /** The site the hints are read against: the last one planned with. */
   private site: Site | undefined;
@@ -236,7 +238,15 @@ class L4Role implements Role<L4Plan> {
   /** The health the weights come from: the monitor's, and down where the tunnel says so. */
   private health(): ReadonlyMap<string, TargetHealth> {
     const monitor = this.monitor.snapshot();
-    return this.tunnel ? withTunnelHealth(monitor, this.tunnel.monitor.snapshot()) : monitor;
+    if (!this.tunnel) return monitor;
+    const r = withTunnelHealth(monitor, this.tunnel.monitor.snapshot());
+    const aside = r.setAside.join(', ');
+    if (aside !== this.tunnelSetAside) {
+      if (aside !== '') this.deps.log.error({ services: r.setAside }, `checks through the tunnel fail for every L7 node of ${aside} that the monitor says is up: this node's check path is suspect (accept_local, a filter, the marks); the monitor alone decides for ${aside}`);
+      else this.deps.log.info('checks through the tunnel count again for every service');
+      this.tunnelSetAside = aside;
+    }
+    return r.health;
   }
 
   async plan(site: Site): Promise<L4Plan> {
@@ -308,7 +318,8 @@ class L4Role implements Role<L4Plan> {
     const problem = this.tunnel.services.problem;
     if (problem !== undefined) return `${this.tunnelNote}; check services not applied: ${problem}`;
     const targets = tunnelCheckTargets(site, this.nodeIn(site));
-    return `${this.tunnelNote}; ${targets.length} (L7 node, service) pairs, ${tunnelCheckRate(targets).toFixed(1)} connections/s`;
+    const aside = this.tunnelSetAside !== '' ? `; set aside for ${this.tunnelSetAside}: every L7 node fails them, this node's check path is suspect` : '';
+    return `${this.tunnelNote}; ${targets.length} (L7 node, service) pairs, ${tunnelCheckRate(targets).toFixed(1)} connections/s${aside}`;
   }
 
   status(site: Site): RoleStatus {
