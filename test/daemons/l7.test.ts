@@ -149,6 +149,12 @@ describe('haproxy running the l7-1 config in a namespace', () => {
     expect(r.stdout).toBe('served by 10.0.2.41');
   });
 
+  it('answers the L4 nodes\' check through the tunnel on a VIP itself, with its own name, and no backend sees it', async () => {
+    await eventually(monitor('/tierlb/health/web'), '200');
+    const r = await inNs('curl', ['-s', '-m', '2', '-w', ' %{http_code}', 'http://198.51.100.1/tierlb/health/web/tunnel']);
+    expect(r.stdout).toBe('l7-1 200');
+  });
+
   /** From a node in service, the operator writes `word` to the node's agent-check file. */
   const fromReadyTo = async (word: string): Promise<void> => {
     writeFileSync(nodeFile, 'ready up 100%\n');
