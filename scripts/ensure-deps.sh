@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # golang-github-osrg-gobgp-dev: gobgp's .proto files, which the L4 agent loads
-# at run time to speak gobgpd's gRPC API.
-PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev)
+# at run time to speak gobgpd's gRPC API. clang, libbpf-dev: the BPF programs
+# of bpf/, compiled here; bpftool loads them in tests and reads their maps.
+PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()
