@@ -6,8 +6,11 @@ import type { LabKernel } from './kernel.js';
 import { preamble, setupScript, startScript, type ScriptOptions } from './script.js';
 import type { LabTopology } from './topology.js';
 
-/** Kernel modules the lab loads in the user-mode-linux kernel. */
-export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4', 'tunnel6', 'veth', 'bridge', 'dummy', 'overlay'];
+/**
+ * Kernel modules the lab loads in the user-mode-linux kernel: the data path,
+ * then tc's clsact qdisc and BPF classifier (the L7 nodes' MSS clamp).
+ */
+export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4', 'tunnel6', 'veth', 'bridge', 'dummy', 'overlay', 'sch_ingress', 'cls_bpf'];
 
 export interface GuestOptions extends ScriptOptions {
   readonly checks: string;

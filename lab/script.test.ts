@@ -31,7 +31,7 @@ describe('the lab setup script', () => {
     expect(fstab.findIndex((l) => l.includes(' /etc/tierlb-site '))).toBeLessThan(fstab.findIndex((l) => l.includes(' /run ')));
   });
 
-  it('mounts a node\'s /etc and /var/lib overlays, then its binds, with one mount -a of its own fstab', () => {
+  it('mounts a node\'s /etc and /var/lib overlays, then its binds and a bpffs of its own, with one mount -a of its own fstab', () => {
     const node = t.nodes.find((n) => n.name === 'l7-1');
     if (!node) throw new Error('no l7-1');
     expect(nodeFstab(node, { stateDir: '/run/lab', logDir: '/logs of it' })).toEqual([
@@ -41,6 +41,7 @@ describe('the lab setup script', () => {
       '/run/lab/nodes/l7-1/site /etc/tierlb-site none bind,X-mount.mkdir 0 0',
       '/logs\\040of\\040it/l7-1 /var/lib/tierlb/l7-1/logs none bind,X-mount.mkdir 0 0',
       '/run/lab/nodes/l7-1/run /run none bind 0 0',
+      'bpf /sys/fs/bpf bpf rw 0 0',
     ]);
     expect(setupScript(t, o)).toContain('unshare --mount=$ST/mnt/$n --propagation private sh -ec "mount -a -T $ST/nodes/$n/fstab; mkdir -p $c $r /var/lib/gdnsd" &');
   });

@@ -72,9 +72,10 @@ mountpoint -q "$ST/mnt" || { mount --bind "$ST/mnt" "$ST/mnt"; mount --make-priv
  * file (NODE_SITE_DIR) bound from the lab's state folder, so the lab can
  * reach every node's sockets, maintenance files and site file from outside
  * (and give one node another site); the agent's daemon logs (stateDir/logs)
- * land in the log folder. The mounts of a node are one `mount -a` of an
- * fstab of its own: every process start is expensive in the lab kernel, and
- * a mount or mkdir per line made this step cost 10 processes per node.
+ * land in the log folder; and a bpffs of its own at /sys/fs/bpf. The
+ * mounts of a node are one `mount -a` of an fstab of its own: every process
+ * start is expensive in the lab kernel, and a mount or mkdir per line made
+ * this step cost 10 processes per node.
  */
 function mountNamespaces(t: LabTopology, o: ScriptOptions): string {
   const nodes = t.nodes.map((n) => n.name);
@@ -92,7 +93,7 @@ ${perNode}
   nsenter --net=/run/netns/$P$n unshare --mount=$ST/mnt/$n --propagation private sh -ec "mount -a -T $ST/nodes/$n/fstab; mkdir -p $c $r /var/lib/gdnsd" &
 done
 wait
-progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib and ${NODE_SITE_FILE} per node"
+progress "mount namespaces up: private /etc, /etc/lb, /run, /var/lib, /sys/fs/bpf and ${NODE_SITE_FILE} per node"
 `;
 }
 
@@ -108,6 +109,8 @@ export function nodeFstab(n: LabTopology['nodes'][number], o: Pick<ScriptOptions
     `${f(d)}/site ${NODE_SITE_DIR} none bind,X-mount.mkdir 0 0`,
     `${f(`${o.logDir}/${n.name}`)} ${f(n.paths.stateDir)}/logs none bind,X-mount.mkdir 0 0`,
     `${f(d)}/run /run none bind 0 0`,
+    // A bpffs of its own: maps pinned by name (the tc loader's convention) are one node's, not every node's.
+    'bpf /sys/fs/bpf bpf rw 0 0',
   ];
 }
 

@@ -145,7 +145,7 @@ export interface Zone {
 export interface Site {
   readonly name: Token;
   readonly agent: AgentSettings;
-  readonly l7: { readonly monitorPort: Port; readonly monitorPath: HttpPath; readonly statsPort: Port };
+  readonly l7: { readonly monitorPort: Port; readonly monitorPath: HttpPath; readonly statsPort: Port; readonly underlayMtu: number; readonly mssClamp: { readonly enabled: boolean } };
   readonly l4: { readonly tunnelChecks: { readonly enabled: boolean; readonly timeout: Duration; readonly firstMark: number } };
   readonly bgp: Bgp;
   readonly services: readonly Service[];

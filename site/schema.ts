@@ -161,7 +161,11 @@ export const siteSchema = obj({
     monitorPort: port('port of the HAProxy monitor frontend on each L7 node\'s own address').prefault(9100),
     monitorPath: httpPath('monitor URI; /<path>/<service> per service').prefault('/tierlb/health'),
     statsPort: port('port of the HAProxy stats page and Prometheus exporter').prefault(9101),
-  }).prefault({}).meta({ description: 'site-wide HAProxy settings of the L7 nodes' }),
+    underlayMtu: intIn(1280, 9216, 'MTU of the network between the L4 and the L7 nodes: what a tunnelled packet, outer header included, must fit').default(1500),
+    mssClamp: obj({
+      enabled: z.boolean().default(true).meta({ description: 'lower the MSS of SYN-ACKs from VIPs (a tc egress program on the node\'s own device) so users\' segments fit the tunnel without relying on ICMP "packet too big" reaching them: underlayMtu - 60 for IPv4 (IPIP), underlayMtu - 100 for IPv6 (ip6ip6)' }),
+    }).prefault({}).meta({ description: 'TCP MSS clamping on the L7 nodes' }),
+  }).prefault({}).meta({ description: 'site-wide settings of the L7 nodes: HAProxy, and their data path' }),
   l4: obj({
     tunnelChecks: obj({
       enabled: z.boolean().default(true).meta({ description: 'check every service as users reach it: a TCP connect (mode tcp) or HTTP request (mode http) to each VIP and port, carried through the IPIP / ip6ip6 tunnel to each L7 node by IPVS itself; a failure gives that L7 node weight 0 for the service' }),

@@ -1,13 +1,16 @@
 // The L4 node's checks through the tunnel: one loop per (L7 node, service),
 // each round a connection to every VIP and port of the service carried to
 // that L7 node (tiers/l4/tunnel-checks.ts), folded into the pair's rise/fall
-// health with the service's own interval and rules. A turn is asked for only
-// when a state changes.
+// health with the service's own interval and rules, rounds closer together
+// while a pair is on its way down or up. A VIP and port new to the checks
+// counts only after a grace: a site edit that adds it reaches the L7 nodes
+// (address, HAProxy reload) while the L4 nodes already check it, and every
+// node would look broken. A turn is asked for only when a state changes.
 import type { Clock } from '../ports/clock.js';
 import { endpoint } from '../../tiers/l4/model.js';
 import { INITIAL_HEALTH, describeOutcome, stepHealth, type CheckOutcome, type TargetHealth } from '../../tiers/l4/health.js';
 import { healthKey } from '../../tiers/l4/plan-node.js';
-import type { TunnelCheckTarget } from '../../tiers/l4/tunnel-checks.js';
+import { TUNNEL_PROBE_GRACE_MS, type TunnelCheckTarget, type TunnelProbeSpec } from '../../tiers/l4/tunnel-checks.js';
 import type { HealthChange } from './l7-monitor.js';
 import type { TunnelProbe } from './tunnel-probe.js';
 
@@ -30,6 +33,8 @@ interface Loop {
 export class TunnelMonitor {
   private readonly health = new Map<string, TargetHealth>();
   private readonly loops = new Map<string, Loop>();
+  /** When each VIP and port (with its node's mark) joined the checks. */
+  private readonly since = new Map<string, number>();
 
   constructor(private readonly deps: TunnelMonitorDeps) {}
 
@@ -46,6 +51,10 @@ export class TunnelMonitor {
    */
   async sync(targets: readonly TunnelCheckTarget[]): Promise<void> {
     const wanted = new Map(targets.map((t) => [healthKey(t.l7, t.service), t]));
+    const now = this.deps.clock.now();
+    const probes = new Set(targets.flatMap((t) => t.probes.map(probeKey)));
+    for (const k of [...this.since.keys()]) if (!probes.has(k)) this.since.delete(k);
+    for (const k of probes) if (!this.since.has(k)) this.since.set(k, now);
     for (const [key, loop] of this.loops) {
       const t = wanted.get(key);
       if (t && JSON.stringify(t) === loop.signature) continue;
@@ -73,13 +82,16 @@ export class TunnelMonitor {
 
   private async run(key: string, t: TunnelCheckTarget, signal: AbortSignal): Promise<void> {
     const { clock } = this.deps;
+    const counts = (p: TunnelProbeSpec): boolean => clock.now() - (this.since.get(probeKey(p)) ?? -Infinity) >= TUNNEL_PROBE_GRACE_MS;
     while (!signal.aborted) {
       const started = clock.now();
-      const outcome = await checkThroughTunnel(this.deps.probe, t, (o) => this.deps.onProbed?.(t, o.kind));
+      const outcome = await checkThroughTunnel(this.deps.probe, t, (o) => this.deps.onProbed?.(t, o.kind), counts);
       if (signal.aborted) return;
-      if (outcome.kind === 'stalled') this.deps.onStalled?.(key, outcome.lateMs);
-      else this.record(key, t, outcome, clock.now());
-      await clock.sleep(Math.max(0, t.intervalMs - (clock.now() - started)), signal);
+      if (outcome?.kind === 'stalled') this.deps.onStalled?.(key, outcome.lateMs);
+      else if (outcome) this.record(key, t, outcome, clock.now());
+      const h = this.health.get(key);
+      const moving = h !== undefined && ((h.state !== 'down' && h.consecutiveFail > 0) || (h.state !== 'up' && h.consecutiveOk > 0));
+      await clock.sleep(Math.max(0, (moving ? t.fastIntervalMs : t.intervalMs) - (clock.now() - started)), signal);
     }
   }
 
@@ -91,20 +103,23 @@ export class TunnelMonitor {
   }
 }
 
+const probeKey = (p: TunnelProbeSpec): string => `${p.mark} ${p.vip} ${p.port}`;
+
 /**
- * One round: every VIP and port at once. Ok when all answered; otherwise the
- * first failure in site order, naming its VIP and port. A refusal or a reset
- * keeps its kind (it counts at once: the node's HAProxy does not hold that
- * VIP and port); a round with a stalled deadline says nothing.
+ * One round: every VIP and port at once. Ok when all that count answered;
+ * otherwise the first failure in site order, naming its VIP and port. A
+ * refusal counts toward `fall` like any failure (through the tunnel it is
+ * the node's HAProxy not bound to that VIP yet, which a reload settles),
+ * unlike a refused monitor check. A round with a stalled deadline says
+ * nothing; so does one where no probe counts yet (undefined).
  */
-export async function checkThroughTunnel(probe: TunnelProbe, t: TunnelCheckTarget, each: (o: CheckOutcome) => void = () => undefined): Promise<CheckOutcome> {
+export async function checkThroughTunnel(probe: TunnelProbe, t: TunnelCheckTarget, each: (o: CheckOutcome) => void = () => undefined, counts: (p: TunnelProbeSpec) => boolean = () => true): Promise<CheckOutcome | undefined> {
   const outcomes = await Promise.all(t.probes.map(async (p) => probe({ ...p, mode: t.mode, path: t.path, timeoutMs: t.timeoutMs, ...(t.expectBody !== undefined ? { expectBody: t.expectBody } : {}) }).then((o) => { each(o); return o; })));
-  const stalled = outcomes.find((o) => o.kind === 'stalled');
-  if (stalled) return stalled;
-  const i = outcomes.findIndex((o) => o.kind !== 'ok');
-  const failed = outcomes[i];
-  const p = t.probes[i];
-  if (!failed || !p) return { kind: 'ok' };
-  if (failed.kind === 'refused' || failed.kind === 'reset') return failed;
-  return { kind: 'fail', reason: `${endpoint(p.vip, p.port)}: ${describeOutcome(failed)}` };
+  const counted = t.probes.flatMap((p, i) => (counts(p) && outcomes[i] ? [{ p, o: outcomes[i] }] : []));
+  if (counted.length === 0) return undefined;
+  const stalled = counted.find((c) => c.o.kind === 'stalled');
+  if (stalled) return stalled.o;
+  const failed = counted.find((c) => c.o.kind !== 'ok');
+  if (!failed) return { kind: 'ok' };
+  return { kind: 'fail', reason: `${endpoint(failed.p.vip, failed.p.port)}: ${describeOutcome(failed.o)}` };
 }

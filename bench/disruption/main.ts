@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     say(`site ${site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
     const rows = scenarios.length - (edits ? 1 : 0) + (edits?.rows ?? 0);
-    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (moved ? MOVED_BUDGET_S : 0) + (v['lab-checks'] ? 300 : 0)) * 1000 });
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (moved ? MOVED_BUDGET_S : 0) + (v['lab-checks'] ? 600 : 0)) * 1000 });
     await stop();
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);

@@ -43,6 +43,12 @@ export interface TunnelCheckTarget {
   readonly mode: 'http' | 'tcp';
   readonly path: string;
   readonly intervalMs: number;
+  /**
+   * Between rounds while the pair is on its way down or up (a failure while
+   * up, a success while down), as HAProxy's `fastinter`: `fall` failures then
+   * take about `fall` timeouts after the first, not `fall` intervals.
+   */
+  readonly fastIntervalMs: number;
   readonly timeoutMs: number;
   readonly rise: number;
   readonly fall: number;
@@ -105,11 +111,18 @@ export function tunnelCheckTargets(site: Site, node: SiteNode): TunnelCheckTarge
     const check = service.l7.check;
     return [{
       l7: name, service: service.name, mode: service.l7.mode, path: tunnelCheckPath(site, service),
-      intervalMs: check.interval.ms, timeoutMs: Math.min(check.timeout.ms, site.l4.tunnelChecks.timeout.ms), rise: check.rise, fall: check.fall, probes,
+      ...timing(check.interval.ms, Math.min(check.timeout.ms, site.l4.tunnelChecks.timeout.ms)), rise: check.rise, fall: check.fall, probes,
       ...(service.l7.mode === 'http' ? { expectBody: name } : {}),
     }];
   }));
 }
+
+function timing(intervalMs: number, timeoutMs: number): Pick<TunnelCheckTarget, 'intervalMs' | 'timeoutMs' | 'fastIntervalMs'> {
+  return { intervalMs, timeoutMs, fastIntervalMs: Math.min(intervalMs, Math.max(timeoutMs, Math.round(intervalMs / 4))) };
+}
+
+/** A VIP and port added to the checks (a site edit, an agent start) counts only after this: the L7 nodes take the edit meanwhile (address, HAProxy reload). */
+export const TUNNEL_PROBE_GRACE_MS = 30_000;
 
 function probesOf(service: Service, node: SiteNode, l7: SiteNode, mark: number): TunnelProbeSpec[] {
   return service.vips.flatMap((vip) => {

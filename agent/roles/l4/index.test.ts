@@ -13,7 +13,7 @@ import type { KernelService } from '../../../tiers/l4/kernel.js';
 import { recheckHintText } from '../../../tiers/l4/recheck-hint.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import type { MonitorFetch } from '../../health/l7-monitor-fetch.js';
-import type { KernelCheckService } from '../../../tiers/l4/tunnel-checks.js';
+import { TUNNEL_PROBE_GRACE_MS, type KernelCheckService } from '../../../tiers/l4/tunnel-checks.js';
 import type { TunnelProbe, TunnelProbeTarget } from '../../health/tunnel-probe.js';
 import type { CheckServicesPort } from './check-services-applier.js';
 import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
@@ -298,6 +298,10 @@ describe('the l4 role\'s checks through the tunnel', () => {
     expect(marks).toContain('2115698691/ipv6 fd00:1::34');
     expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
     h.tunnel.blackholed.add(2115698688);
+    // A VIP and port count only once the checks have held them through their grace.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
+    h.skip(TUNNEL_PROBE_GRACE_MS);
     await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w === 0)).toBe(true));
     expect(weightsOf(h, '10.0.1.32').every((w) => w > 0)).toBe(true);
     expect(JSON.stringify(h.role.status(h.site()).services)).toMatch(/no answer through the tunnel: \S+:\d+: timeout/);
@@ -333,6 +337,7 @@ describe('the l4 role\'s checks through the tunnel', () => {
     await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
     expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
     await h.edit(fastSite());
+    h.skip(TUNNEL_PROBE_GRACE_MS);
     await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w === 0)).toBe(true));
     await h.edit(fastSite((v) => { v.l4 = { tunnelChecks: { enabled: false } }; }));
     await waitFor(() => expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true));
@@ -344,6 +349,7 @@ describe('the l4 role\'s checks through the tunnel', () => {
     await h.start();
     await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
     for (const mark of [2115698688, 2115698689, 2115698690, 2115698691]) h.tunnel.blackholed.add(mark);
+    h.skip(TUNNEL_PROBE_GRACE_MS);
     await waitFor(() => expect(JSON.stringify(h.role.status(h.site()).notes)).toMatch(/set aside for web, api/));
     await h.kick('look again');
     expect(h.speaker.announced()).toHaveLength(8);

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeHaproxy } from '../../../test/fakes/haproxy.js';
+import { FakeMssClamp } from '../../../test/fakes/mss-clamp.js';
 import { FakeNet } from '../../../test/fakes/net.js';
 import { roleHarness, siteFor, type RoleHarness } from '../../../test/helpers/role-harness.js';
 import { exampleValue } from '../../../test/helpers/site.js';
@@ -27,7 +28,7 @@ function value(edit: (v: SiteValue) => void = () => undefined): SiteValue {
   return v;
 }
 
-function harness(initial: SiteValue) {
+function harness(initial: SiteValue, mss = new FakeMssClamp()) {
   const haproxy = new FakeHaproxy();
   const net = new FakeNet();
   const listening = new Set<string>();
@@ -50,6 +51,7 @@ function harness(initial: SiteValue) {
       return changed ? { kind: 'installed', changed: ['haproxy.cfg'] } : { kind: 'unchanged' };
     },
     installed: async () => haproxy.installed,
+    mssClamp: mss,
     agentCheck: () => async (e: Endpoint) => {
       const key = `${e.host}:${e.port}`;
       if (listening.has(key)) throw new Error(`EADDRINUSE ${key}`);
@@ -58,7 +60,7 @@ function harness(initial: SiteValue) {
     },
   }));
   running.push(h);
-  return { ...h, haproxy, net, listening, refuse, undecided, hints, agentCheckFile: join(h.dir, 'agent-check') };
+  return { ...h, haproxy, net, mss, listening, refuse, undecided, hints, agentCheckFile: join(h.dir, 'agent-check') };
 }
 
 describe('the l7 role', () => {
@@ -212,5 +214,43 @@ describe('the l7 role', () => {
     const h = harness(value());
     h.undecided.left = 99;
     await expect(h.start()).rejects.toBeInstanceOf(RoleStartError);
+  });
+});
+
+describe('the l7 role\'s MSS clamp', () => {
+  it('attaches the program where the node\'s own address is, and fills its maps with the VIPs it serves and what fits the tunnel', async () => {
+    const h = harness(value());
+    await h.start();
+    await h.kick('settle');
+    expect([...h.mss.attachedTo]).toEqual(['eth0']);
+    expect(h.mss.mss).toEqual({ ipv4: 1440, ipv6: 1400 });
+    expect([...h.mss.vips].sort()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '2001:db8:0:0:0:0:c633:6401', '2001:db8:0:0:0:0:c633:6402', '2001:db8:0:0:0:0:c633:6403', '2001:db8:0:0:0:0:c633:6404']);
+    expect(JSON.stringify(h.role.status(h.site()).notes)).toMatch(/MSS clamp: on eth0, 8 VIPs, MSS 1440 \(IPv4\) \/ 1400 \(IPv6\)/);
+  });
+
+  it('takes an edit: a VIP added, another underlay MTU, then clamping off, each as one write of the difference', async () => {
+    const h = harness(value());
+    await h.start();
+    await h.kick('settle');
+    const before = h.mss.writes.length;
+    await h.edit(value((v) => { (v.services[0]?.vips as string[]).push('198.51.100.9'); }));
+    expect(h.mss.writes.slice(before)).toEqual([{ add: ['198.51.100.9'], remove: [], mss: {} }]);
+    await h.edit(value((v) => { (v.services[0]?.vips as string[]).push('198.51.100.9'); v.l7 = { underlayMtu: 9000 }; }));
+    expect(h.mss.mss).toEqual({ ipv4: 8940, ipv6: 8900 });
+    await h.edit(value((v) => { v.l7 = { mssClamp: { enabled: false } }; }));
+    expect(h.mss.mss).toEqual({ ipv4: 0, ipv6: 0 });
+    expect(h.mss.vips.has('198.51.100.9')).toBe(false);
+    expect(h.mss.attaches).toBe(1);
+  });
+
+  it('serves without it, and says why, when the program is not built', async () => {
+    const mss = new FakeMssClamp();
+    mss.built = false;
+    const h = harness(value(), mss);
+    await h.start();
+    await h.kick('settle');
+    expect(h.haproxy.loaded).toBeDefined();
+    expect(mss.attachedTo.size).toBe(0);
+    expect(JSON.stringify(h.role.status(h.site()).notes)).toMatch(/MSS clamp: not applied: the MSS clamp program is not built/);
   });
 });

@@ -17,6 +17,9 @@ import { haproxyPaths } from '../../../tiers/l7/index.js';
 import { enablerView } from '../../../tiers/l7/view-backends.js';
 import { fileAgentCheckSource, startAgentCheckServer } from '../../agentcheck/index.js';
 import { installDaemonFiles } from '../../apply/daemon-files.js';
+import { addressBytes, addressOf, tcMssClampPort, type MssClampPort } from '../../drivers/bpf/mss-clamp-port.js';
+import type { MssClampPlan } from '../../../tiers/l7/mss.js';
+import { MssClampApplier } from './mss-clamp-applier.js';
 import { ListenerSet, type Opener } from '../../apply/listeners.js';
 import { NetApplier } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
@@ -43,10 +46,14 @@ export interface L7Drivers {
   readonly agentCheck: (read: () => Promise<AgentReply>) => Opener;
   /** Sends one recheck hint to an L4 node. */
   readonly hintSend: HintSend;
+  /** The MSS clamp program and its maps. */
+  readonly mssClamp: MssClampPort;
 }
 
 /** How often the servers' runtime states shown by `tierlb status` are refreshed. */
 const STATS_MS = 1000;
+/** How often the MSS clamp's counts are read for the metrics: each read is a bpftool process. */
+const MSS_STATS_MS = 10_000;
 /** A turn after a failed step that may succeed later (HAProxy starting, a socket busy). */
 const RETRY_MS = 1000;
 /** HAProxy moves to a new agent-check port at its reload, in the same turn; the old listener waits a little longer. */
@@ -64,6 +71,7 @@ export function realL7Drivers(deps: RoleDeps): L7Drivers {
     installed: () => readFile(paths.config, 'utf8').catch(() => undefined),
     hintSend: udpHintSend,
     agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read, metrics: deps.metrics }),
+    mssClamp: tcMssClampPort(processRunner),
   };
 }
 
@@ -83,6 +91,9 @@ class L7Role implements Role<L7Plan> {
   private stopping = false;
   private stats: StatRow[] | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private mssTimer: NodeJS.Timeout | undefined;
+  private readonly mss: MssClampApplier;
+  private lastMss: MssClampPlan | undefined;
   /** VIP addresses of services this node left, kept for the flows it holds (tiers/l7/departures.ts). */
   private leaving: AddressDeparture[] = [];
   private lastNetOps: readonly NetOp[] = [];
@@ -94,6 +105,7 @@ class L7Role implements Role<L7Plan> {
     this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics, clock: deps.clock });
     this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);
     this.hints = new RecheckHints(drivers.hintSend, deps.log);
+    this.mss = new MssClampApplier(drivers.mssClamp, deps.log, (a) => addressOf(addressBytes(a)));
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
     this.listeners = new ListenerSet(drivers.agentCheck(read), deps.clock, AGENT_CHECK_LINGER_MS);
@@ -111,6 +123,8 @@ class L7Role implements Role<L7Plan> {
     this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_MS);
     this.statsTimer.unref();
+    this.mssTimer = setInterval(() => void this.refreshMssStats(), MSS_STATS_MS);
+    this.mssTimer.unref();
   }
 
   async plan(site: Site): Promise<L7Plan> {
@@ -139,6 +153,9 @@ class L7Role implements Role<L7Plan> {
 
   async apply(site: Site, plan: L7Plan): Promise<boolean> {
     const net = await this.drivers.net.apply(plan.netOps);
+    // Not essential to serving: a clamp that could not be applied is retried, and said in status.
+    this.lastMss = plan.mssClamp;
+    if ((await this.mss.apply(plan.mssClamp, this.nodeIn(site))) === 'retry') this.timers.retry(RETRY_MS);
     // The new agent-check port is bound before HAProxy is told about it.
     const listen = await this.listeners.apply([plan.agentCheck]);
     for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);
@@ -171,13 +188,14 @@ class L7Role implements Role<L7Plan> {
         ...(d?.state.reason ? { reason: d.state.reason } : {}),
       }],
       services: l7ServiceStatus(site, node, this.stats),
-      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`],
+      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`, this.mss.status(this.lastMss)],
     };
   }
 
   async stop(site: Site): Promise<void> {
     this.stopping = true;
     clearInterval(this.statsTimer);
+    clearInterval(this.mssTimer);
     const drainMs = site.bgp.drainTime.ms;
     if (this.drivers.haproxy.running()) {
       await this.deps.kick('planned stop: enabler down');
@@ -189,6 +207,15 @@ class L7Role implements Role<L7Plan> {
     }
     this.timers.clear();
     await this.listeners.closeAll();
+  }
+
+  private async refreshMssStats(): Promise<void> {
+    const s = await this.mss.stats().catch(() => undefined);
+    if (!s) return;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      this.deps.metrics.mssSynAcks.set({ family, result: 'seen' }, s.seen[family]);
+      this.deps.metrics.mssSynAcks.set({ family, result: 'clamped' }, s.clamped[family]);
+    }
   }
 
   private async refreshStats(): Promise<void> {

@@ -6,6 +6,7 @@ import type { Site, SiteNode } from '../../../site/index.js';
 import type { AgentReason, AgentState } from '../../../tiers/backend/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { haproxyView, l7NetOps, renderHaproxyCfg } from '../../../tiers/l7/index.js';
+import { planMssClamp, type MssClampPlan } from '../../../tiers/l7/mss.js';
 import { serverPortsOf, type ServerPorts } from '../../../tiers/l7/server-state.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import { enablerStateOf, type EnablerState } from './enabler.js';
@@ -18,6 +19,8 @@ export interface L7Plan {
   readonly enabler: EnablerState;
   /** HAProxy's enabler asks this node's agent here (loopback only). */
   readonly agentCheck: Endpoint;
+  /** What the MSS clamp program holds: the VIPs served here and each family's MSS. */
+  readonly mssClamp: MssClampPlan;
 }
 
 /** What the enabler says while the agent stops: the L4 nodes take this node out before HAProxy goes. */
@@ -32,5 +35,6 @@ export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stop
     netOps: view ? l7NetOps(site, node) : [],
     enabler: enablerStateOf(stopping ? STOPPING : maintenance),
     agentCheck: { host: '127.0.0.1', port: node.agent.agentCheckPort },
+    mssClamp: planMssClamp(site, node.name),
   };
 }
