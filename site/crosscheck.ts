@@ -11,6 +11,7 @@ import { needs, reportDuplicates, type Check, type Report, type Sections } from 
 import { checkBgpTimers, checkPeers } from './crosscheck-bgp.js';
 import { checkAgentCheckPorts, checkBinds } from './crosscheck-binds.js';
 import { checkDnsNames, checkZones } from './crosscheck-dns.js';
+import { checkTunnelSources } from './crosscheck-tunnel-sources.js';
 import { checkServiceFields, checkServiceNodes, checkServicePools } from './crosscheck-services.js';
 
 const CHECKS: readonly Check[] = [
@@ -20,6 +21,7 @@ const CHECKS: readonly Check[] = [
   needs(['services', 'pools'], checkServicePools),
   needs(['services', 'nodes'], checkServiceNodes),
   needs(['services', 'pools', 'nodes'], checkServers),
+  needs(['services', 'pools', 'nodes'], checkTunnelSources),
   needs(['bgp'], checkBgpTimers),
   needs(['nodes'], checkPeers),
   needs(['dns'], checkZones),

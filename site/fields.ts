@@ -8,6 +8,7 @@ import {
 } from './brand.js';
 import { toDuration, toDurationAbove0 } from './duration.js';
 import { toHostIp, toHostIpv4, toHostIpv6, toVip } from './address-use.js';
+import { toPrefix } from './prefix.js';
 
 // `format` is a JSON Schema annotation: docs/site-reference.md names the
 // value's kind from it, since the schema's input type is only string/number.
@@ -51,6 +52,8 @@ export const community = (what: string) => branded(z.string(), toCommunity, what
 export const duration = (what: string) => branded(z.string(), toDuration, what, 'duration');
 /** A duration a daemon reads as a period or a timeout, where 0 is refused or means "never". */
 export const durationAbove0 = (what: string) => branded(z.string(), toDurationAbove0, what, 'duration-above-0');
+export const prefix4 = (what: string) => branded(z.string(), toPrefix('ipv4'), what, 'ipv4-prefix');
+export const prefix6 = (what: string) => branded(z.string(), toPrefix('ipv6'), what, 'ipv6-prefix');
 export const port = (what: string) => brandedInt(toPort, what, 'port');
 export const asn = (what: string) => brandedInt(toAsn, what, 'asn');
 

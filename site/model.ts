@@ -1,7 +1,8 @@
 // The trusted model of a site: what every planner and renderer reads. Only
 // parseSite() makes one; every string in it is a branded, validated value and
 // every default is already applied.
-import type { Asn, Community, DnsName, FsPath, HttpPath, IpAddress, Ipv4, Ipv6, Port, Token } from './brand.js';
+import type { Asn, Community, DnsName, Family, FsPath, HttpPath, IpAddress, Ipv4, Ipv6, Port, Token } from './brand.js';
+import type { Prefix } from './prefix.js';
 import type { Duration } from './duration.js';
 import type { BALANCES, DNS_POLICIES, MH_FLAGS, ROLES, SPEAKERS } from './schema.js';
 
@@ -40,6 +41,8 @@ export interface SiteNode {
   readonly routerId?: Ipv4;
   /** This node's settings, site defaults overridden by the node's own. */
   readonly agent: AgentSettings;
+  /** L4 nodes: the outer sources its tunnelled flows are spread over, per family. */
+  readonly tunnelSources?: Readonly<Partial<Record<Family, Prefix>>>;
 }
 
 /** One BGP session, named once, `a` < `b` by name so the list is stable. */
@@ -146,7 +149,10 @@ export interface Site {
   readonly name: Token;
   readonly agent: AgentSettings;
   readonly l7: { readonly monitorPort: Port; readonly monitorPath: HttpPath; readonly statsPort: Port; readonly underlayMtu: number; readonly mssClamp: { readonly enabled: boolean } };
-  readonly l4: { readonly tunnelChecks: { readonly enabled: boolean; readonly timeout: Duration; readonly firstMark: number } };
+  readonly l4: {
+    readonly tunnelChecks: { readonly enabled: boolean; readonly timeout: Duration; readonly firstMark: number };
+    readonly flowEntropy: { readonly enabled: boolean };
+  };
   readonly bgp: Bgp;
   readonly services: readonly Service[];
   readonly pools: readonly Pool[];

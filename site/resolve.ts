@@ -15,6 +15,7 @@ export function resolveSite(p: ParsedSite): Site {
     asn: n.asn ?? p.bgp.asn,
     ...(n.routerId ?? n.addresses.ipv4 ? { routerId: (n.routerId ?? n.addresses.ipv4) as Ipv4 } : {}),
     agent: { ...agent, ...stripUndefined(n.agent ?? {}) },
+    ...(n.tunnelSources ? { tunnelSources: stripUndefined(n.tunnelSources) } : {}),
   }));
   const l7Names = p.nodes.filter((n) => n.role === 'l7').map((n) => n.name);
   const zones = p.dns.zones.map((z) => z.name as string);

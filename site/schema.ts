@@ -3,7 +3,7 @@
 // has a description: docs/site-reference.md is generated from them.
 import { z } from 'zod';
 import {
-  asn, community, dnsName, duration, durationAbove0, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, intIn, ip, port, routerId, runDir, token, vip,
+  asn, community, dnsName, duration, durationAbove0, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, intIn, ip, port, prefix4, prefix6, routerId, runDir, token, vip,
 } from './fields.js';
 
 const obj = z.strictObject;
@@ -41,6 +41,10 @@ const nodeSchema = obj({
   peers: z.array(token('node name')).optional()
     .meta({ description: 'BGP sessions from this node (router, reflector or l4) to these nodes; sessions are symmetric, list each once on either side' }),
   agent: agentSettings.optional().meta({ description: 'per-node overrides of the top-level agent settings' }),
+  tunnelSources: obj({
+    ipv4: prefix4('IPv4 outer sources of this node\'s IPIP packets: /24 to /32').optional(),
+    ipv6: prefix6('IPv6 outer sources of this node\'s ip6ip6 packets: /120 to /128').optional(),
+  }).optional().meta({ description: 'l4 nodes only: addresses the node holds and picks the outer source of each tunnelled flow from (a hash of the user\'s flow), so an L7 node spreads the flows over its receive queues; without them every packet from this node carries its own address (l4.flowEntropy)' }),
 });
 
 const bgpSchema = obj({
@@ -172,6 +176,9 @@ export const siteSchema = obj({
       timeout: durationAbove0('how long one check through the tunnel waits for its answer: the L7 nodes are one hop away, and a short timeout is what lets a blackholing node lose its weight within interval × fall of the first failed check').prefault('500ms'),
       firstMark: intIn(1, 0xffff0000, 'firewall mark of the first L7 node\'s check service; the L7 nodes take the marks from it up, in site order, and nothing else on an L4 node may use them').default(0x7e1b0000),
     }).prefault({}).meta({ description: 'health checks through the production tunnel' }),
+    flowEntropy: obj({
+      enabled: z.boolean().default(true).meta({ description: 'on l4 nodes with tunnelSources: a tc egress program sets the outer source of every IPIP / ip6ip6 packet from a hash of the user\'s flow, one of the node\'s tunnelSources, so each flow keeps one and the flows spread over the L7 node\'s receive queues' }),
+    }).prefault({}).meta({ description: 'flow entropy of the tunnel\'s outer header' }),
   }).prefault({}).meta({ description: 'site-wide settings of the L4 nodes' }),
   bgp: bgpSchema.meta({ description: 'BGP between routers, route reflectors and L4 nodes' }),
   services: z.array(serviceSchema).min(1).meta({ description: 'what the site serves: VIPs and ports, and how each tier handles them' }),

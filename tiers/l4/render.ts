@@ -25,7 +25,7 @@ export function ipvsRulesText(state: IpvsState): string {
 /** Files and NetOps of an L4 node at full weight; nothing for other roles. */
 export function renderL4(site: Site, node: SiteNode): NodeRender {
   if (node.role !== 'l4') return { files: [], netOps: [] };
-  const netOps = planNetOps(site);
+  const netOps = planNetOps(site, node);
   return {
     files: [
       { name: 'ipvs.rules', daemon: 'ipvs', content: ipvsRulesText(planIpvs(site, node)) },

@@ -7,7 +7,8 @@
 // A VIP packet is delivered locally (LOCAL_IN, thanks to the dummy device)
 // and IPVS sends the encapsulated copy as a locally generated packet from
 // this node's own address, so nothing is forwarded in the routing sense.
-import { allVips, familyOf, type Site } from '../../site/index.js';
+import { allVips, familyOf, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
+import { flowEntropySources, planFlowEntropy } from './flow-entropy.js';
 import type { NetOp } from '../common/files.js';
 
 /** The local device that holds the VIPs, so IPVS sees their packets in LOCAL_IN. */
@@ -35,19 +36,25 @@ export const IPVS_SYSCTLS: readonly Sysctl[] = [
 const ACCEPT_LOCAL = sysctl('net.ipv4.conf.all.accept_local', '1',
   'the answer to a check through the tunnel comes from the VIP, which is local here too; IPv4 drops a packet from outside with a local source unless accept_local is set (IPv6 has no such rule)');
 
-/** The dummy device, every VIP on it as a /32 or /128, then the IPVS sysctls. */
-export function planNetOps(site: Site): NetOp[] {
-  const addresses = allVips(site).map((vip): NetOp => ({
-    kind: 'address',
-    device: VIP_DEVICE,
-    address: vip,
-    prefixLength: familyOf(vip) === 'ipv4' ? 32 : 128,
-    why: 'local VIP: IPVS schedules packets delivered to this host',
-  }));
+const hostAddress = (address: IpAddress, why: string): NetOp => ({
+  kind: 'address', device: VIP_DEVICE, address, prefixLength: familyOf(address) === 'ipv4' ? 32 : 128, why,
+});
+
+/**
+ * The dummy device, every VIP on it as a /32 or /128, the node's outer
+ * sources of tunnelled flows (without them `node` may be omitted), then the
+ * IPVS sysctls.
+ */
+export function planNetOps(site: Site, node?: SiteNode): NetOp[] {
+  const vips = allVips(site).map((vip) => hostAddress(vip, 'local VIP: IPVS schedules packets delivered to this host'));
+  // Held so that an ICMP error about a tunnelled packet (too big on the way
+  // to an L7 node) is delivered here rather than dropped as for nobody.
+  const sources = node ? flowEntropySources(planFlowEntropy(site, node)).map((a) => hostAddress(a, 'outer source of tunnelled flows: errors about them come back here')) : [];
   return [
     { kind: 'link', name: VIP_DEVICE, type: 'dummy', why: 'a device of its own for the VIPs: they are added and removed without touching the uplink' },
     { kind: 'up', name: VIP_DEVICE },
-    ...addresses,
+    ...vips,
+    ...sources,
     ...IPVS_SYSCTLS,
     ...(site.l4.tunnelChecks.enabled ? [ACCEPT_LOCAL] : []),
   ];

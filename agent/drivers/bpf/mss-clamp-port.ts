@@ -1,20 +1,14 @@
-// The MSS clamp program (bpf/mss-clamp.c) on an L7 node, through the tools
-// Debian ships: `tc` attaches it at the egress of a device (clsact, direct
-// action) and pins its maps by name under tc's folder of the bpffs;
-// `bpftool` writes and reads those maps, many changes in one `batch`. Every
-// argument is built here from validated addresses and numbers.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The MSS clamp program (bpf/mss-clamp.c) on an L7 node: attached at the
+// egress of a device by tc, its maps (the VIPs of each family, each family's
+// MSS, per-CPU counts) written and read by bpftool (tc-program.ts).
 import type { Family } from '../../../site/index.js';
-import { describeRun, type Runner } from '../../../tiers/common/runner.js';
+import type { Runner } from '../../../tiers/common/runner.js';
+import { addressBytes, addressOf, hexBytes, le32, perCpuTotals, programObject, tcTools, TC_PIN_DIR, type DumpEntry } from './tc-program.js';
 
-/** Where tc's loader pins maps that ask to be pinned by name. */
-export const TC_PIN_DIR = '/sys/fs/bpf/tc/globals';
+export { addressBytes, addressOf, TC_PIN_DIR } from './tc-program.js';
+
 /** How `tc filter show` names the program: the kernel keeps 15 characters of its name. */
-const PROGRAM_SHOWN = 'name tierlb_mss_clam';
-const OBJECT_FILE = 'mss-clamp.o';
-/** From agent/drivers/bpf/ (sources, the lab's bundle folder) or dist/agent/drivers/bpf/ to the checkout's bpf/build/. */
-const CANDIDATES = ['../../../bpf/build/', '../../../../bpf/build/'].map((dir) => fileURLToPath(new URL(dir + OBJECT_FILE, import.meta.url)));
+const PROGRAM_SHOWN = 'tierlb_mss_clam';
 /** tc's priority for the filter: one of ours, so it is found and replaced, not stacked. */
 const FILTER_PREF = '49';
 
@@ -45,29 +39,7 @@ export interface MssClampWrite {
   readonly remove: readonly string[];
 }
 
-const hexBytes = (bytes: readonly number[]): string => bytes.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-const le32 = (v: number): string => hexBytes([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]);
 const CONFIG_KEY: Readonly<Record<Family, number>> = { ipv4: 0, ipv6: 1 };
-
-/** An address as the maps key it: network order bytes. */
-export function addressBytes(address: string): number[] {
-  if (!address.includes(':')) return address.split('.').map(Number);
-  const [head = '', tail = ''] = address.split('::');
-  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
-  const h = groups(head);
-  const t = groups(tail);
-  const all = address.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill(0), ...t] : h;
-  return all.flatMap((g) => [(g >> 8) & 0xff, g & 0xff]);
-}
-
-/** Network order bytes back to the address text (IPv6 uncompressed: compared as bytes). */
-export function addressOf(bytes: readonly number[]): string {
-  if (bytes.length === 4) return bytes.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return groups.join(':');
-}
-
 const vipMap = (family: Family): string => `${TC_PIN_DIR}/tierlb_mss_vips${family === 'ipv4' ? 4 : 6}`;
 const familyOfText = (a: string): Family => (a.includes(':') ? 'ipv6' : 'ipv4');
 
@@ -80,8 +52,6 @@ export function batchLines(w: MssClampWrite): string[] {
   return [...remove, ...add, ...mss];
 }
 
-interface DumpEntry { readonly key: readonly string[]; readonly formatted?: { readonly key: number; readonly values?: readonly { readonly value: number }[] } }
-
 /** `bpftool -j map dump` of a VIP map → its addresses. */
 export function vipsOfDump(json: string): string[] {
   const entries = JSON.parse(json) as DumpEntry[];
@@ -90,50 +60,28 @@ export function vipsOfDump(json: string): string[] {
 
 /** `bpftool -j map dump` of the per-CPU stats map → totals by key (seen v4, seen v6, clamped v4, clamped v6). */
 export function statsOfDump(json: string): MssClampStats | undefined {
-  const entries = JSON.parse(json) as DumpEntry[];
-  const total = new Map<number, number>();
-  for (const e of entries) if (e.formatted) total.set(e.formatted.key, (e.formatted.values ?? []).reduce((n, v) => n + v.value, 0));
-  if (total.size === 0) return undefined;
+  const total = perCpuTotals(json);
+  if (!total) return undefined;
   const at = (k: number): number => total.get(k) ?? 0;
   return { seen: { ipv4: at(0), ipv6: at(1) }, clamped: { ipv4: at(2), ipv6: at(3) } };
 }
 
 export function tcMssClampPort(run: Runner): MssClampPort {
-  const must = async (cmd: string, args: string[], input?: string): Promise<string> => {
-    const r = await run(cmd, args, { timeoutMs: 15000, ...(input !== undefined ? { input } : {}) });
-    if (r.exitCode !== 0) throw new Error(describeRun(cmd, args, r));
-    return r.stdout;
-  };
+  const tc = tcTools(run);
   return {
-    object() {
-      const path = CANDIDATES.find((f) => existsSync(f));
-      return path ? { path } : { why: `the MSS clamp program is not built: run npm run build:bpf (needs clang and libbpf-dev; looked for ${CANDIDATES.join(', ')})` };
-    },
-    async deviceOf(address) {
-      const shown = JSON.parse(await must('ip', ['-j', 'address', 'show'])) as { ifname: string; addr_info?: { local?: string }[] }[];
-      const key = addressOf(addressBytes(address));
-      return shown.find((l) => (l.addr_info ?? []).some((a) => a.local !== undefined && addressOf(addressBytes(a.local)) === key))?.ifname;
-    },
-    async attached(device) {
-      const r = await run('tc', ['filter', 'show', 'dev', device, 'egress'], { timeoutMs: 15000 });
-      return r.exitCode === 0 && r.stdout.includes(PROGRAM_SHOWN);
-    },
-    async attach(device, object) {
-      await must('tc', ['qdisc', 'replace', 'dev', device, 'clsact']);
-      await must('tc', ['filter', 'replace', 'dev', device, 'egress', 'pref', FILTER_PREF, 'handle', '1', 'bpf', 'direct-action', 'object-file', object, 'section', 'tc']);
-    },
+    object: () => programObject('mss-clamp.o', 'MSS clamp'),
+    deviceOf: (address) => tc.deviceOf(address),
+    attached: (device) => tc.attached(device, PROGRAM_SHOWN),
+    attach: (device, object) => tc.attach(device, object, FILTER_PREF),
     async readVips() {
       const out: Record<Family, string[]> = { ipv4: [], ipv6: [] };
-      for (const family of ['ipv4', 'ipv6'] as const) out[family] = vipsOfDump(await must('bpftool', ['-j', 'map', 'dump', 'pinned', vipMap(family)]));
+      for (const family of ['ipv4', 'ipv6'] as const) out[family] = vipsOfDump(await tc.must('bpftool', ['-j', 'map', 'dump', 'pinned', vipMap(family)]));
       return out;
     },
-    async write(w) {
-      const lines = batchLines(w);
-      if (lines.length > 0) await must('bpftool', ['batch', 'file', '-'], `${lines.join('\n')}\n`);
-    },
+    write: (w) => tc.batch(batchLines(w)),
     async stats() {
-      const r = await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${TC_PIN_DIR}/tierlb_mss_stats`], { timeoutMs: 15000 });
-      return r.exitCode === 0 ? statsOfDump(r.stdout) : undefined;
+      const json = await tc.dump(`${TC_PIN_DIR}/tierlb_mss_stats`);
+      return json === undefined ? undefined : statsOfDump(json);
     },
   };
 }

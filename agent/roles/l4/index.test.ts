@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeFlowEntropy } from '../../../test/fakes/flow-entropy.js';
 import { FakeIpvs } from '../../../test/fakes/ipvs.js';
 import { FakeNet } from '../../../test/fakes/net.js';
 import { FakeSpeaker } from '../../../test/fakes/speaker.js';
@@ -58,7 +59,7 @@ function fakeTunnel() {
   return { services, blackholed, probes, drivers: { probe, services: port } };
 }
 
-function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }), tunnel = fakeTunnel()) {
+function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }), tunnel = fakeTunnel(), flowEntropy = new FakeFlowEntropy()) {
   const speaker = new FakeSpeaker();
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
@@ -72,9 +73,10 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
       return { port: e.port, close: async () => { hints.bound = hints.bound.filter((b) => b !== e); } };
     },
     tunnelChecks: () => tunnel.drivers,
+    flowEntropy,
   }));
   running.push(h);
-  return { ...h, speaker, ipvs, net, hints, tunnel, disableFile: join(h.dir, 'disable') };
+  return { ...h, speaker, ipvs, net, hints, tunnel, flowEntropy, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
@@ -364,5 +366,45 @@ describe('the l4 role\'s checks through the tunnel', () => {
     expect(h.tunnel.services.size).toBe(0);
     expect(h.tunnel.probes).toHaveLength(0);
     expect(weightsOf(h, '10.0.1.31').every((w) => w > 0)).toBe(true);
+  });
+});
+
+describe('the l4 role\'s flow entropy', () => {
+  const withSources = (v: SiteValue): void => {
+    const l4 = (v.nodes as Record<string, unknown>[]).find((n) => n.name === 'l4-1') as Record<string, unknown>;
+    l4.tunnelSources = { ipv4: '10.0.0.64/27', ipv6: 'fd00::1:40/124' };
+  };
+
+  it('attaches nothing while the node has no tunnel sources, and says why', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(h.flowEntropy.attaches).toBe(0);
+    expect(h.role.status(h.site()).notes).toContain('flow entropy: off (no tunnelSources for this node)');
+  });
+
+  it('takes sources given by an edit of the running site, holds them on its VIP device, and empties the tables when an edit takes them away', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await h.edit(fastSite(withSources));
+    await waitFor(() => expect(h.flowEntropy.counts()).toEqual({ ipv4: 32, ipv6: 16 }));
+    expect(h.flowEntropy.tables.get('ipv4')?.own).toBe('10.0.0.21');
+    expect(h.flowEntropy.attachedTo).toEqual(new Set(['eth0']));
+    expect(h.net.held.filter((op) => op.kind === 'address' && op.address.startsWith('10.0.0.'))).toHaveLength(32);
+    expect(h.role.status(h.site()).notes).toContain('flow entropy: on eth0, 32 ipv4 sources, 16 ipv6 sources');
+    await h.edit(fastSite((v) => { withSources(v); v.l4 = { flowEntropy: { enabled: false } }; }));
+    await waitFor(() => expect(h.flowEntropy.counts()).toEqual({ ipv4: 0, ipv6: 0 }));
+    expect(h.net.held.filter((op) => op.kind === 'address' && op.address.startsWith('10.0.0.'))).toHaveLength(0);
+    expect(h.speaker.announced()).toHaveLength(8);
+  });
+
+  it('serves without it when the tables cannot be written, and writes them at a later turn', async () => {
+    const flowEntropy = new FakeFlowEntropy();
+    flowEntropy.failWrites = 1;
+    const h = harness(fastSite(withSources), undefined, fakeTunnel(), flowEntropy);
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await waitFor(() => expect(flowEntropy.counts()).toEqual({ ipv4: 32, ipv6: 16 }));
   });
 });

@@ -49,6 +49,8 @@ import { speakerDaemon } from './speaker-daemon.js';
 import { SessionTimers } from '../session-timers.js';
 import type { TimersView } from '../../../tiers/ecmp/view.js';
 import type { SpeakerPort } from './speaker-port.js';
+import { tcFlowEntropyPort, type FlowEntropyPort } from '../../drivers/bpf/flow-entropy-port.js';
+import { FlowEntropyApplier } from './flow-entropy-applier.js';
 
 export { IPVS_REPAIR_MS } from './ipvs-applier.js';
 export type { L4Plan } from './plan.js';
@@ -66,12 +68,15 @@ export interface L4Drivers {
   readonly recheckHints: (onDatagram: HintHandler) => Opener;
   /** Checks through the tunnel: the marked-socket probe and the check services' port, or why this node cannot have them. */
   readonly tunnelChecks: () => { readonly probe: TunnelProbe; readonly services: CheckServicesPort } | { readonly why: string };
+  readonly flowEntropy: FlowEntropyPort;
 }
 
 /** A failed IPVS apply or announce is tried again after this long. */
 const RETRY_MS = 1000;
 /** How often BIRD's sessions are read while one waits to move to new timers. */
 const SESSION_READ_MS = 1000;
+/** How often the flow-entropy program's counts are read into the metrics. */
+const FLOW_ENTROPY_STATS_MS = 10000;
 /** Bounds the stop sequence: at most this many turns. */
 const STOP_TURNS = 4;
 
@@ -92,6 +97,7 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     monitorWatch: tcpMonitorWatch,
     recheckHints: recheckOpener,
     tunnelChecks: realTunnelChecks,
+    flowEntropy: tcFlowEntropyPort(processRunner),
   };
 }
 
@@ -130,6 +136,8 @@ class L4Role implements Role<L4Plan> {
   private lastPlan: L4Plan | undefined;
   private lastReading: DisableReading | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
+  private readonly flowEntropy: FlowEntropyApplier;
+  private flowEntropyTimer: NodeJS.Timeout | undefined;
   private departures: Departure[] = [];
   private readonly sessionTimers = new SessionTimers();
   /** The drift check's period has come: the next apply reads the kernel's table even if it was verified moments ago. */
@@ -140,6 +148,7 @@ class L4Role implements Role<L4Plan> {
     this.disable = new DisableTracker(deps.node.agent.disableFile);
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     this.announcer = new Announcer(drivers.speaker, deps.log, deps.clock);
+    this.flowEntropy = new FlowEntropyApplier(drivers.flowEntropy, deps.log);
     this.monitor = new L7Monitor({
       fetch: drivers.monitorFetch, watch: drivers.monitorWatch, clock: deps.clock,
       onChange: (changes) => {
@@ -200,6 +209,8 @@ class L4Role implements Role<L4Plan> {
     }
     await this.monitor.sync(l7CheckTargets(site, node));
     this.startTunnelChecks();
+    this.flowEntropyTimer = setInterval(() => void this.refreshFlowEntropyStats(), FLOW_ENTROPY_STATS_MS);
+    this.flowEntropyTimer.unref();
     this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok, tunnelChecks: this.tunnelNote }, 'l4 role started');
   }
 
@@ -286,6 +297,7 @@ class L4Role implements Role<L4Plan> {
     let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     const net = await this.drivers.net.apply(p.netOps);
+    if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(RETRY_MS);
     await this.applyCheckServices(site, node);
     const check = this.driftCheckDue;
     this.driftCheckDue = false;
@@ -338,6 +350,7 @@ class L4Role implements Role<L4Plan> {
       notes: [
         this.ipvsNote,
         this.tunnelStatus(site),
+        this.flowEntropy.status(this.lastPlan?.flowEntropy),
         `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
         ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),
       ],
@@ -348,6 +361,7 @@ class L4Role implements Role<L4Plan> {
     this.stopRequestedAt = this.deps.clock.now();
     this.deps.log.info({ drainTime: site.bgp.drainTime.toString() }, 'planned stop: graceful-shutdown community, then withdraw');
     clearInterval(this.repairTimer);
+    clearInterval(this.flowEntropyTimer);
     await this.hints.closeAll();
     await this.monitor.stop();
     await this.tunnel?.monitor.stop();
@@ -398,6 +412,15 @@ class L4Role implements Role<L4Plan> {
     this.timers.wakeAt('departure bound', bounds.length > 0 ? Math.min(...bounds) : undefined);
     if (kept.length === 0) return plan;
     return { ...plan, node: { ...plan.node, ipvs: withDepartures(plan.node.ipvs, previous, kept) } };
+  }
+
+  private async refreshFlowEntropyStats(): Promise<void> {
+    const s = await this.flowEntropy.stats().catch(() => undefined);
+    if (!s) return;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      this.deps.metrics.flowEntropyPackets.set({ family, result: 'seen' }, s.seen[family]);
+      this.deps.metrics.flowEntropyPackets.set({ family, result: 'rewritten' }, s.rewritten[family]);
+    }
   }
 
   /** This node as the current site says (its paths and ports may have changed), with the agent's overrides. */

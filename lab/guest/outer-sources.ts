@@ -1,0 +1,37 @@
+// What a capture of tunnelled packets says about flow entropy: for each
+// user's flow (the inner addresses and ports), the outer sources its packets
+// carried. Read from `tcpdump -t -nn` lines of IPIP and ip6ip6 packets,
+// which print the outer header and then the inner one. Pure.
+
+export interface OuterSources {
+  /** Inner flow (`src.port > dst.port`) → the outer sources seen for it. */
+  readonly flows: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Every outer source seen, with how many flows used it. */
+  readonly sources: ReadonlyMap<string, number>;
+  readonly packets: number;
+}
+
+// "IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], ..."
+const LINE = /^IP6? (\S+) > (\S+): IP6? (\S+)\.(\d+) > (\S+)\.(\d+): /;
+
+export function outerSources(text: string): OuterSources {
+  const flows = new Map<string, Set<string>>();
+  let packets = 0;
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line.trim());
+    if (!m) continue;
+    packets++;
+    const key = `${m[3]}.${m[4]} > ${m[5]}.${m[6]}`;
+    const seen = flows.get(key) ?? new Set<string>();
+    seen.add(m[1] ?? '');
+    flows.set(key, seen);
+  }
+  const sources = new Map<string, number>();
+  for (const seen of flows.values()) for (const s of seen) sources.set(s, (sources.get(s) ?? 0) + 1);
+  return { flows, sources, packets };
+}
+
+/** The flows whose packets came from more than one outer source. */
+export function splitFlows(o: OuterSources): string[] {
+  return [...o.flows].filter(([, seen]) => seen.size > 1).map(([flow]) => flow);
+}
