@@ -27,4 +27,8 @@ describe('the lab script', () => {
     expect(guestScript(t, o, { shell: false, checks: true, smoke: true })).toContain(" --client '/b/client.mjs' --tierlb '/b/tierlb.mjs' --smoke || status=$?");
     expect(guestScript(t, o, { shell: false, checks: true })).toContain(" --client '/b/client.mjs' --tierlb '/b/tierlb.mjs' || status=$?");
   });
+
+  it('tells the checks which demo steps to run alone with --only', () => {
+    expect(guestScript(t, o, { shell: false, checks: true, only: ['mss', 'live-edit'] })).toContain(" --tierlb '/b/tierlb.mjs' --only 'mss,live-edit' || status=$?");
+  });
 });

@@ -8,9 +8,12 @@ import type { LabTopology } from './topology.js';
 
 /**
  * Kernel modules the lab loads in the user-mode-linux kernel: the data path,
- * then tc's clsact qdisc and BPF classifier (the L7 nodes' MSS clamp).
+ * then tc's clsact qdisc and BPF classifier (the L7 nodes' MSS clamp), then
+ * the filter tables of iptables-legacy and ip6tables-legacy (x_tables,
+ * ip_tables, ip6_tables come with them), with which the MSS check drops ICMP
+ * on the routers: the lab kernel's nftables has no IPv4 or IPv6 family.
  */
-export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4', 'tunnel6', 'veth', 'bridge', 'dummy', 'overlay', 'sch_ingress', 'cls_bpf'];
+export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4', 'tunnel6', 'veth', 'bridge', 'dummy', 'overlay', 'sch_ingress', 'cls_bpf', 'iptable_filter', 'ip6table_filter'];
 
 export interface GuestOptions extends ScriptOptions {
   readonly checks: string;
@@ -28,6 +31,8 @@ export interface GuestMode {
   readonly kernel?: LabKernel;
   /** The checks stop after the smoke checks. */
   readonly smoke?: boolean;
+  /** Only these demo steps after the smoke checks (lab/guest/checks.ts names them). */
+  readonly only?: readonly string[];
 }
 
 export function guestScript(t: LabTopology, o: GuestOptions, mode: GuestMode): string {
@@ -43,14 +48,15 @@ export function guestScript(t: LabTopology, o: GuestOptions, mode: GuestMode): s
     setupScript(t, o),
     startScript(t, o),
     labCommand(),
-    mode.shell ? shellPart(o, mode) : checksPart(o, mode.smoke ?? false),
+    mode.shell ? shellPart(o, mode) : checksPart(o, mode),
   ].join('\n');
 }
 
 /** The checks, then where the guest's one CPU went (CPU time per process), for whoever wonders why it was slow. */
-function checksPart(o: GuestOptions, smoke: boolean): string {
+function checksPart(o: GuestOptions, mode: GuestMode): string {
+  const only = mode.only !== undefined && mode.only.length > 0 ? ` --only ${q(mode.only.join(','))}` : '';
   return `status=0
-${q(o.node)} ${q(o.checks)} --site ${q(o.siteFile)} --prefix ${q(o.prefix)} --state "$ST" --log "$LOG" --node ${q(o.node)} --client ${q(o.client)}${o.flows !== undefined ? ` --flows ${q(o.flows)}` : ''} --tierlb ${q(o.tierlb)}${smoke ? ' --smoke' : ''} || status=$?
+${q(o.node)} ${q(o.checks)} --site ${q(o.siteFile)} --prefix ${q(o.prefix)} --state "$ST" --log "$LOG" --node ${q(o.node)} --client ${q(o.client)}${o.flows !== undefined ? ` --flows ${q(o.flows)}` : ''} --tierlb ${q(o.tierlb)}${mode.smoke ? ' --smoke' : ''}${only} || status=$?
 { cat /proc/loadavg; ps -eo pid,time,rss,args --sort=-time; } > "$LOG/cpu.txt" 2>&1 || true
 progress "CPU time per process: $LOG/cpu.txt"
 exit $status
@@ -84,7 +90,7 @@ function shellPart(o: GuestOptions, mode: GuestMode): string {
   const shell = mode.kernel === 'host'
     ? 'bash --norc -i <&3 >&4 2>&4 || sh -i <&3 >&4 2>&4'
     : 'setsid -c /bin/bash --norc -i <>/dev/console >&0 2>&0 || setsid /bin/sh -i <>/dev/console >&0 2>&0';
-  return `${mode.checks ? `(\n${checksPart(o, mode.smoke ?? false)}) || true` : 'progress "agents are starting; the checks are skipped"'}
+  return `${mode.checks ? `(\n${checksPart(o, mode)}) || true` : 'progress "agents are starting; the checks are skipped"'}
 progress "the lab stays up: this is its shell. Try: lab nodes; lab exec l4-1 touch /etc/lb/disable; lab exec users curl -s --interface 203.0.113.7 http://198.51.100.1/; lab enter rt-1. exit ${mode.kernel === 'host' ? 'ends the lab' : 'powers the lab off'}."
 ${shell}
 `;

@@ -6,7 +6,8 @@
 // in namespaces of the host (lab/host/); elsewhere (these machines) inside
 // the user-mode-linux kernel (lab/uml/). `--kernel host|uml` chooses.
 // `--shell` leaves the lab running with a shell where `lab exec NODE CMD...`
-// and `lab enter NODE` work; `--smoke` stops after the smoke checks.
+// and `lab enter NODE` work; `--smoke` stops after the smoke checks, `--only
+// STEP,...` runs those demo steps alone after them (lab/guest/checks.ts).
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,13 +19,13 @@ import { prepareLabSite } from './site-file.js';
 import { guestScript, LAB_MODULES } from './guest-script.js';
 import { runInUml } from './uml/run.js';
 
-const USAGE = 'usage: npm run lab -- [--site FILE] [--kernel host|uml] [--smoke] [--shell [--no-checks]]';
+const USAGE = 'usage: npm run lab -- [--site FILE] [--kernel host|uml] [--smoke | --only STEP,...] [--shell [--no-checks]]';
 
 async function main(): Promise<number> {
   const { values: v } = parseArgs({ options: {
     site: { type: 'string', default: join(REPO, 'lab', 'site.yaml') }, kernel: { type: 'string' },
     shell: { type: 'boolean', default: false }, 'no-checks': { type: 'boolean', default: false }, smoke: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    only: { type: 'string' }, help: { type: 'boolean', default: false },
   } });
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const t0 = Date.now();
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
   // The guest has its own /tmp, /etc and /run: a site file there would not be the one checked here. The run folder is shared.
   const guestSiteFile = join(runDir, 'site.yaml');
   await copyFile(siteFile, guestSiteFile);
-  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile: guestSiteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'], kernel, smoke: v.smoke });
+  const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile: guestSiteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'], kernel, smoke: v.smoke, ...(v.only ? { only: v.only.split(',') } : {}) });
 
   const timeoutMs = v.shell ? 24 * 3600 * 1000 : 20 * 60 * 1000;
   say(kernel === 'host' ? `starting the lab in namespaces of this kernel; logs in ${logDir}` : `booting the user-mode-linux kernel; logs in ${logDir}`);

@@ -10,7 +10,10 @@ cd "$(dirname "$0")/.."
 # golang-github-osrg-gobgp-dev: gobgp's .proto files, which the L4 agent loads
 # at run time to speak gobgpd's gRPC API. clang, libbpf-dev: the BPF programs
 # of bpf/, compiled here; bpftool loads them in tests and reads their maps.
-PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool)
+# iptables (iptables-legacy, ip6tables-legacy: the lab kernel has no nftables
+# for IPv4 and IPv6) and tcpdump: the lab's MSS clamp check drops ICMP on the
+# routers and captures the SYN-ACKs the users get (lab/guest/mss.ts).
+PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool iptables tcpdump)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()

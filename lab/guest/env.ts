@@ -22,6 +22,8 @@ export interface LabEnv {
   readonly tierlb?: string;
   /** Stop after the smoke checks (`npm run lab -- --smoke`): no maintenance steps, no live edit. */
   readonly smokeOnly?: boolean;
+  /** Only these steps of the demo, by name (`npm run lab -- --only mss,live-edit`); every step when absent. */
+  readonly only?: readonly string[];
 }
 
 export interface Ran { readonly code: number; readonly stdout: string; readonly stderr: string }
@@ -89,12 +91,12 @@ export function envFromArgs(): LabEnv {
   const { values: v } = parseArgs({ options: {
     site: { type: 'string' }, prefix: { type: 'string', default: '' }, state: { type: 'string' }, log: { type: 'string' },
     node: { type: 'string', default: process.execPath }, client: { type: 'string' }, smoke: { type: 'boolean', default: false },
-    tierlb: { type: 'string' }, flows: { type: 'string' },
+    tierlb: { type: 'string' }, flows: { type: 'string' }, only: { type: 'string' },
   } });
   if (!v.site || !v.state || !v.log || !v.client) throw new Error('expected --site FILE --state DIR --log DIR --client FILE');
   const parsed = parseSiteText(readFileSync(v.site, 'utf8'));
   if (!parsed.ok) throw new Error(`${v.site}: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client, smokeOnly: v.smoke, ...(v.tierlb ? { tierlb: v.tierlb } : {}), ...(v.flows ? { flows: v.flows } : {}) };
+  return { site: asAgentsSeeIt(parsed.site), topology: labTopology(parsed.site), prefix: v.prefix, stateDir: v.state, logDir: v.log, node: v.node, client: v.client, smokeOnly: v.smoke, ...(v.only ? { only: v.only.split(',').filter(Boolean) } : {}), ...(v.tierlb ? { tierlb: v.tierlb } : {}), ...(v.flows ? { flows: v.flows } : {}) };
 }
 
 /** The site as each node's agent sees it, with the lab's per-node folders. */

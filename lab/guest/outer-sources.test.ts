@@ -6,7 +6,7 @@ describe('outerSources', () => {
     const text = [
       'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], seq 1, win 64240, length 0',
       'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [.], ack 1, win 502, length 0',
-      'IP 10.0.0.81 > 10.0.1.33: IP 10.0.0.21.35874 > 198.51.100.1.80: Flags [S], seq 1, win 64240, length 0',
+      'eth0  In  IP 10.0.0.81 > 10.0.1.33: IP 10.0.0.21.35874 > 198.51.100.1.80: Flags [S], seq 1, win 64240, length 0',
       'IP6 fd00::1:45 > fd00:1::33: IP6 fd00::21.40000 > 2001:db8::c633:6401.80: Flags [S], seq 1, win 64800, length 0',
       'IP 10.0.1.33.9100 > 10.0.0.21.41000: Flags [S.], length 0',
       'tcpdump: listening on eth0',

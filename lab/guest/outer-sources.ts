@@ -11,8 +11,9 @@ export interface OuterSources {
   readonly packets: number;
 }
 
-// "IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], ..."
-const LINE = /^IP6? (\S+) > (\S+): IP6? (\S+)\.(\d+) > (\S+)\.(\d+): /;
+// "IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], ...",
+// after the device and direction when captured on any ("eth0  In  IP ...").
+const LINE = /(?:^|\s)IP6? (\S+) > (\S+): IP6? (\S+)\.(\d+) > (\S+)\.(\d+): /;
 
 export function outerSources(text: string): OuterSources {
   const flows = new Map<string, Set<string>>();

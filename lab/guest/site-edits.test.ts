@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { allVips, nodesWithRole, parseSiteText, type Site } from '../../site/index.js';
 import { REPO } from '../../test/helpers/site.js';
 import {
-  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withNode, withoutVip, withService, withVip,
+  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withNode, withoutVip, withService, withVip,
 } from './site-edits.js';
 
 const text = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
@@ -118,6 +118,13 @@ describe('site text edits', () => {
     const site = parse(out);
     expect(site.nodes.every((n) => Number(n.agent.agentCheckPort) === 9301)).toBe(true);
     expect(site.pools.every((p) => Number(p.agentCheck.port) === 9301)).toBe(true);
+  });
+
+  it('turns the L7 nodes\' MSS clamp off and on again, changing nothing else', () => {
+    const off = withMssClamp(text, false);
+    expect(value(off)).toEqual({ ...value(text), l7: { mssClamp: { enabled: false } } });
+    expect(parse(off).l7.mssClamp.enabled).toBe(false);
+    expect(parse(withMssClamp(off, true)).l7.mssClamp.enabled).toBe(true);
   });
 });
 

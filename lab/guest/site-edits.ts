@@ -142,6 +142,11 @@ export function withTunnelChecks(text: string, enabled: boolean): string {
   return edit(text, `turn the checks through the tunnel ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l4', 'tunnelChecks', 'enabled'], enabled); });
 }
 
+/** The site-wide `l7.mssClamp.enabled`: the L7 nodes' clamp of SYN-ACKs from VIPs on, or passing everything. */
+export function withMssClamp(text: string, enabled: boolean): string {
+  return edit(text, `turn the MSS clamp ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l7', 'mssClamp', 'enabled'], enabled); });
+}
+
 /** The site-wide `agent.agentCheckPort` (backends serve agent-check there; each L7 node's enabler asks its own agent there). */
 export function withAgentCheckPort(text: string, port: number): string {
   return edit(text, `set agent.agentCheckPort to ${port}`, (doc) => { doc.setIn(['agent', 'agentCheckPort'], port); });

@@ -4,43 +4,23 @@
 // (tc pins the maps there), and `bpftool` writes the tables and reads them.
 // What the program does with packets is test/daemons/bpf-flow-entropy.test.ts
 // (the host kernel has no IPIP to send real ones) and the lab's check.
-import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcFlowEntropyPort, type FlowEntropyPort } from '../../agent/drivers/bpf/flow-entropy-port.js';
-import { processRunner } from '../../agent/drivers/kernel/runner.js';
-import type { Runner } from '../../tiers/common/runner.js';
-import { REPO } from '../helpers/site.js';
+import { bpfNetns, type BpfNetns } from '../helpers/bpf-netns.js';
 
-const NS = `tierlb-fe-${process.pid}`;
-const dir = mkdtempSync(join(tmpdir(), 'tierlb-fe-port-'));
-const mnt = join(dir, 'mnt');
 const SOURCES = Array.from({ length: 32 }, (_, i) => `10.9.0.${64 + i}`);
+let netns: BpfNetns;
 let port: FlowEntropyPort;
-
-/** Every command of the port in the test's network and mount namespaces. */
-const inNamespaces: Runner = (cmd, args, opts) => processRunner('nsenter', [`--net=/run/netns/${NS}`, `--mount=${mnt}`, '--', cmd, ...args], opts);
+let inNamespaces: BpfNetns['run'];
 
 beforeAll(async () => {
-  const built = await execa(process.execPath, [join(REPO, 'bpf', 'build.mjs')], { reject: false, all: true });
-  if (built.exitCode !== 0) throw new Error(`bpf/build.mjs: ${built.all ?? ''}`);
-  await execa('ip', ['netns', 'add', NS]);
-  for (const args of [['link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1'], ['link', 'set', 'd0', 'up'], ['address', 'add', '10.9.0.21/24', 'dev', 'd0']]) await execa('ip', ['-n', NS, ...args]);
-  // A mount namespace kept by a bind of its file, so every nsenter finds the same bpffs.
-  await execa('mount', ['--bind', dir, dir]);
-  await execa('mount', ['--make-private', dir]);
-  writeFileSync(mnt, '');
-  await execa('unshare', [`--mount=${mnt}`, '--propagation', 'private', 'true']);
-  await execa('nsenter', [`--mount=${mnt}`, '--', 'mount', '-t', 'bpf', 'bpf', '/sys/fs/bpf']);
+  netns = await bpfNetns('tierlb-fe', '10.9.0.21');
+  inNamespaces = netns.run;
   port = tcFlowEntropyPort(inNamespaces);
 }, 60000);
 
 afterAll(async () => {
-  await execa('ip', ['netns', 'delete', NS], { reject: false });
-  await execa('umount', [mnt], { reject: false });
-  await execa('umount', [dir], { reject: false });
+  await netns.remove();
 });
 
 interface ConfigEntry { readonly formatted: { readonly key: number; readonly value: { readonly count: number } } }

@@ -2,42 +2,22 @@
 // attaches the compiled program at the egress of a veth in a network
 // namespace of the test's own, in a mount namespace with a bpffs of its own
 // (tc pins the maps there), and `bpftool` writes and reads the maps.
-import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcMssClampPort, type MssClampPort } from '../../agent/drivers/bpf/mss-clamp-port.js';
-import { processRunner } from '../../agent/drivers/kernel/runner.js';
-import type { Runner } from '../../tiers/common/runner.js';
-import { REPO } from '../helpers/site.js';
+import { bpfNetns, type BpfNetns } from '../helpers/bpf-netns.js';
 
-const NS = `tierlb-mss-${process.pid}`;
-const dir = mkdtempSync(join(tmpdir(), 'tierlb-mss-port-'));
-const mnt = join(dir, 'mnt');
+let netns: BpfNetns;
 let port: MssClampPort;
-
-/** Every command of the port in the test's network and mount namespaces. */
-const inNamespaces: Runner = (cmd, args, opts) => processRunner('nsenter', [`--net=/run/netns/${NS}`, `--mount=${mnt}`, '--', cmd, ...args], opts);
+let inNamespaces: BpfNetns['run'];
 
 beforeAll(async () => {
-  const built = await execa(process.execPath, [join(REPO, 'bpf', 'build.mjs')], { reject: false, all: true });
-  if (built.exitCode !== 0) throw new Error(`bpf/build.mjs: ${built.all ?? ''}`);
-  await execa('ip', ['netns', 'add', NS]);
-  for (const args of [['link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1'], ['link', 'set', 'd0', 'up'], ['link', 'set', 'd1', 'up'], ['address', 'add', '10.9.0.31/24', 'dev', 'd0']]) await execa('ip', ['-n', NS, ...args]);
-  // A mount namespace kept by a bind of its file, so every nsenter finds the same bpffs.
-  await execa('mount', ['--bind', dir, dir]);
-  await execa('mount', ['--make-private', dir]);
-  writeFileSync(mnt, '');
-  await execa('unshare', [`--mount=${mnt}`, '--propagation', 'private', 'true']);
-  await execa('nsenter', [`--mount=${mnt}`, '--', 'mount', '-t', 'bpf', 'bpf', '/sys/fs/bpf']);
+  netns = await bpfNetns('tierlb-mss', '10.9.0.31');
+  inNamespaces = netns.run;
   port = tcMssClampPort(inNamespaces);
 }, 60000);
 
 afterAll(async () => {
-  await execa('ip', ['netns', 'delete', NS], { reject: false });
-  await execa('umount', [mnt], { reject: false });
-  await execa('umount', [dir], { reject: false });
+  await netns.remove();
 });
 
 describe('the MSS clamp port with tc and bpftool', () => {

@@ -1,33 +1,16 @@
 // The flow-entropy port as a kernel would keep it: which device has the
 // program, what its pinned tables hold, and every write.
 import type { Family } from '../../site/index.js';
+import { FakeTcProgram } from './tc-program.js';
 import type { FlowEntropyPort, FlowEntropyStats, FlowEntropyTable } from '../../agent/drivers/bpf/flow-entropy-port.js';
 
-export class FakeFlowEntropy implements FlowEntropyPort {
-  built = true;
-  /** address → device, as `ip address show` would say. */
-  readonly devices = new Map<string, string>([['10.0.0.21', 'eth0'], ['fd00::21', 'eth0']]);
-  readonly attachedTo = new Set<string>();
+export class FakeFlowEntropy extends FakeTcProgram implements FlowEntropyPort {
   readonly tables = new Map<Family, FlowEntropyTable>();
   readonly writes: (readonly FlowEntropyTable[])[] = [];
-  attaches = 0;
   failWrites = 0;
 
-  object(): { path: string } | { why: string } {
-    return this.built ? { path: '/fake/flow-entropy.o' } : { why: 'the flow entropy program is not built: run npm run build:bpf' };
-  }
-
-  async deviceOf(address: string): Promise<string | undefined> {
-    return this.devices.get(address);
-  }
-
-  async attached(device: string): Promise<boolean> {
-    return this.attachedTo.has(device);
-  }
-
-  async attach(device: string): Promise<void> {
-    this.attaches++;
-    this.attachedTo.add(device);
+  constructor() {
+    super('flow-entropy.o', 'flow entropy', new Map([['10.0.0.21', 'eth0'], ['fd00::21', 'eth0']]));
   }
 
   async write(tables: readonly FlowEntropyTable[]): Promise<void> {

@@ -1,33 +1,16 @@
 // The MSS clamp port as a kernel would keep it: which device has the program,
 // what the pinned maps hold, and every batch written.
 import type { Family } from '../../site/index.js';
+import { FakeTcProgram } from './tc-program.js';
 import { addressBytes, addressOf, type MssClampPort, type MssClampStats, type MssClampWrite } from '../../agent/drivers/bpf/mss-clamp-port.js';
 
-export class FakeMssClamp implements MssClampPort {
-  built = true;
-  /** address → device, as `ip address show` would say. */
-  readonly devices = new Map<string, string>([['10.0.1.31', 'eth0'], ['fd00:1::31', 'eth0']]);
-  readonly attachedTo = new Set<string>();
+export class FakeMssClamp extends FakeTcProgram implements MssClampPort {
   readonly vips = new Set<string>();
   mss: Record<Family, number> = { ipv4: 0, ipv6: 0 };
   readonly writes: MssClampWrite[] = [];
-  attaches = 0;
 
-  object(): { path: string } | { why: string } {
-    return this.built ? { path: '/fake/mss-clamp.o' } : { why: 'the MSS clamp program is not built: run npm run build:bpf' };
-  }
-
-  async deviceOf(address: string): Promise<string | undefined> {
-    return this.devices.get(address);
-  }
-
-  async attached(device: string): Promise<boolean> {
-    return this.attachedTo.has(device);
-  }
-
-  async attach(device: string): Promise<void> {
-    this.attaches++;
-    this.attachedTo.add(device);
+  constructor() {
+    super('mss-clamp.o', 'MSS clamp', new Map([['10.0.1.31', 'eth0'], ['fd00:1::31', 'eth0']]));
   }
 
   async readVips(): Promise<Record<Family, string[]>> {

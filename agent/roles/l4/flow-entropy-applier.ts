@@ -11,6 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Family, SiteNode } from '../../../site/index.js';
 import { wantsFlowEntropy, type FlowEntropyPlan } from '../../../tiers/l4/flow-entropy.js';
+import { attachAtNode, nodeDevice } from '../../drivers/bpf/attach-at-node.js';
 import type { FlowEntropyPort, FlowEntropyStats, FlowEntropyTable } from '../../drivers/bpf/flow-entropy-port.js';
 import type { Logger } from '../../observe/log.js';
 
@@ -51,14 +52,12 @@ export class FlowEntropyApplier {
       return 'not wanted';
     }
     try {
-      const object = this.port.object();
-      if ('why' in object) { this.failed(object.why); return 'unavailable'; }
-      const device = await this.deviceOf(node);
-      if (device === undefined) return this.failed(`no device holds ${node.name}'s own address`);
-      if (!this.held || this.held.device !== device || !(await this.port.attached(device))) {
-        await this.port.attach(device, object.path);
-        this.held = { device, tables: {} };
-        this.log.info({ device }, `flow entropy program attached at the egress of ${device}`);
+      const at = await attachAtNode(this.port, node, this.held?.device);
+      if (at.kind === 'unavailable') { this.failed(at.why); return 'unavailable'; }
+      if (at.kind === 'failed') return this.failed(at.why);
+      if (at.fresh || !this.held) {
+        this.held = { device: at.device, tables: {} };
+        this.log.info({ device: at.device }, `flow entropy program attached at the egress of ${at.device}`);
       }
       await this.write(plan, node, this.held);
       this.problem = undefined;
@@ -77,22 +76,13 @@ export class FlowEntropyApplier {
     if (this.lookedForLeftover) return false;
     this.lookedForLeftover = true;
     try {
-      const device = await this.deviceOf(node);
+      const device = await nodeDevice(this.port, node);
       if (device === undefined || !(await this.port.attached(device))) return false;
       this.held = { device, tables: {} };
       return true;
     } catch {
       return false;
     }
-  }
-
-  private async deviceOf(node: SiteNode): Promise<string | undefined> {
-    for (const family of FAMILIES) {
-      const address = node.addresses[family];
-      const device = address === undefined ? undefined : await this.port.deviceOf(address);
-      if (device !== undefined) return device;
-    }
-    return undefined;
   }
 
   private async write(plan: FlowEntropyPlan, node: SiteNode, held: Held): Promise<void> {

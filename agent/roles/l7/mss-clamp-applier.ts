@@ -7,6 +7,7 @@
 // a failure is logged once, shown in status, and tried again.
 import type { Family, SiteNode } from '../../../site/index.js';
 import type { MssClampPlan } from '../../../tiers/l7/mss.js';
+import { attachAtNode } from '../../drivers/bpf/attach-at-node.js';
 import type { MssClampPort, MssClampStats } from '../../drivers/bpf/mss-clamp-port.js';
 import type { Logger } from '../../observe/log.js';
 
@@ -48,14 +49,12 @@ export class MssClampApplier {
    */
   async apply(plan: MssClampPlan, node: SiteNode): Promise<'held' | 'retry' | 'unavailable'> {
     try {
-      const object = this.port.object();
-      if ('why' in object) { this.failed(object.why); return 'unavailable'; }
-      const device = await this.deviceOf(node);
-      if (device === undefined) return this.failed(`no device holds ${node.name}'s own address`);
-      if (!this.held || this.held.device !== device || !(await this.port.attached(device))) {
-        await this.port.attach(device, object.path);
-        this.held = { device, ...(await this.readBack()) };
-        this.log.info({ device }, `MSS clamp program attached at the egress of ${device}`);
+      const at = await attachAtNode(this.port, node, this.held?.device);
+      if (at.kind === 'unavailable') { this.failed(at.why); return 'unavailable'; }
+      if (at.kind === 'failed') return this.failed(at.why);
+      if (at.fresh || !this.held) {
+        this.held = { device: at.device, ...(await this.readBack()) };
+        this.log.info({ device: at.device }, `MSS clamp program attached at the egress of ${at.device}`);
       }
       await this.write(plan, this.held);
       this.problem = undefined;
@@ -63,15 +62,6 @@ export class MssClampApplier {
     } catch (err) {
       return this.failed((err as Error).message);
     }
-  }
-
-  private async deviceOf(node: SiteNode): Promise<string | undefined> {
-    for (const family of FAMILIES) {
-      const address = node.addresses[family];
-      const device = address === undefined ? undefined : await this.port.deviceOf(address);
-      if (device !== undefined) return device;
-    }
-    return undefined;
   }
 
   private async readBack(): Promise<Omit<Held, 'device'>> {
