@@ -21,9 +21,10 @@ export class Timers {
     this.pending.set(name, { at, timer });
   }
 
-  retry(afterMs: number): void {
-    if (this.pending.has('retry')) return;
-    this.wakeAt('retry', this.clock.now() + afterMs);
+  /** Kicks `afterMs` from now unless a kick of that name is already pending. */
+  retry(afterMs: number, name = 'retry'): void {
+    if (this.pending.has(name)) return;
+    this.wakeAt(name, this.clock.now() + afterMs);
   }
 
   clear(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataPathTable, median, metricSum, ppsFigures, type Window } from './figures.js';
+import { dataPathTable, median, metricSum, pairRatios, ppsFigures, type Window } from './figures.js';
 
 describe('metricSum', () => {
   it('adds every series of the metric and nothing of a metric whose name starts the same', () => {
@@ -38,5 +38,13 @@ describe('ppsFigures', () => {
     });
     expect(md).toContain('| l4-1 | 24.0 | 2.0 | 5.0 % |');
     expect(md).toContain('| ratio attached / detached | | 0.900 | 1.000 | 1.000 |');
+  });
+});
+
+describe('pairRatios', () => {
+  it('divides each repetition\'s attached throughput by its detached one, whichever ran first', () => {
+    const w = (mode: 'with' | 'without', bytes: number): Window => ({ mode, seconds: 10, l4Packets: 1, l7Packets: 1, bytes });
+    expect(pairRatios([w('with', 90), w('without', 100), w('without', 50), w('with', 60), w('with', 10)])).toEqual([0.9, 1.2]);
+    expect(pairRatios([w('with', 90), w('with', 100)])).toEqual([]);
   });
 });

@@ -64,6 +64,24 @@ export function ppsFigures(windows: readonly Window[]): PpsFigure[] {
   });
 }
 
+/**
+ * Attached / detached throughput of each repetition's two windows, which
+ * ran back to back: a drift of the host's speed between repetitions (the
+ * lab kernel shares the host) falls on both sides of one ratio.
+ */
+export function pairRatios(windows: readonly Window[]): number[] {
+  const rate = (w: Window): number => w.bytes / w.seconds;
+  const ratios: number[] = [];
+  for (let i = 0; i + 1 < windows.length; i += 2) {
+    const a = windows[i];
+    const b = windows[i + 1];
+    if (!a || !b || a.mode === b.mode || a.seconds <= 0 || b.seconds <= 0) continue;
+    const [w, wo] = a.mode === 'with' ? [a, b] : [b, a];
+    if (rate(wo) > 0) ratios.push(rate(w) / rate(wo));
+  }
+  return ratios;
+}
+
 export interface DataPathReport {
   readonly startedAt: string;
   readonly where: string;
@@ -74,6 +92,7 @@ export interface DataPathReport {
 }
 
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '–');
 
 export function dataPathTable(r: DataPathReport): string {
   const pps = ppsFigures(r.windows);
@@ -93,12 +112,14 @@ export function dataPathTable(r: DataPathReport): string {
     '',
     '## Packets per second through the lab, programs attached and detached',
     '',
-    'The same load (users\' uploads and downloads through a VIP) in alternating windows; the agents frozen meanwhile so that nothing re-attaches. Medians over the windows.',
+    'The same load (users\' uploads and downloads through a VIP) in alternating windows; the agents frozen meanwhile so that nothing re-attaches. Medians over the windows. Packets as the devices count them: an aggregate of segments (GSO) counts once, and the programs run once per aggregate.',
     '',
     '| programs | windows | L4 nodes out (tunnelled) pkt/s | L7 nodes out pkt/s | users\' MB/s |',
     '|---|---|---|---|---|',
     ...pps.map((p) => `| ${p.mode === 'with' ? 'attached (flow entropy on L4, MSS clamp on L7)' : 'detached'} | ${p.windows} | ${f1(p.l4Pps)} | ${f1(p.l7Pps)} | ${p.mbPerS.toFixed(2)} |`),
     `| ratio attached / detached | | ${ratio(w?.l4Pps, wo?.l4Pps)} | ${ratio(w?.l7Pps, wo?.l7Pps)} | ${ratio(w?.mbPerS, wo?.mbPerS)} |`,
+    '',
+    `Throughput ratio attached / detached of each repetition (its two windows back to back): ${pairRatios(r.windows).map((x) => x.toFixed(2)).join(', ') || '–'}; median ${f2(median(pairRatios(r.windows)))}.`,
     '',
     ...(r.notes.length > 0 ? ['Notes:', '', ...r.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');

@@ -75,6 +75,12 @@ export interface L4Drivers {
 const RETRY_MS = 1000;
 /** How often BIRD's sessions are read while one waits to move to new timers. */
 const SESSION_READ_MS = 1000;
+/**
+ * A flow-entropy program that could not be attached or written is tried
+ * again this much later: the node serves without it meanwhile, and a
+ * refusal by the verifier would otherwise cost a turn every second.
+ */
+const FLOW_ENTROPY_RETRY_MS = 10000;
 /** How often the flow-entropy program's counts are read into the metrics. */
 const FLOW_ENTROPY_STATS_MS = 10000;
 /** Bounds the stop sequence: at most this many turns. */
@@ -297,7 +303,7 @@ class L4Role implements Role<L4Plan> {
     let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     const net = await this.drivers.net.apply(p.netOps);
-    if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(RETRY_MS);
+    if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(FLOW_ENTROPY_RETRY_MS, 'flow entropy');
     await this.applyCheckServices(site, node);
     const check = this.driftCheckDue;
     this.driftCheckDue = false;

@@ -54,6 +54,8 @@ export interface L7Drivers {
 const STATS_MS = 1000;
 /** How often the MSS clamp's counts are read for the metrics: each read is a bpftool process. */
 const MSS_STATS_MS = 10_000;
+/** An MSS clamp that could not be attached or written is tried again this much later: the node serves without it meanwhile. */
+const MSS_RETRY_MS = 10_000;
 /** A turn after a failed step that may succeed later (HAProxy starting, a socket busy). */
 const RETRY_MS = 1000;
 /** HAProxy moves to a new agent-check port at its reload, in the same turn; the old listener waits a little longer. */
@@ -155,7 +157,7 @@ class L7Role implements Role<L7Plan> {
     const net = await this.drivers.net.apply(plan.netOps);
     // Not essential to serving: a clamp that could not be applied is retried, and said in status.
     this.lastMss = plan.mssClamp;
-    if ((await this.mss.apply(plan.mssClamp, this.nodeIn(site))) === 'retry') this.timers.retry(RETRY_MS);
+    if ((await this.mss.apply(plan.mssClamp, this.nodeIn(site))) === 'retry') this.timers.retry(MSS_RETRY_MS, 'MSS clamp');
     // The new agent-check port is bound before HAProxy is told about it.
     const listen = await this.listeners.apply([plan.agentCheck]);
     for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);

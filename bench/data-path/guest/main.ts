@@ -124,6 +124,8 @@ async function window(env: LabEnv, mode: Mode, seconds: number, upload: string):
       loadLoop(`http://${host}:${port}/sink`, clients[i * 2 + 1] ?? '', upload, seconds),
     ];
   });
+  // Path MTUs the users learned in a window before (ICMP from an L4 node when a segment did not fit the tunnel) must not carry over.
+  for (const v of ['-4', '-6']) await inNode(env, 'users', 'ip', [v, 'route', 'flush', 'cache']);
   const l4 = await sumOver(env, l4Names(env));
   const l7 = await sumOver(env, l7Names(env));
   const at = Date.now();
