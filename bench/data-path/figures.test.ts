@@ -33,10 +33,10 @@ describe('ppsFigures', () => {
   it('prints the ratio attached / detached', () => {
     const md = dataPathTable({
       startedAt: '2026-12-03T00:00:00Z', where: 'here', checksWindowS: 20, notes: [],
-      checks: [{ l4: 'l4-1', tunnelPerS: 24, monitorPerS: 2, agentCpu: 0.05 }],
+      checks: [{ l4: 'l4-1', tunnelPerS: 24, monitorPerS: 2, agentCpu: 0.05, agentCpuWithout: 0.02 }],
       windows: [{ mode: 'with', seconds: 10, l4Packets: 900, l7Packets: 500, bytes: 1e6 }, { mode: 'without', seconds: 10, l4Packets: 1000, l7Packets: 500, bytes: 1e6 }],
     });
-    expect(md).toContain('| l4-1 | 24.0 | 2.0 | 5.0 % |');
+    expect(md).toContain('| l4-1 | 24.0 | 2.0 | 5.0 % | 2.0 % |');
     expect(md).toContain('| ratio attached / detached | | 0.900 | 1.000 | 1.000 |');
   });
 });

@@ -23,6 +23,8 @@ export interface ChecksFigure {
   readonly monitorPerS: number;
   /** The agent's CPU over the window, as a share of one CPU. */
   readonly agentCpu: number;
+  /** The same agent's CPU over a window with the checks through the tunnel off in the site. */
+  readonly agentCpuWithout?: number;
 }
 
 export type Mode = 'with' | 'without';
@@ -106,9 +108,9 @@ export function dataPathTable(r: DataPathReport): string {
     '',
     `## Checks per L4 node (measured over ${r.checksWindowS} s)`,
     '',
-    '| L4 node | checks through the tunnel /s | monitor-URI checks /s | agent CPU |',
-    '|---|---|---|---|',
-    ...r.checks.map((c) => `| ${c.l4} | ${f1(c.tunnelPerS)} | ${f1(c.monitorPerS)} | ${(c.agentCpu * 100).toFixed(1)} % |`),
+    '| L4 node | checks through the tunnel /s | monitor-URI checks /s | agent CPU | agent CPU with them off |',
+    '|---|---|---|---|---|',
+    ...r.checks.map((c) => `| ${c.l4} | ${f1(c.tunnelPerS)} | ${f1(c.monitorPerS)} | ${(c.agentCpu * 100).toFixed(1)} % | ${c.agentCpuWithout === undefined ? '–' : `${(c.agentCpuWithout * 100).toFixed(1)} %`} |`),
     '',
     '## Packets per second through the lab, programs attached and detached',
     '',

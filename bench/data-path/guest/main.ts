@@ -16,6 +16,8 @@ import { parseStat } from '../../../lab/guest/cpu.js';
 import { envFromArgs, inNode, progress, sleep, uptime, type LabEnv } from '../../../lab/guest/env.js';
 import { steady } from '../../disruption/guest/under-load.js';
 import { agentOf, processes, signal } from '../../disruption/guest/watch.js';
+import { readNodeSite, writeEveryNodeSite } from '../../../lab/guest/node-site.js';
+import { withTunnelChecks } from '../../../lab/guest/site-edits.js';
 import { metricSum, type ChecksFigure, type Mode, type Window } from '../figures.js';
 
 export interface DataPathOptions { readonly reps: number; readonly windowS: number; readonly checksWindowS: number }
@@ -28,12 +30,21 @@ const MAX_TRANSFERS = 1000;
 const l4Names = (env: LabEnv): string[] => nodesWithRole(env.site, 'l4').map((n) => n.name);
 const l7Names = (env: LabEnv): string[] => nodesWithRole(env.site, 'l7').map((n) => n.name);
 
-/** CPU seconds the node's agent used so far. */
-function agentCpuS(node: string): number {
-  const [p] = processes(agentOf(node));
-  if (!p) return NaN;
-  const stat = parseStat(p.pid, readFileSync(`/proc/${p.pid}/stat`, 'utf8'), '');
-  return stat ? stat.ownS : NaN;
+/** CPU seconds each process of the node's agent used so far, by pid. */
+function agentCpuS(node: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const p of processes(agentOf(node))) {
+    const stat = parseStat(p.pid, readFileSync(`/proc/${p.pid}/stat`, 'utf8'), '');
+    if (stat) out.set(p.pid, stat.ownS);
+  }
+  return out;
+}
+
+/** The agent's CPU per second between two readings: the processes in both (a restarted agent is not counted against itself). */
+function cpuShare(before: Map<number, number>, after: Map<number, number>, seconds: number): number {
+  const pids = [...before.keys()].filter((pid) => after.has(pid));
+  if (pids.length === 0) return NaN;
+  return pids.reduce((s, pid) => s + (after.get(pid) ?? 0) - (before.get(pid) ?? 0), 0) / seconds;
 }
 
 async function metricsOf(env: LabEnv, node: string): Promise<string> {
@@ -53,8 +64,29 @@ async function measureChecks(env: LabEnv, windowS: number): Promise<ChecksFigure
     const seconds = (Date.now() - b.at) / 1000;
     const node = nodeNamed(env.site, b.n);
     const monitorPerS = node ? l7CheckTargets(env.site, node).reduce((s, t) => s + 1000 / t.intervalMs, 0) : NaN;
-    return { l4: b.n, tunnelPerS: (count - b.count) / seconds, monitorPerS, agentCpu: (agentCpuS(b.n) - b.cpu) / seconds };
+    return { l4: b.n, tunnelPerS: (count - b.count) / seconds, monitorPerS, agentCpu: cpuShare(b.cpu, agentCpuS(b.n), seconds) };
   }));
+}
+
+/** An edit of every node's site reaches every agent within this, in the busy lab kernel. */
+const EDIT_SETTLE_MS = 20000;
+
+/** The L4 agents' CPU over a window with the checks through the tunnel off in every node's site; the site put back after. */
+async function cpuWithoutTunnelChecks(env: LabEnv, windowS: number): Promise<Map<string, number>> {
+  const l4 = l4Names(env);
+  const text = readNodeSite(env, l4[0] ?? '');
+  const out = new Map<string, number>();
+  try {
+    writeEveryNodeSite(env, withTunnelChecks(text, false));
+    await sleep(EDIT_SETTLE_MS);
+    const before = l4.map((n) => ({ n, cpu: agentCpuS(n), at: Date.now() }));
+    await sleep(windowS * 1000);
+    for (const b of before) out.set(b.n, cpuShare(b.cpu, agentCpuS(b.n), (Date.now() - b.at) / 1000));
+  } finally {
+    writeEveryNodeSite(env, text);
+  }
+  await sleep(EDIT_SETTLE_MS);
+  return out;
 }
 
 /** The device holding the node's own address. */
@@ -171,8 +203,11 @@ async function main(): Promise<number> {
   if (!st.ok) { save(`no steady state within 180 s: ${st.detail}`); return 1; }
   try {
     progress(env, `checks through the tunnel: counting for ${o.checksWindowS} s on every L4 node`);
-    result.checks.push(...await measureChecks(env, o.checksWindowS));
-    for (const c of result.checks) progress(env, `  ${c.l4}: ${c.tunnelPerS.toFixed(1)} checks through the tunnel /s (monitor URI ${c.monitorPerS.toFixed(1)} /s), agent CPU ${(c.agentCpu * 100).toFixed(1)} %`);
+    const on = await measureChecks(env, o.checksWindowS);
+    progress(env, `the same ${o.checksWindowS} s with the checks through the tunnel off in every node's site (put back after)`);
+    const off = await cpuWithoutTunnelChecks(env, o.checksWindowS);
+    result.checks.push(...on.map((c) => ({ ...c, ...(off.has(c.l4) ? { agentCpuWithout: off.get(c.l4) } : {}) })));
+    for (const c of result.checks) progress(env, `  ${c.l4}: ${c.tunnelPerS.toFixed(1)} checks through the tunnel /s (monitor URI ${c.monitorPerS.toFixed(1)} /s), agent CPU ${(c.agentCpu * 100).toFixed(1)} % (${c.agentCpuWithout === undefined ? '–' : (c.agentCpuWithout * 100).toFixed(1)} % with them off)`);
     save();
     progress(env, `packets per second: ${o.reps} × 2 windows of ${o.windowS} s, programs attached and detached in turn, agents frozen meanwhile`);
     await measurePps(env, o, (w) => { result.windows.push(w); save(); });
