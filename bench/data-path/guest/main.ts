@@ -47,12 +47,17 @@ function cpuShare(before: Map<number, number>, after: Map<number, number>, secon
   return pids.reduce((s, pid) => s + (after.get(pid) ?? 0) - (before.get(pid) ?? 0), 0) / seconds;
 }
 
+/** The agent's metrics; the lab kernel stalls for seconds at times, so a few tries with a generous bound. */
 async function metricsOf(env: LabEnv, node: string): Promise<string> {
   const listen = nodeNamed(env.site, node)?.agent.listen;
   const host = listen?.address.includes(':') ? `[${listen.address}]` : listen?.address;
-  const r = await inNode(env, node, 'curl', ['-s', '--max-time', '10', `http://${host}:${listen?.port}/metrics`], 20000);
-  if (r.code !== 0) throw new Error(`metrics of ${node}: curl exit ${r.code}`);
-  return r.stdout;
+  let code = 0;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = await inNode(env, node, 'curl', ['-s', '--max-time', '30', `http://${host}:${listen?.port}/metrics`], 60000);
+    if (r.code === 0) return r.stdout;
+    code = r.code;
+  }
+  throw new Error(`metrics of ${node}: curl exit ${code} three times`);
 }
 
 async function measureChecks(env: LabEnv, windowS: number): Promise<ChecksFigure[]> {
