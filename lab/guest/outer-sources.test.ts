@@ -13,9 +13,20 @@ describe('outerSources', () => {
     ].join('\n');
     const o = outerSources(text);
     expect(o.packets).toBe(4);
+    expect(o.syns).toBe(3);
     expect(o.flows.size).toBe(3);
     expect(o.sources).toEqual(new Map([['10.0.0.70', 1], ['10.0.0.81', 1], ['fd00::1:45', 1]]));
     expect(splitFlows(o)).toEqual([]);
+  });
+
+  it('counts a connection that reused a finished one\'s address and port as one more SYN of the same flow', () => {
+    const o = outerSources([
+      'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], seq 1, length 0',
+      'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [F.], seq 1, length 0',
+      'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], seq 9, length 0',
+    ].join('\n'));
+    expect(o.flows.size).toBe(1);
+    expect(o.syns).toBe(2);
   });
 
   it('names a flow whose packets carried two outer sources', () => {

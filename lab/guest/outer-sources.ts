@@ -9,19 +9,28 @@ export interface OuterSources {
   /** Every outer source seen, with how many flows used it. */
   readonly sources: ReadonlyMap<string, number>;
   readonly packets: number;
+  /**
+   * Connections opened (SYNs): more than `flows` when a client reused the
+   * address and port of a finished connection, which then hashes, and must
+   * be sent, the same way.
+   */
+  readonly syns: number;
 }
 
 // "IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], ...",
 // after the device and direction when captured on any ("eth0  In  IP ...").
 const LINE = /(?:^|\s)IP6? (\S+) > (\S+): IP6? (\S+)\.(\d+) > (\S+)\.(\d+): /;
 
-export function outerSources(text: string): OuterSources {
+export function outerSources(capture: string): OuterSources {
   const flows = new Map<string, Set<string>>();
   let packets = 0;
-  for (const line of text.split('\n')) {
-    const m = LINE.exec(line.trim());
+  let syns = 0;
+  for (const line of capture.split('\n')) {
+    const text = line.trim();
+    const m = LINE.exec(text);
     if (!m) continue;
     packets++;
+    if (text.slice(m.index + m[0].length).startsWith('Flags [S],')) syns++;
     const key = `${m[3]}.${m[4]} > ${m[5]}.${m[6]}`;
     const seen = flows.get(key) ?? new Set<string>();
     seen.add(m[1] ?? '');
@@ -29,7 +38,7 @@ export function outerSources(text: string): OuterSources {
   }
   const sources = new Map<string, number>();
   for (const seen of flows.values()) for (const s of seen) sources.set(s, (sources.get(s) ?? 0) + 1);
-  return { flows, sources, packets };
+  return { flows, sources, packets, syns };
 }
 
 /** The flows whose packets came from more than one outer source. */
