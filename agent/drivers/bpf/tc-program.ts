@@ -6,6 +6,7 @@
 // numbers.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expandIpv6 } from '../../../site/index.js';
 import { describeRun, type Runner } from '../../../tiers/common/runner.js';
 
 /** Where tc's loader pins maps that ask to be pinned by name. */
@@ -19,12 +20,7 @@ export const le32 = (v: number): string => hexBytes([v & 0xff, (v >>> 8) & 0xff,
 /** An address as the maps key it: network order bytes. */
 export function addressBytes(address: string): number[] {
   if (!address.includes(':')) return address.split('.').map(Number);
-  const [head = '', tail = ''] = address.split('::');
-  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
-  const h = groups(head);
-  const t = groups(tail);
-  const all = address.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill(0), ...t] : h;
-  return all.flatMap((g) => [(g >> 8) & 0xff, g & 0xff]);
+  return expandIpv6(address).flatMap((g) => [(g >> 8) & 0xff, g & 0xff]);
 }
 
 /** Network order bytes back to the address text (IPv6 uncompressed: compared as bytes). */
