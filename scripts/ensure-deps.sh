@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 # iptables (iptables-legacy, ip6tables-legacy: the lab kernel has no nftables
 # for IPv4 and IPv6) and tcpdump: the lab's MSS clamp check drops ICMP on the
 # routers and captures the SYN-ACKs the users get (lab/guest/mss.ts).
-PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool iptables tcpdump)
+# etcd-server: the fleet state's store in the lab and the tests (etcd:).
+PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool iptables tcpdump etcd-server)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()
@@ -30,7 +31,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages enable their daemons; tierlb runs them itself.
-  for unit in bird gobgpd haproxy gdnsd; do
+  for unit in bird gobgpd haproxy gdnsd etcd; do
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   done
 fi

@@ -12,6 +12,7 @@ import { checkBgpTimers, checkPeers } from './crosscheck-bgp.js';
 import { checkAgentCheckPorts, checkBinds } from './crosscheck-binds.js';
 import { checkDnsNames, checkZones } from './crosscheck-dns.js';
 import { checkTunnelSources } from './crosscheck-tunnel-sources.js';
+import { checkEtcd, checkFleetNames } from './crosscheck-etcd.js';
 import { checkServiceFields, checkServiceNodes, checkServicePools } from './crosscheck-services.js';
 
 const CHECKS: readonly Check[] = [
@@ -28,6 +29,8 @@ const CHECKS: readonly Check[] = [
   needs(['services', 'nodes', 'dns'], checkDnsNames),
   needs(['agent', 'pools'], checkAgentCheckPorts),
   needs(['agent', 'l7', 'bgp', 'services', 'pools', 'nodes'], checkBinds),
+  needs(['etcd'], checkEtcd),
+  needs(['etcd', 'pools', 'nodes'], checkFleetNames),
 ];
 
 /** Every cross-section problem of the sections that parsed. */

@@ -9,6 +9,7 @@ import {
 import { toDuration, toDurationAbove0 } from './duration.js';
 import { toHostIp, toHostIpv4, toHostIpv6, toVip } from './address-use.js';
 import { toPrefix } from './prefix.js';
+import { toEtcdEndpoint, toEtcdPrefix } from './etcd.js';
 
 // `format` is a JSON Schema annotation: docs/site-reference.md names the
 // value's kind from it, since the schema's input type is only string/number.
@@ -54,6 +55,8 @@ export const duration = (what: string) => branded(z.string(), toDuration, what, 
 export const durationAbove0 = (what: string) => branded(z.string(), toDurationAbove0, what, 'duration-above-0');
 export const prefix4 = (what: string) => branded(z.string(), toPrefix('ipv4'), what, 'ipv4-prefix');
 export const prefix6 = (what: string) => branded(z.string(), toPrefix('ipv6'), what, 'ipv6-prefix');
+export const etcdEndpoint = (what: string) => branded(z.string(), toEtcdEndpoint, what, 'etcd-endpoint');
+export const etcdPrefix = (what: string) => branded(z.string(), toEtcdPrefix, what, 'etcd-prefix');
 export const port = (what: string) => brandedInt(toPort, what, 'port');
 export const asn = (what: string) => brandedInt(toAsn, what, 'asn');
 

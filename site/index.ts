@@ -7,3 +7,4 @@ export { zoneOf } from './crosscheck-dns.js';
 export * from './query.js';
 export { checkOverrides, overrideNode, type NodeOverrides } from './override.js';
 export { prefixAddresses, prefixHolds, type Prefix } from './prefix.js';
+export { toEtcdEndpoint, toEtcdPrefix, type EtcdEndpoint, type EtcdPrefix } from './etcd.js';

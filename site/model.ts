@@ -4,6 +4,7 @@
 import type { Asn, Community, DnsName, Family, FsPath, HttpPath, IpAddress, Ipv4, Ipv6, Port, Token } from './brand.js';
 import type { Prefix } from './prefix.js';
 import type { Duration } from './duration.js';
+import type { EtcdEndpoint, EtcdPrefix } from './etcd.js';
 import type { BALANCES, DNS_POLICIES, MH_FLAGS, ROLES, SPEAKERS } from './schema.js';
 
 export type Role = (typeof ROLES)[number];
@@ -159,4 +160,22 @@ export interface Site {
   /** In file order: the order of l7 nodes is their Maglev order. */
   readonly nodes: readonly SiteNode[];
   readonly dns: { readonly zones: readonly Zone[] };
+  /** Fleet state in etcd; absent: the local maintenance files alone. */
+  readonly etcd?: EtcdSettings;
+}
+
+export interface EtcdLimits {
+  readonly maxL4Withdrawn: number;
+  readonly maxL7DepooledShare: number;
+  readonly depoolThreshold: number;
+}
+
+export interface EtcdSettings {
+  readonly endpoints: readonly EtcdEndpoint[];
+  /** Resolved: /tierlb/<site> when the file names none. */
+  readonly prefix: EtcdPrefix;
+  readonly dialTimeout: Duration;
+  readonly tls?: { readonly ca: FsPath; readonly cert?: FsPath; readonly key?: FsPath };
+  readonly auth?: { readonly user: Token; readonly passwordFile: FsPath };
+  readonly limits: EtcdLimits;
 }

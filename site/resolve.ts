@@ -2,6 +2,7 @@
 // over site defaults, BGP sessions named once, L7 serving lists and DNS
 // zones resolved. Runs only on input that passed every check.
 import type { Ipv4, Token } from './brand.js';
+import type { EtcdPrefix } from './etcd.js';
 import { zoneOf } from './crosscheck-dns.js';
 import type { AgentSettings, BgpSession, DnsAnswer, Service, Site, SiteNode } from './model.js';
 import type { ParsedSite } from './schema.js';
@@ -39,6 +40,7 @@ export function resolveSite(p: ParsedSite): Site {
     pools,
     nodes,
     dns: p.dns,
+    ...(p.etcd ? { etcd: { ...p.etcd, prefix: p.etcd.prefix ?? (`/tierlb/${p.site}` as EtcdPrefix) } } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // has a description: docs/site-reference.md is generated from them.
 import { z } from 'zod';
 import {
-  asn, community, dnsName, duration, durationAbove0, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, intIn, ip, port, prefix4, prefix6, routerId, runDir, token, vip,
+  asn, community, dnsName, duration, durationAbove0, etcdEndpoint, etcdPrefix, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, intIn, ip, port, prefix4, prefix6, routerId, runDir, token, vip,
 } from './fields.js';
 
 const obj = z.strictObject;
@@ -150,6 +150,28 @@ const zoneSchema = obj({
   })).prefault([]).meta({ description: 'static A/AAAA records (name servers, hosts)' }),
 });
 
+const share = (description: string) => z.number().min(0).max(1).meta({ description });
+
+const etcdSchema = obj({
+  endpoints: z.array(etcdEndpoint('client URL of an etcd member')).min(1).meta({ description: 'the etcd cluster\'s client URLs (http://HOST:PORT, or https:// with tls)' }),
+  prefix: etcdPrefix('key prefix of this site\'s fleet state; default /tierlb/<site>').optional(),
+  dialTimeout: durationAbove0('how long a connection to etcd may take before the member counts as unreachable').prefault('2s'),
+  tls: obj({
+    ca: fsPath('PEM file of the CA that signed the members\' certificates'),
+    cert: fsPath('PEM client certificate, for etcd\'s --client-cert-auth').optional(),
+    key: fsPath('PEM private key of the client certificate').optional(),
+  }).optional().meta({ description: 'TLS to the members (https:// endpoints)' }),
+  auth: obj({
+    user: token('etcd user'),
+    passwordFile: fsPath('file holding the user\'s password (first line); never the password itself in the site file'),
+  }).optional().meta({ description: 'etcd\'s own authentication (etcdctl user add / role grant-permission on the prefix)' }),
+  limits: obj({
+    maxL4Withdrawn: intIn(0, 1000, 'at most this many L4 nodes depooled or drained through etcd at once').default(1),
+    maxL7DepooledShare: share('at most this share of each service\'s L7 nodes depooled or drained at once').default(0.5),
+    depoolThreshold: share('at least this share of each pool\'s servers stays pooled (PyBal\'s depool-threshold)').default(0.5),
+  }).prefault({}).meta({ description: 'site-wide safety limits, checked in the same etcd transaction as the change; --force overrides one and records it' }),
+});
+
 export const siteSchema = obj({
   site: token('site name'),
   agent: obj({
@@ -187,6 +209,7 @@ export const siteSchema = obj({
   dns: obj({
     zones: z.array(zoneSchema).prefault([]).meta({ description: 'zones gdnsd serves' }),
   }).prefault({}).meta({ description: 'DNS tier' }),
+  etcd: etcdSchema.optional().meta({ description: 'fleet state: pool state of nodes and servers kept in etcd, changed with tierlb pool / depool / drain from anywhere and watched by every agent; without it, only the local maintenance files' }),
 });
 
 export type RawSiteInput = z.input<typeof siteSchema>;
