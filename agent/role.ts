@@ -2,6 +2,7 @@
 // runtime. The runtime owns the loop, the files it watches, the status
 // endpoint and the stop sequence; a role owns its daemons and its plan.
 import type { Site, SiteNode } from '../site/index.js';
+import type { FleetView } from '../fleet/store.js';
 import type { StatusReport } from './observe/status.js';
 import type { Logger } from './observe/log.js';
 import type { Metrics } from './observe/metrics.js';
@@ -22,6 +23,12 @@ export interface RoleDeps {
    * a drift check is due), and each applier looks at what it owns.
    */
   readonly kick: (reason: string, opts?: { readonly repair?: boolean }) => Promise<void>;
+  /**
+   * The fleet state in etcd as this agent last saw it; undefined without an
+   * etcd: section (or in a test that has none). Local maintenance files win
+   * over it (fleet/precedence.ts).
+   */
+  readonly fleet?: () => FleetView | undefined;
 }
 
 /** A role that cannot start with this site and node; said to the operator as it is, with no stack. */

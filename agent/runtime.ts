@@ -20,6 +20,11 @@ import { createRole } from './roles/index.js';
 import { Supervisor } from './supervise/supervisor.js';
 import { DEFAULT_BACKOFF } from './supervise/backoff.js';
 import { join } from 'node:path';
+import { FleetFeed } from './inputs/fleet-feed.js';
+import { fileSavedFleet } from './inputs/fleet-saved.js';
+import { etcdFleetConnection } from './drivers/etcd/feed-connection.js';
+import { fleetStatusLine, logFleetChange, recordFleetMetrics } from './observe/fleet-status.js';
+import type { FleetView } from '../fleet/store.js';
 
 export interface RunningAgent {
   /** The port the status endpoint is bound to now (it follows the site file's listen address). */
@@ -53,9 +58,11 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   }, DEFAULT_BACKOFF, join(node.agent.stateDir, 'logs'));
   let lastTurn: StatusReport['lastTurn'];
   const kickRef: { kick: (reason: string, opts?: { repair?: boolean }) => Promise<void> } = { kick: () => Promise.resolve() };
+  const fleet = fleetFeedOf(node.agent.stateDir, logger, metrics, (reason) => void kickRef.kick(reason));
   const role: Role<unknown> = createRole(node.role, {
     node, log: logger.child({ role: node.role }), metrics, clock: systemClock, supervisor,
     kick: (reason, opts) => kickRef.kick(reason, opts),
+    fleet: () => fleet.current(),
   });
   let restart: string[] = [];
   const noteRestartNeeded = (): void => {
@@ -65,7 +72,8 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   };
   const status = (): StatusReport => {
     const r = role.status(site());
-    const notes = [...(r.notes ?? []), ...restart.map((l) => `restart needed: ${l}`)];
+    const fleetLine = fleetStatusLine(fleet.current(), site().etcd?.endpoints ?? [], systemClock.now());
+    const notes = [...(r.notes ?? []), ...(fleetLine !== undefined ? [fleetLine] : []), ...restart.map((l) => `restart needed: ${l}`)];
     return { node: node.name, role: node.role, site: site().name, ...r, ...(notes.length > 0 ? { notes } : {}), lastTurn, daemons: supervisor.list() };
   };
   // The status endpoint follows the site's listen address: a new one is bound before the old one closes.
@@ -100,6 +108,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
         logger.error({ issues: r.issues }, `site file refused; the running state stays as it was: ${r.issues[0] ?? ''}`);
       } else if (r.kind === 'loaded') {
         noteRestartNeeded();
+        await fleet.follow(site().etcd);
         await writer.kick('site file changed');
       }
     } catch (err) {
@@ -108,12 +117,15 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     }
   };
 
+  // The last fleet state seen is there before the role's first plan: a restarted agent keeps a depool.
+  await fleet.follow(site().etcd);
   try {
     await role.start(site());
   } catch (err) {
     if (!(err instanceof RoleStartError)) throw err;
     // Whatever the role started before it gave up goes with it: a second agent would find it holding ports.
     await supervisor.stopAll();
+    await fleet.close();
     throw new AgentStartError(err.message, { cause: err });
   }
   // A daemon that (re)started holds nothing the appliers gave the one before it. (The first start is the start's own turn.)
@@ -135,6 +147,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     await role.stop(site());
     await supervisor.stopAll();
     await statusListeners.closeAll();
+    await fleet.close();
     throw new AgentStartError(`cannot start: ${bound.errors.join('; ')}`);
   }
   await writer.kick('start');
@@ -154,8 +167,27 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
       await writer.close();
       await supervisor.stopAll();
       await statusListeners.closeAll();
+      await fleet.close();
     },
   };
+}
+
+/** The fleet feed of this agent: each new view is logged, counted and planned with. */
+function fleetFeedOf(stateDir: string, logger: Logger, metrics: Metrics, kick: (reason: string) => void): FleetFeed {
+  let last: FleetView | undefined;
+  return new FleetFeed({
+    connect: etcdFleetConnection,
+    saved: fileSavedFleet(join(stateDir, 'fleet-state.json')),
+    clock: systemClock,
+    onView: (view) => {
+      logFleetChange(logger, last, view);
+      recordFleetMetrics(metrics, view, systemClock.now());
+      const changed = JSON.stringify([...(last?.records ?? [])]) !== JSON.stringify([...(view?.records ?? [])]);
+      last = view;
+      if (changed) kick('fleet state changed');
+    },
+    onProblem: (what, why) => logger.warn({ why }, `${what}: ${why}`),
+  });
 }
 
 interface AgentPlan {

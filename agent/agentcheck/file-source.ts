@@ -16,17 +16,24 @@ export interface AgentCheckSource {
   current(): AgentDecision | undefined;
 }
 
+/**
+ * `overlay` decides where the file leaves the answer open (the fleet state in
+ * etcd, fleet/precedence.ts); it sees the file's decision, which wins when
+ * the file is there.
+ */
 export function fileAgentCheckSource(
   path: string,
   logger: AgentCheckLogger,
   readFile: (path: string) => Promise<MaintenanceFileRead> = readMaintenanceFile,
+  overlay: (d: AgentDecision) => AgentDecision = (d) => d,
 ): AgentCheckSource {
   let last: AgentDecision | undefined;
   let lastGood: AgentState | undefined;
   return {
     async read() {
-      const next = decideAgentState(await readFile(path), lastGood);
-      lastGood = goodStateOf(next, lastGood);
+      const fromFile = decideAgentState(await readFile(path), lastGood);
+      lastGood = goodStateOf(fromFile, lastGood);
+      const next = overlay(fromFile);
       // Logged on change only: a bad file would otherwise log on every check.
       if (last === undefined || changed(last, next)) report(logger, path, next);
       last = next;

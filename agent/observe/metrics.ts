@@ -33,6 +33,9 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     planSeconds: new Histogram({ name: 'tierlb_agent_plan_duration_seconds', help: 'time to compute a plan', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1], registers: r }),
     applySeconds: new Histogram({ name: 'tierlb_agent_apply_duration_seconds', help: 'time to apply a plan', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
     agentCheckRejected: new Counter({ name: 'tierlb_agent_agentcheck_rejected_total', help: 'agent-check connections closed on a misbehaving client: reset, lifetime, input, cap', labelNames: ['reason'], registers: r }),
+    etcdReachable: new Gauge({ name: 'tierlb_fleet_etcd_reachable', help: '1 while this agent reads and watches the fleet state in etcd; 0 while it is cut off and keeps the last state it saw (fail static); absent without an etcd: section', registers: r }),
+    etcdUnreachableSince: new Gauge({ name: 'tierlb_fleet_etcd_unreachable_since_seconds', help: 'Unix time since which etcd could not be read; 0 while it can', registers: r }),
+    fleetRecords: new Gauge({ name: 'tierlb_fleet_records', help: 'pool records of the fleet state this agent holds, by state (yes, drain, no) as they read now', labelNames: ['pooled'], registers: r }),
     configRejected: new Counter({ name: 'tierlb_agent_config_rejected_total', help: 'site files refused by validation or by a daemon checker; the running state stayed', labelNames: ['stage'], registers: r }),
   };
 }

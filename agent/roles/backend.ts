@@ -10,6 +10,7 @@ import { fileAgentCheckSource, startAgentCheckServer } from '../agentcheck/index
 import { ListenerSet, type Endpoint, type Opener } from '../apply/listeners.js';
 import { Timers } from '../loop/timers.js';
 import type { Role, RoleDeps, RoleStatus } from '../role.js';
+import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry } from '../../fleet/precedence.js';
 
 export interface BackendPlan {
   readonly listen: readonly Endpoint[];
@@ -26,8 +27,16 @@ export function planBackend(node: SiteNode): BackendPlan {
 
 export type AgentCheckOpener = (read: () => Promise<AgentReply>) => Opener;
 
+/** The names etcd may hold for this node: its own and those of the pool servers it runs. */
+export function fleetNamesOf(site: Site, node: string): string[] {
+  return [node, ...site.pools.flatMap((p) => p.servers.filter((s) => s.node === node).map((s) => s.name as string))];
+}
+
 export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<BackendPlan> {
-  const source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
+  let names: readonly string[] = [deps.node.name];
+  // etcd's word where the file is absent: what the L7 nodes pushed, the agent-check confirms.
+  const source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log, undefined,
+    (d) => agentDecisionWithFleet(d, fleetWordOf(deps.fleet?.(), names, deps.clock.now())));
   const read = (): Promise<AgentReply> => source.read();
   const opener = open ?? ((r) => (e: Endpoint) => startAgentCheckServer({ host: e.host, port: e.port, read: r, logger: deps.log, metrics: deps.metrics }));
   const listeners = new ListenerSet(opener(read), deps.clock, AGENT_CHECK_LINGER_MS);
@@ -53,6 +62,8 @@ export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<Backe
       deps.log.info({ listening: listeners.endpoints(), file: deps.node.agent.agentCheckFile }, 'serving agent-check');
     },
     async plan(site) {
+      names = fleetNamesOf(site, deps.node.name);
+      timers.wakeAt('fleet state expiry', nextFleetExpiry(deps.fleet?.(), names, deps.clock.now()));
       // Read on a change of the file so the log and status show it at once,
       // not at HAProxy's next check.
       await source.read();

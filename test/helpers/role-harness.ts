@@ -15,6 +15,7 @@ import type { Role, RoleDeps } from '../../agent/role.js';
 import { Supervisor } from '../../agent/supervise/supervisor.js';
 import { overrideNode, parseSiteValue, type Site } from '../../site/index.js';
 import { nodeOf } from './site.js';
+import type { FleetView } from '../../fleet/store.js';
 
 type Kick = (reason: string, opts?: { readonly repair?: boolean }) => Promise<void>;
 
@@ -41,7 +42,8 @@ export function siteFor(value: unknown, name: string, dir: string): Site {
   return o.value;
 }
 
-export function roleHarness<P>(value: unknown, name: string, makeRole: (deps: RoleDeps) => Role<P>): RoleHarness<P> {
+/** `fleet`: the fleet state the role sees (RoleDeps.fleet); a test changes what it returns, then kicks. */
+export function roleHarness<P>(value: unknown, name: string, makeRole: (deps: RoleDeps) => Role<P>, fleet?: () => FleetView | undefined): RoleHarness<P> {
   const dir = mkdtempSync(join(tmpdir(), `tierlb-${name}-role-`));
   let site = siteFor(value, name, dir);
   // Real time, plus what a test skips ahead without sleeping.
@@ -51,6 +53,7 @@ export function roleHarness<P>(value: unknown, name: string, makeRole: (deps: Ro
   const role = makeRole({
     node: nodeOf(site, name), log: createLogger(name, process.env.TIERLB_TEST_LOG === '1' ? 'debug' : 'silent'), metrics: createMetrics(new Registry()),
     clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kickRef.kick(r, o),
+    ...(fleet ? { fleet } : {}),
   });
   const writer = new OneWriter<P>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);
   kickRef.kick = (r, o) => writer.kick(r, o);

@@ -12,9 +12,10 @@ export const DEFAULT_AGENT_STATE: AgentState = { state: 'up' };
 /**
  * Where the answer came from: `file` (what it says), `absent` (no file:
  * the default), `kept` (the file could not be used: the previous answer
- * stands), `fallback` (could not be used and there was none: the default).
+ * stands), `fallback` (could not be used and there was none: the default),
+ * `etcd` (no file: the fleet state in etcd decided).
  */
-export type AgentBasis = 'file' | 'absent' | 'kept' | 'fallback';
+export type AgentBasis = 'file' | 'absent' | 'kept' | 'fallback' | 'etcd';
 
 export interface AgentDecision {
   readonly state: AgentState;

@@ -4,6 +4,7 @@
 import type { DisableState } from '../../../tiers/l4/announce.js';
 import { parseDisableFile, type DisableState as DisableFileState } from '../../../tiers/backend/index.js';
 import { readMaintenanceFile } from '../../maintenance/index.js';
+import { disableWithFleet, type FleetWord } from '../../../fleet/precedence.js';
 
 export interface DisableReading {
   readonly disable: DisableState;
@@ -20,8 +21,11 @@ export class DisableTracker {
 
   constructor(private readonly file: string) {}
 
-  async read(now: number): Promise<DisableReading> {
-    return this.observe(parseDisableFile(await readMaintenanceFile(this.file), new Date(now)), now);
+  /** The file, and where it is absent the fleet state in etcd (`word`): the file on the node wins. */
+  async read(now: number, word?: FleetWord): Promise<DisableReading> {
+    const decided = disableWithFleet(parseDisableFile(await readMaintenanceFile(this.file), new Date(now)), word);
+    const reading = this.observe(decided.state, now);
+    return decided.source === 'etcd' ? { ...reading, status: `${reading.status} by etcd (no disable file)` } : reading;
   }
 
   /** Pure given the tracker's memory: the parsed file at `now`. */

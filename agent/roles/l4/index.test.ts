@@ -1,7 +1,7 @@
 // The l4 role with fake drivers (speaker, IPVS, kernel, L7 health) driven by
 // a real one writer, as the agent's runtime drives it: the site is edited
 // while the role runs, and every edit must reach the drivers.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeFlowEntropy } from '../../../test/fakes/flow-entropy.js';
@@ -18,6 +18,8 @@ import { TUNNEL_PROBE_GRACE_MS, type KernelCheckService } from '../../../tiers/l
 import type { TunnelProbe, TunnelProbeTarget } from '../../health/tunnel-probe.js';
 import type { CheckServicesPort } from './check-services-applier.js';
 import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
+import type { FleetView } from '../../../fleet/store.js';
+import type { PoolRecord } from '../../../fleet/record.js';
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown> };
 
@@ -59,7 +61,7 @@ function fakeTunnel() {
   return { services, blackholed, probes, drivers: { probe, services: port } };
 }
 
-function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }), tunnel = fakeTunnel(), flowEntropy = new FakeFlowEntropy()) {
+function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ kind: 'answer', status: 200, body: 'web=4 api=4 ' }), tunnel = fakeTunnel(), flowEntropy = new FakeFlowEntropy(), fleet?: () => FleetView | undefined) {
   const speaker = new FakeSpeaker();
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
@@ -74,12 +76,16 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
     },
     tunnelChecks: () => tunnel.drivers,
     flowEntropy,
-  }));
+  }), fleet);
   running.push(h);
   return { ...h, speaker, ipvs, net, hints, tunnel, flowEntropy, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
+
+function fleetView(records: Record<string, PoolRecord>): FleetView {
+  return { records: new Map(Object.entries(records)), revision: 1, problems: [], source: 'store' };
+}
 
 describe('the l4 role', () => {
   it('announces every VIP once its L7 nodes are healthy and its IPVS table is verified', async () => {
@@ -124,6 +130,38 @@ describe('the l4 role', () => {
     await h.edit(fastSite((v) => { (v.services[0]?.vips as string[]).push('198.51.100.77'); }));
     await waitFor(() => expect(h.speaker.announced()).toContain('198.51.100.77'));
     expect(h.ipvs.services.some((s) => s.vip === '198.51.100.77')).toBe(true);
+  });
+
+  it('withdraws on a depool in etcd as on the disable file, graceful-shutdown first, and the file wins over a pool', async () => {
+    const fleet = { view: fleetView({}) };
+    const h = harness(fastSite((v) => { v.bgp.drainTime = '300ms'; }), undefined, undefined, undefined, () => fleet.view);
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    fleet.view = fleetView({ 'l4-1': { pooled: 'no', reason: 'test', who: 'alice@h', when: new Date().toISOString() } });
+    await h.kick('fleet state changed');
+    expect([...h.speaker.rib.values()].every((a) => a.gracefulShutdown)).toBe(true);
+    expect(h.role.status(h.site()).maintenance[0]?.state).toMatch(/disabled since .* by etcd/);
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(0));
+    // The disable file on the node keeps it out when etcd pools it again.
+    writeFileSync(h.disableFile, 'local trouble\n');
+    fleet.view = fleetView({});
+    await h.kick('fleet state changed');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.speaker.announced()).toHaveLength(0);
+    rmSync(h.disableFile);
+    await h.kick(`${h.disableFile} changed`);
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+  });
+
+  it('announces again by itself when an etcd depool expires', async () => {
+    const fleet = { view: fleetView({ 'l4-1': { pooled: 'no', reason: 'ttl', who: 'a@h', when: new Date().toISOString(), expires: new Date(Date.now() + 400).toISOString() } }) };
+    const h = harness(fastSite(), undefined, undefined, undefined, () => fleet.view);
+    await h.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.speaker.announced()).toHaveLength(0);
+    expect(h.role.status(h.site()).maintenance[0]?.state).toMatch(/by etcd/);
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(h.role.status(h.site()).maintenance[0]?.state).not.toMatch(/etcd/);
   });
 
   it('still moves traffic away on disable after a VIP was added', async () => {

@@ -37,6 +37,7 @@ import { hintEndpoints, readRecheckHint } from '../../../tiers/l4/recheck-hint.j
 import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../../role.js';
 import { untilChecked } from '../../install/until-checked.js';
 import { DisableTracker, type DisableReading } from './disable.js';
+import { fleetWordOf } from '../../../fleet/precedence.js';
 import { checkIpvs, type IpvsAvailability } from './ipvs-check.js';
 import { recordL4Metrics } from './metrics.js';
 import { l4ServiceStatus } from './status.js';
@@ -275,7 +276,7 @@ class L4Role implements Role<L4Plan> {
       await this.listenForHints(node);
     }
     const now = this.deps.clock.now();
-    const reading = await this.disable.read(now);
+    const reading = await this.disable.read(now, fleetWordOf(this.deps.fleet?.(), [node.name], now));
     if (reading.warnings.length > 0) this.deps.log.warn({ file: this.deps.node.agent.disableFile, warnings: reading.warnings }, 'disable file');
     this.lastReading = reading;
     const sessionTimers = await this.rollSessionTimers(site, node, now);

@@ -13,6 +13,12 @@ import type { Endpoint } from '../../apply/listeners.js';
 import type { InstallResult } from '../../install/install.js';
 import { RoleStartError } from '../../role.js';
 import { l7Role, type L7Plan } from './index.js';
+import type { FleetView } from '../../../fleet/store.js';
+import type { PoolRecord } from '../../../fleet/record.js';
+
+function fleetView(records: Record<string, PoolRecord>): FleetView {
+  return { records: new Map(Object.entries(records)), revision: 1, problems: [], source: 'store' };
+}
 
 type SiteValue = Record<string, unknown> & { services: Record<string, unknown>[]; bgp: Record<string, unknown>; agent?: Record<string, unknown> };
 
@@ -28,7 +34,7 @@ function value(edit: (v: SiteValue) => void = () => undefined): SiteValue {
   return v;
 }
 
-function harness(initial: SiteValue, mss = new FakeMssClamp()) {
+function harness(initial: SiteValue, mss = new FakeMssClamp(), fleet?: () => FleetView | undefined) {
   const haproxy = new FakeHaproxy();
   const net = new FakeNet();
   const listening = new Set<string>();
@@ -58,7 +64,7 @@ function harness(initial: SiteValue, mss = new FakeMssClamp()) {
       listening.add(key);
       return { port: e.port, close: async () => { listening.delete(key); } };
     },
-  }));
+  }), fleet);
   running.push(h);
   return { ...h, haproxy, net, mss, listening, refuse, undecided, hints, agentCheckFile: join(h.dir, 'agent-check') };
 }
@@ -78,6 +84,37 @@ describe('the l7 role', () => {
     writeFileSync(h.agentCheckFile, 'down\n');
     await h.kick(`${h.agentCheckFile} changed`);
     expect(h.haproxy.enablerCommands().at(-3)).toMatch(/agent down$/);
+  });
+
+  it('drains a server etcd depools in every backend that has it, and makes it ready again when etcd pools it', async () => {
+    const fleet = { view: fleetView({}) };
+    const h = harness(value(), undefined, () => fleet.view);
+    await h.start();
+    const sent = h.haproxy.commands.length;
+    fleet.view = fleetView({ 'srv-1': { pooled: 'no', reason: 'disk', who: 'a@h', when: new Date().toISOString() } });
+    await h.kick('fleet state changed');
+    const drained = h.haproxy.commands.slice(sent).filter((c) => /state drain$/.test(c));
+    expect(drained.length).toBeGreaterThanOrEqual(2);
+    expect(drained.every((c) => /\/srv-1 state drain$/.test(c))).toBe(true);
+    // Nothing more while nothing changes.
+    const after = h.haproxy.commands.length;
+    await h.kick('nothing new');
+    expect(h.haproxy.commands.slice(after).filter((c) => /srv-1/.test(c))).toEqual([]);
+    fleet.view = fleetView({ 'srv-1': { pooled: 'yes', reason: 'fixed', who: 'a@h', when: new Date().toISOString() } });
+    await h.kick('fleet state changed');
+    const ready = h.haproxy.commands.slice(after).filter((c) => /\/srv-1 state ready$/.test(c));
+    expect(ready).toHaveLength(drained.length);
+  });
+
+  it('takes the node out through its enabler on an etcd drain, unless its agent-check file says otherwise', async () => {
+    const fleet = { view: fleetView({ 'l7-1': { pooled: 'drain', reason: 'kernel upgrade', who: 'a@h', when: new Date().toISOString() } }) };
+    const h = harness(value(), undefined, () => fleet.view);
+    await h.start();
+    expect(h.haproxy.enablerCommands().some((c) => /state drain$/.test(c))).toBe(true);
+    expect(h.role.status(h.site()).maintenance[0]?.state).toMatch(/drain \(etcd\)/);
+    writeFileSync(h.agentCheckFile, 'up\n');
+    await h.kick(`${h.agentCheckFile} changed`);
+    expect(h.role.status(h.site()).maintenance[0]?.state).toMatch(/^up \(file\)/);
   });
 
   it('tells every L4 node to check it now once HAProxy has taken a new state, once per change', async () => {

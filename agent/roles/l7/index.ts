@@ -33,6 +33,8 @@ import { HaproxyApplier } from './haproxy-applier.js';
 import { planL7, STOPPING, type L7Plan } from './plan.js';
 import { RecheckHints, udpHintSend, type HintSend } from './recheck-hints.js';
 import { l7ServiceStatus, parseShowStat, type StatRow } from './status.js';
+import { ServerAdminApplier } from './server-admin-applier.js';
+import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry, serverWordsOf } from '../../../fleet/precedence.js';
 
 export type { L7Plan } from './plan.js';
 
@@ -86,6 +88,7 @@ class L7Role implements Role<L7Plan> {
   private readonly source;
   private readonly haproxy: HaproxyApplier;
   private readonly enabler: EnablerApplier;
+  private readonly serverAdmin: ServerAdminApplier;
   private readonly hints: RecheckHints;
   private readonly listeners: ListenerSet;
   private readonly timers: Timers;
@@ -102,10 +105,13 @@ class L7Role implements Role<L7Plan> {
 
   constructor(private readonly deps: RoleDeps, private readonly drivers: L7Drivers) {
     this.watched = [deps.node.agent.agentCheckFile];
-    this.source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log);
+    // The agent-check HAProxy polls answers with etcd's state too: it must not undo what the push set.
+    this.source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log, undefined,
+      (d) => agentDecisionWithFleet(d, fleetWordOf(deps.fleet?.(), [deps.node.name], deps.clock.now())));
     this.enablerServer = enablerView(deps.node);
     this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics, clock: deps.clock });
     this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);
+    this.serverAdmin = new ServerAdminApplier(drivers.haproxy.runtime, deps.log);
     this.hints = new RecheckHints(drivers.hintSend, deps.log);
     this.mss = new MssClampApplier(drivers.mssClamp, deps.log, (a) => addressOf(addressBytes(a)));
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
@@ -135,7 +141,11 @@ class L7Role implements Role<L7Plan> {
     const state = this.source.current()?.state ?? { state: 'up' };
     this.deps.metrics.maintenance.reset();
     this.deps.metrics.maintenance.set({ file: this.deps.node.agent.agentCheckFile, state: this.stopping ? 'stopping' : state.state }, 1);
-    return this.keepLeaving(site, planL7(site, node, state, this.stopping), this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const fleet = this.deps.fleet?.();
+    const servers = servicesOnL7(site, node.name).flatMap((s) => site.pools.find((p) => p.name === s.pool)?.servers.map((v) => v.name as string) ?? []);
+    this.timers.wakeAt('fleet state expiry', nextFleetExpiry(fleet, [node.name, ...servers], now));
+    return this.keepLeaving(site, planL7(site, node, state, this.stopping, serverWordsOf(fleet, servers, now)), now);
   }
 
   /** The addresses of services this node left stay until their bound: the L4 nodes still send it the flows it holds. */
@@ -169,11 +179,12 @@ class L7Role implements Role<L7Plan> {
     }
     // New workers read the state file saved before the reload: push anyway, it costs three commands.
     const pushed = await this.enabler.apply(plan.enabler, running.master, { again: running.reloaded });
+    const servers = await this.serverAdmin.apply(plan.serverAdmin, running.master, { again: running.reloaded });
     // Only once HAProxy answers with the new state: an L4 node checking now must see it.
     if (pushed) await this.hints.tell(site, this.nodeIn(site), plan.enabler);
     await this.enabler.persist();
     void this.refreshStats();
-    const ok = net.essential && listen.ok && running.ok && pushed;
+    const ok = net.essential && listen.ok && running.ok && pushed && servers;
     if (!ok) this.timers.retry(RETRY_MS);
     return ok;
   }

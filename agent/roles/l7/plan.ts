@@ -7,6 +7,7 @@ import type { AgentReason, AgentState } from '../../../tiers/backend/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { haproxyView, l7NetOps, renderHaproxyCfg } from '../../../tiers/l7/index.js';
 import { planMssClamp, type MssClampPlan } from '../../../tiers/l7/mss.js';
+import { planServerAdmin, type ServerAdminPlan, type ServerWord } from '../../../tiers/l7/server-admin.js';
 import { serverPortsOf, type ServerPorts } from '../../../tiers/l7/server-state.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import { enablerStateOf, type EnablerState } from './enabler.js';
@@ -21,12 +22,14 @@ export interface L7Plan {
   readonly agentCheck: Endpoint;
   /** What the MSS clamp program holds: the VIPs served here and each family's MSS. */
   readonly mssClamp: MssClampPlan;
+  /** Backend servers the fleet state drains or weighs. */
+  readonly serverAdmin: ServerAdminPlan;
 }
 
 /** What the enabler says while the agent stops: the L4 nodes take this node out before HAProxy goes. */
 export const STOPPING: AgentState = { state: 'down', reason: 'tierlb agent stopping' as AgentReason };
 
-export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stopping: boolean): L7Plan {
+export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stopping: boolean, servers: ReadonlyMap<string, ServerWord> = new Map()): L7Plan {
   // One view for the config and its server ports.
   const view = node.role === 'l7' ? haproxyView(site, node) : undefined;
   return {
@@ -36,5 +39,6 @@ export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stop
     enabler: enablerStateOf(stopping ? STOPPING : maintenance),
     agentCheck: { host: '127.0.0.1', port: node.agent.agentCheckPort },
     mssClamp: planMssClamp(site, node.name),
+    serverAdmin: planServerAdmin(view, servers),
   };
 }
