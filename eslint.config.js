@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const EFFECT_MODULES = [
   'node:fs', 'node:fs/promises', 'fs', 'fs/promises', 'node:child_process', 'child_process',
   'execa', 'chokidar', 'prom-client', 'pino', 'node:net', 'node:http', 'node:dgram',
-  '@grpc/grpc-js', '@grpc/proto-loader',
+  '@grpc/grpc-js', '@grpc/proto-loader', 'etcd3',
 ];
 const effects = EFFECT_MODULES.map((name) => ({ name, message: 'pure code: pass effects in through a port instead' }));
 /** Also `node:module`: its createRequire is how the native addon is loaded. */
@@ -39,8 +39,9 @@ export default tseslint.config(
   // files, sockets, the native addon) live in agent/drivers/ and come in
   // through the ports tiers/ declares. One block, because a later block's
   // no-restricted-imports replaces an earlier one's options.
+  // fleet/ is pure in the same way: the fleet state's decisions; its store is agent/drivers/etcd.
   {
-    files: ['tiers/**/*.ts'],
+    files: ['tiers/**/*.ts', 'fleet/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {

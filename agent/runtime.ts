@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { FleetFeed } from './inputs/fleet-feed.js';
 import { fileSavedFleet } from './inputs/fleet-saved.js';
 import { etcdFleetConnection } from './drivers/etcd/feed-connection.js';
+import { StatusPublisher } from './drivers/etcd/status-publisher.js';
 import { fleetStatusLine, logFleetChange, recordFleetMetrics } from './observe/fleet-status.js';
 import type { FleetView } from '../fleet/store.js';
 
@@ -76,6 +77,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     const notes = [...(r.notes ?? []), ...(fleetLine !== undefined ? [fleetLine] : []), ...restart.map((l) => `restart needed: ${l}`)];
     return { node: node.name, role: node.role, site: site().name, ...r, ...(notes.length > 0 ? { notes } : {}), lastTurn, daemons: supervisor.list() };
   };
+  const publisher = new StatusPublisher(node.name, status);
   // The status endpoint follows the site's listen address: a new one is bound before the old one closes.
   const statusListeners = new ListenerSet((e) => startStatusServer(e.host, e.port, status, metrics.registry), systemClock, 0);
   const writer = new OneWriter<AgentPlan>(
@@ -109,6 +111,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
       } else if (r.kind === 'loaded') {
         noteRestartNeeded();
         await fleet.follow(site().etcd);
+        publisher.follow(site().etcd);
         await writer.kick('site file changed');
       }
     } catch (err) {
@@ -151,6 +154,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     throw new AgentStartError(`cannot start: ${bound.errors.join('; ')}`);
   }
   await writer.kick('start');
+  publisher.follow(site().etcd);
   logger.info({ role: node.role, status: `${listenAt.host}:${statusListeners.portOf(listenAt) ?? listenAt.port}` }, 'agent started');
 
   return {
@@ -167,6 +171,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
       await writer.close();
       await supervisor.stopAll();
       await statusListeners.closeAll();
+      publisher.close();
       await fleet.close();
     },
   };

@@ -5,9 +5,12 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
 import { agentCommand } from './agent.js';
 import { DEFAULT_SITE, explainCommand } from './explain.js';
+import { addFleetCommands } from './fleet-commands.js';
+import { processFleetDeps, type FleetDeps } from './fleet-open.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { statusCommand } from './status.js';
+import { statusSiteCommand } from './status-site.js';
 import { validateCommand } from './validate.js';
 
 export interface CliIo {
@@ -15,16 +18,22 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
+/** What the commands reach beyond files; tests pass an in-memory fleet store and a fixed clock. */
+export interface CliDeps {
+  readonly fleet?: Partial<FleetDeps>;
+}
+
 /**
  * Exit codes: 0 done, 1 the site file is invalid (or the agent could not
  * start on it), 2 usage or I/O (a bad option, a file that cannot be read or
- * written, an agent that cannot be reached), 3 a check asked for failed
- * (`plan --max-moved`). 70 is left for a bug: an error
- * nobody anticipated, printed with its stack so it can be reported.
+ * written, an agent or etcd that cannot be reached), 3 a check asked for
+ * failed (`plan --max-moved`), 4 a change of the fleet state refused by a
+ * safety limit (`depool`, `drain` without --force). 70 is left for a bug: an
+ * error nobody anticipated, printed with its stack so it can be reported.
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   try {
-    await program(io).parseAsync([...argv]);
+    await program(io, { ...processFleetDeps, ...deps.fleet }).parseAsync([...argv]);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
@@ -37,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function program(io: CliIo): Command {
+function program(io: CliIo, fleet: FleetDeps): Command {
   const cmd = new Command('tierlb')
     .description('three-tier edge load balancer: BGP/ECMP -> IPVS Maglev -> HAProxy, plus gdnsd')
     .exitOverride()
@@ -80,9 +89,12 @@ function program(io: CliIo): Command {
     .option('--url <url>', 'status endpoint of the agent, e.g. http://127.0.0.1:9400')
     .option('--json', 'print the raw status report')
     .option('--peers <urls>', 'L4 nodes: other L4 nodes\' status endpoints, URL,URL; flags services whose Maglev tables differ, with the slots that differ')
+    .option('--site', 'with --config: every node\'s agent, one view per VIP from the routers\' next hops down to the backends')
     .description('desired versus actual, per service and per real server, from a running agent')
-    .action(async (opts: Parameters<typeof statusCommand>[0]) => {
-      await statusCommand(opts, io.out);
+    .addHelpText('after', '\nExit codes with --site: 0 every promise holds; 1 a promise is broken (a VIP with no next hop on any router read,\nor L4 nodes announcing a VIP with different Maglev tables), or the site file is invalid; 2 bad arguments or an\nunreadable site file; 3 nothing broken, but some node\'s report could not be read (its cells are unknown).\n')
+    .action(async (opts: Parameters<typeof statusCommand>[0] & { site?: boolean }) => {
+      if (opts.site) await statusSiteCommand(opts, io.out);
+      else await statusCommand(opts, io.out);
     });
   cmd
     .command('explain')
@@ -104,5 +116,6 @@ function program(io: CliIo): Command {
     .action(async (oldFile: string, newFile: string, opts: { maxMoved?: string }) => {
       await planCommand(oldFile, newFile, opts, io.out);
     });
+  addFleetCommands(cmd, io, fleet);
   return cmd;
 }

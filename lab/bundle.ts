@@ -37,6 +37,10 @@ const unusedInTheLab: Plugin = {
     b.onLoad({ filter: /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/ }, () => ({
       contents: 'module.exports = class Pushgateway { constructor() { throw new Error("the lab bundle has no Pushgateway"); } };', loader: 'js',
     }));
+    // etcd3 reads its gRPC definitions next to its own files: the bundle lives elsewhere.
+    b.onLoad({ filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace('`${__dirname}/../proto/rpc.proto`', JSON.stringify(join(args.path, '..', '..', 'proto', 'rpc.proto'))), loader: 'js',
+    }));
     b.onLoad({ filter: /[\\/]thread-stream[\\/]index\.js$/ }, () => ({
       contents: 'module.exports = class ThreadStream { constructor() { throw new Error("the lab bundle has no pino transports"); } };', loader: 'js',
     }));

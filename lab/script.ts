@@ -134,9 +134,26 @@ function batch(ns: string, lines: readonly string[]): string {
   return `ip ${ns ? `-n ${ns} ` : ''}-batch - <<'EOF'\n${lines.join('\n')}\nEOF\n`;
 }
 
+/**
+ * The site's etcd members, before the agents (an agent that finds none yet
+ * retries): data on the lab's tmpfs, and timings for a kernel whose one CPU
+ * every node shares (etcd's defaults, 100 ms heartbeats and a 1 s election
+ * timeout, would elect a new leader whenever the agents are busy).
+ */
+export function etcdLines(t: LabTopology): string[] {
+  if (t.etcd.length === 0) return [];
+  const cluster = t.etcd.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+  return [`mkdir -p ${t.etcd.map((m) => `"$ST/etcd/${m.name}"`).join(' ')}`, ...t.etcd.flatMap((m) => [
+    `nsenter --net=/run/netns/$P${m.ns} etcd --name ${m.name} --data-dir "$ST/etcd/${m.name}" --listen-client-urls ${m.clientUrl} --advertise-client-urls ${m.clientUrl} `
+      + `--listen-peer-urls ${m.peerUrl} --initial-advertise-peer-urls ${m.peerUrl} --initial-cluster ${cluster} --initial-cluster-state new `
+      + `--heartbeat-interval 500 --election-timeout 5000 --logger zap --log-outputs stderr --log-level warn >> "$LOG/${m.name}.log" 2>&1 &`,
+    `echo $! > "$ST/pids/${m.name}"`,
+  ]), `progress "started ${t.etcd.length} etcd member(s): ${t.etcd.map((m) => m.clientUrl).join(' ')}"`];
+}
+
 /** Starts every node's agent on its own copy of the site file, and the HTTP server of every backend; one log file each. */
 export function startScript(t: LabTopology, o: ScriptOptions): string {
-  const lines = [preamble(o), 'cd /'];
+  const lines = [preamble(o), 'cd /', ...etcdLines(t)];
   for (const n of t.nodes) {
     if (n.httpPorts.length > 0) {
       lines.push(`in_node ${n.name} ${q(o.node)} ${q(o.server)} --name ${n.name} --ports ${n.httpPorts.join(',')} >> "$LOG/${n.name}.http.log" 2>&1 &`);

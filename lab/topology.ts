@@ -44,6 +44,18 @@ export interface LabNode {
    */
   readonly paths: { readonly runDir: string; readonly stateDir: string; readonly configDir: string };
 }
+/** An etcd member the lab runs for the site's `etcd:` endpoints: a namespace of its own on a segment of the site. */
+export interface LabEtcdMember {
+  readonly name: string;
+  readonly ns: string;
+  readonly addresses: Readonly<Record<Family, string>>;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+}
+
+/** What a segment holds: a node of the site, or an etcd member. */
+type Host = Pick<LabNode, 'name' | 'ns' | 'addresses'> & { readonly role: Role | 'etcd' };
+
 export interface LabTopology {
   /** Every namespace, switch first; a node's namespace is named after the node (the script may prefix them all). */
   readonly namespaces: readonly string[];
@@ -54,6 +66,7 @@ export interface LabTopology {
   readonly routes: readonly RouteSpec[];
   readonly sysctls: readonly SysctlSpec[];
   readonly nodes: readonly LabNode[];
+  readonly etcd: readonly LabEtcdMember[];
   readonly clients: Readonly<Record<Family, readonly string[]>>;
   readonly vips: readonly string[];
 }
@@ -65,21 +78,47 @@ export function labTopology(site: Site): LabTopology {
   const nodes = site.nodes.map((n) => labNode(site, n, problems));
   const routers = nodes.filter((n) => n.role === 'router');
   if (routers.length === 0) problems.push('the lab needs at least one node with role router: routers are the gateways of every segment');
-  const segments = segmentsOf(nodes);
-  const gateways = gatewaysOf(segments, routers, nodes, problems);
+  const etcd = etcdMembersOf(site, nodes, problems);
+  const hosts: Host[] = [...nodes, ...etcd.map((m) => ({ ...m, role: 'etcd' as const }))];
+  const segments = segmentsOf(hosts);
+  const gateways = gatewaysOf(segments, routers, hosts, problems);
   if (problems.length > 0) throw new LabTopologyError(`lab/site: ${problems.join('; ')}`);
 
   const b = new Builder();
-  b.namespaces.push(SWITCH, ...nodes.map((n) => n.ns), INTERNET, USERS_NS);
-  segments.forEach((seg) => attachNodes(b, seg, nodes, routers, gateways));
+  b.namespaces.push(SWITCH, ...hosts.map((n) => n.ns), INTERNET, USERS_NS);
+  segments.forEach((seg) => attachNodes(b, seg, hosts, routers, gateways));
   attachUplink(b, routers);
   attachUsers(b);
-  routeNodes(b, nodes, segments, gateways);
+  routeNodes(b, hosts, segments, gateways);
   routeEdge(b, site, routers, segments);
   for (const ns of [...routers.map((r) => r.ns), INTERNET]) forwarding(b, ns);
   const clients = { ipv4: clientsOf('ipv4'), ipv6: clientsOf('ipv6') };
   for (const f of FAMILIES) for (const c of clients[f]) b.addresses.push({ ns: USERS_NS, dev: 'lo', cidr: `${c}/${f === 'ipv4' ? 32 : 128}` });
-  return { ...b.result(), segments, nodes, clients, vips: allVips(site) };
+  return { ...b.result(), segments, nodes, etcd, clients, vips: allVips(site) };
+}
+
+export const ETCD_PEER_PORT = 2380;
+
+/**
+ * One member per endpoint of the site's etcd section, on the endpoint's
+ * IPv4 address, which must lie on a segment of the site's nodes (the users
+ * and every node reach it through the routers); its IPv6 address is the same
+ * host number on the segment's /64.
+ */
+function etcdMembersOf(site: Site, nodes: readonly LabNode[], problems: string[]): LabEtcdMember[] {
+  const segments = new Map(nodes.map((n) => [prefixOf(n.addresses.ipv4, SEGMENT_LENGTH.ipv4), prefixOf(n.addresses.ipv6, SEGMENT_LENGTH.ipv6)]));
+  return (site.etcd?.endpoints ?? []).flatMap((url, i) => {
+    const m = /^http:\/\/(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(url);
+    const v6prefix = m?.[1] !== undefined ? segments.get(prefixOf(m[1], SEGMENT_LENGTH.ipv4)) : undefined;
+    if (!m?.[1] || v6prefix === undefined) {
+      problems.push(`etcd endpoint ${url}: the lab runs a member only at http://IPV4:PORT on the /24 of a node of the site`);
+      return [];
+    }
+    const ipv4 = m[1];
+    const host = Number(ipv4.split('.')[3]);
+    const name = `etcd-${i + 1}`;
+    return [{ name, ns: name, addresses: { ipv4, ipv6: nthOf(v6prefix, host) }, clientUrl: url, peerUrl: `http://${ipv4}:${ETCD_PEER_PORT}` }];
+  });
 }
 
 export function clientsOf(family: Family): string[] {
@@ -126,7 +165,7 @@ export function labPaths(node: SiteNode): LabNode['paths'] {
   return { runDir: under(node.agent.runDir), stateDir: under(node.agent.stateDir), configDir: under(node.agent.configDir) };
 }
 
-function segmentsOf(nodes: readonly LabNode[]): Segment[] {
+function segmentsOf(nodes: readonly Host[]): Segment[] {
   const byKey = new Map<string, { prefixes: Record<Family, string>; nodes: string[] }>();
   for (const n of nodes) {
     const prefixes = { ipv4: prefixOf(n.addresses.ipv4, SEGMENT_LENGTH.ipv4), ipv6: prefixOf(n.addresses.ipv6, SEGMENT_LENGTH.ipv6) };
@@ -139,7 +178,7 @@ function segmentsOf(nodes: readonly LabNode[]): Segment[] {
 }
 
 /** Per segment and family, the routers' addresses on it: their own, or their host part on the segment's prefix. */
-function gatewaysOf(segments: readonly Segment[], routers: readonly LabNode[], nodes: readonly LabNode[], problems: string[]): Map<string, Record<Family, string[]>> {
+function gatewaysOf(segments: readonly Segment[], routers: readonly LabNode[], nodes: readonly Host[], problems: string[]): Map<string, Record<Family, string[]>> {
   const taken = new Set(nodes.flatMap((n) => FAMILIES.map((f) => n.addresses[f])));
   const out = new Map<string, Record<Family, string[]>>();
   for (const seg of segments) {
@@ -160,7 +199,7 @@ function gatewaysOf(segments: readonly Segment[], routers: readonly LabNode[], n
   return out;
 }
 
-function attachNodes(b: Builder, seg: Segment, nodes: readonly LabNode[], routers: readonly LabNode[], gateways: Map<string, Record<Family, string[]>>): void {
+function attachNodes(b: Builder, seg: Segment, nodes: readonly Host[], routers: readonly LabNode[], gateways: Map<string, Record<Family, string[]>>): void {
   for (const name of seg.nodes) {
     const n = nodes.find((x) => x.name === name);
     if (!n) continue;
@@ -208,7 +247,7 @@ function attachUsers(b: Builder): void {
 }
 
 /** Every node but the routers sends everything not on its segment to the routers. */
-function routeNodes(b: Builder, nodes: readonly LabNode[], segments: readonly Segment[], gateways: Map<string, Record<Family, string[]>>): void {
+function routeNodes(b: Builder, nodes: readonly Host[], segments: readonly Segment[], gateways: Map<string, Record<Family, string[]>>): void {
   for (const seg of segments) {
     const gw = gateways.get(seg.bridge);
     if (!gw) continue;

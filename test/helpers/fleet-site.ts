@@ -3,7 +3,7 @@
 // server of each pool.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIssue, parseSiteText, type Site } from '../../site/index.js';
+import { formatIssue, parseSiteText, type EtcdSettings, type Site } from '../../site/index.js';
 import { REPO } from './site.js';
 
 export interface FleetSiteOptions {
@@ -40,6 +40,11 @@ export function fleetSite(o: FleetSiteOptions = {}): Site {
   const r = parseSiteText(fleetSiteText(o));
   if (!r.ok) throw new Error(r.issues.map((i) => formatIssue(i)).join('\n'));
   return r.site;
+}
+
+export function etcdOf(site: Site): EtcdSettings {
+  if (!site.etcd) throw new Error(`expected site ${site.name} to have an etcd: section`);
+  return site.etcd;
 }
 
 /** The site file in `dir`, for the CLI to read. */

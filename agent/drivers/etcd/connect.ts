@@ -2,7 +2,7 @@
 // and the password file read here, once per client, so no secret sits in
 // the site file or on a command line.
 import { readFile } from 'node:fs/promises';
-import { Etcd3, type IOptions } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { EtcdSettings } from '../../../site/index.js';
 
 /** A setting the client cannot use (a file that cannot be read): said as it is, with no stack. */
@@ -43,8 +43,14 @@ export async function etcdOptions(s: EtcdSettings): Promise<IOptions> {
   return options;
 }
 
+/**
+ * The client library is loaded on the first connection only: it parses
+ * etcd's gRPC definitions when loaded, a cost an agent whose site has no
+ * etcd section should not pay.
+ */
 export async function connectEtcd(s: EtcdSettings): Promise<Etcd3> {
-  return new Etcd3(await etcdOptions(s));
+  const { Etcd3: Client } = await import('etcd3');
+  return new Client(await etcdOptions(s));
 }
 
 /** An etcd or gRPC failure in one line: the member unreachable, a deadline, a refused permission. */
