@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseSiteText } from '../site/index.js';
 import { join } from 'node:path';
 import { exampleValue, loadSite, REPO, siteOf } from '../test/helpers/site.js';
 import { labTopology, LabTopologyError } from './topology.js';
@@ -9,8 +11,21 @@ const routesOf = (ns: string) => t.routes.filter((r) => r.ns === ns);
 const addressesOf = (ns: string) => t.addresses.filter((a) => a.ns === ns).map((a) => `${a.dev} ${a.cidr}`);
 
 describe('the lab topology of lab/site.yaml', () => {
-  it('has one namespace per node, plus the switch, the internet and the users', () => {
-    expect(t.namespaces).toEqual(['sw', ...site.nodes.map((n) => n.name), 'internet', 'users']);
+  it('has one namespace per node and per etcd member, plus the switch, the internet and the users', () => {
+    expect(t.namespaces).toEqual(['sw', ...site.nodes.map((n) => n.name), 'etcd-1', 'internet', 'users']);
+  });
+
+  it('runs an etcd member at the site\'s endpoint, on the segment of its address, routed through the routers', () => {
+    expect(t.etcd).toEqual([{ name: 'etcd-1', ns: 'etcd-1', addresses: { ipv4: '10.0.3.20', ipv6: 'fd00:3::14' }, clientUrl: 'http://10.0.3.20:2379', peerUrl: 'http://10.0.3.20:2380' }]);
+    expect(addressesOf('etcd-1')).toEqual(['eth0 10.0.3.20/24', 'eth0 fd00:3::14/64']);
+    expect(t.routes.filter((r) => r.ns === 'etcd-1').map((r) => r.to)).toEqual(['0.0.0.0/0', '::/0']);
+  });
+
+  it('refuses an etcd endpoint the lab cannot place on a segment of the site', () => {
+    const text = readFileSync(new URL('./site.yaml', import.meta.url), 'utf8').replace('http://10.0.3.20:2379', 'http://10.9.9.9:2379');
+    const parsed = parseSiteText(text);
+    if (!parsed.ok) throw new Error('the edited site does not validate');
+    expect(() => labTopology(parsed.site)).toThrow(/etcd endpoint http:\/\/10\.9\.9\.9:2379: the lab runs a member only at http:\/\/IPV4:PORT on the \/24 of a node of the site/);
   });
 
   it('puts nodes sharing a /24 and a /64 on one segment', () => {
@@ -18,7 +33,7 @@ describe('the lab topology of lab/site.yaml', () => {
       ['10.0.0.0/24', 'fd00::/64', 'rt-1 rt-2 rr-1 rr-2 l4-1 l4-2 l4-3'],
       ['10.0.1.0/24', 'fd00:1::/64', 'l7-1 l7-2 l7-3 l7-4'],
       ['10.0.2.0/24', 'fd00:2::/64', 'srv-1 srv-2 srv-3 srv-4'],
-      ['10.0.3.0/24', 'fd00:3::/64', 'dns-1'],
+      ['10.0.3.0/24', 'fd00:3::/64', 'dns-1 etcd-1'],
     ]);
   });
 

@@ -2,7 +2,8 @@
 // been started: bring-up, requests, DNS, `tierlb explain` against the
 // kernel's choices, the maintenance contract, an L7 node blackholing a VIP
 // (the checks through the tunnel), the L7 nodes' MSS clamp with ICMP too-big
-// dropped, the outer sources of tunnelled flows (flow entropy), a live edit of the running site, then a summary. Writes results.json beside the
+// dropped, the outer sources of tunnelled flows (flow entropy), the maintenance
+// walk through the fleet state in etcd, a live edit of the running site, then a summary. Writes results.json beside the
 // logs. Run alone by `npm run lab` (main.ts), and first by the disruption
 // bench when it is asked to share the lab's boot with them.
 import { writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { vipAddedLive } from './live-edit.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 import { mssClamp } from './mss.js';
 import { flowEntropy } from './flow-entropy.js';
+import { fleetWalk } from './fleet.js';
 
 /**
  * The demo's steps in the order they run, by the names `npm run lab -- --only`
@@ -23,7 +25,7 @@ import { flowEntropy } from './flow-entropy.js';
  */
 const DEMO: Readonly<Record<string, (env: LabEnv, up: Set<string>) => Promise<Check[]>>> = {
   explain: flowsExplained, 'l4-disable': l4Disable, 'l7-down': l7Down, 'server-drain': serverDrain,
-  blackhole: l7Blackhole, mss: mssClamp, entropy: flowEntropy, 'live-edit': vipAddedLive,
+  blackhole: l7Blackhole, mss: mssClamp, entropy: flowEntropy, fleet: fleetWalk, 'live-edit': vipAddedLive,
 };
 
 export function summary(checks: readonly Check[]): string[] {

@@ -1,0 +1,254 @@
+// The maintenance walk again, this time through the fleet state in etcd, as
+// an operator on the users' side types it: depool a server and an L4 node,
+// pool them back, read the history; a depool that expires by itself; then
+// etcd stopped and its namespace cut: nothing moves, an agent restarted
+// meanwhile keeps its state, the site view says etcd is unreachable, and the
+// agents catch up with a change made while they could not see it.
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { nodesWithRole, type SiteNode } from '../../site/index.js';
+import { NODE_SITE_FILE, nodeSiteFile } from '../script.js';
+import { USERS_NS } from '../topology.js';
+import { blocked, type Check } from './bringup.js';
+import { inNode, progress, run, sleep, until, type LabEnv, type Ran } from './env.js';
+import { haproxyServers, vipRoutes } from './observe.js';
+import { firstHeld, nsArgs, routeMonitors, routesSettled } from './reaction.js';
+
+const names = (nodes: readonly SiteNode[]): string[] => nodes.map((n) => n.name);
+const secs = (ms: number | null): string => (ms === null ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+
+/** What the issue's operator promises: a depooled server drained in every HAProxy within this long of the change. */
+const SERVER_BOUND_MS = 1000;
+
+interface Committed { readonly ok: boolean; readonly when: number; readonly text: string }
+
+/** `tierlb VERB ARGS` in namespace `ns` (the users' by default), as an operator runs it; the change's own time from its JSON. */
+async function tierlb(env: LabEnv, args: readonly string[], ns = USERS_NS): Promise<Ran> {
+  if (!env.tierlb) return { code: 2, stdout: '', stderr: 'the lab gave the checks no tierlb command (--tierlb)' };
+  progress(env, `  ${ns}$ tierlb ${args.join(' ')}`);
+  const r = await run('nsenter', [`--net=/run/netns/${env.prefix}${ns}`, '--', env.node, env.tierlb, ...args, '--config', nodeSiteFile(env.stateDir, 'l4-1')], 90000);
+  for (const line of `${r.stdout}${r.stderr}`.trim().split('\n').slice(0, 12)) if (line.trim() !== '') progress(env, `    ${line}`);
+  return r;
+}
+
+async function change(env: LabEnv, args: readonly string[], ns?: string): Promise<Committed> {
+  const r = await tierlb(env, [...args, '--json'], ns);
+  try {
+    const out = JSON.parse(r.stdout) as { outcome?: string; event?: { when?: string } };
+    const when = Date.parse(out.event?.when ?? '');
+    return { ok: r.code === 0 && out.outcome === 'committed' && !Number.isNaN(when), when, text: r.stdout };
+  } catch {
+    return { ok: false, when: Date.now(), text: `${r.stdout}${r.stderr}`.slice(0, 300) };
+  }
+}
+
+/** `l7/backend:STATUS/weight` of `server` in every L7 node's HAProxy. */
+async function serverStates(env: LabEnv, server: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of names(nodesWithRole(env.site, 'l7'))) for (const s of (await haproxyServers(env, n)) ?? []) if (s.server === server) out.push(`${n}/${s.backend}:${s.status}/${s.weight}`);
+  return out;
+}
+
+const allDrained = (s: readonly string[]): boolean => s.length > 0 && s.every((x) => x.includes(':DRAIN/'));
+const allReady = (s: readonly string[]): boolean => s.length > 0 && s.every((x) => x.includes(':UP/') && !x.endsWith('/0'));
+
+/** The instant (after `from`) every HAProxy showed `server` as `holds` says, polled every 100 ms; null if not within `ms`. */
+async function serversHeld(env: LabEnv, server: string, holds: (s: string[]) => boolean, ms: number): Promise<number | null> {
+  return firstHeld(ms, async () => holds(await serverStates(env, server)), 100);
+}
+
+/** Every announce state the L4 node's own status gave while `ms` passed, in order, without repeats. */
+async function announceStates(env: LabEnv, l4: string, ms: number, until: () => boolean): Promise<string[]> {
+  const seen: string[] = [];
+  const start = Date.now();
+  while (Date.now() - start < ms && !until()) {
+    const r = await inNode(env, l4, 'curl', ['-sS', '--max-time', '3', 'http://127.0.0.1:9400/status']);
+    try {
+      const report = JSON.parse(r.stdout) as { services?: { vips?: { announce?: string }[] }[] };
+      const states = [...new Set((report.services ?? []).flatMap((s) => (s.vips ?? []).map((v) => v.announce ?? '?')))].join('+');
+      if (seen.at(-1) !== states) seen.push(states);
+    } catch {
+      // A read the busy lab kernel timed out says nothing.
+    }
+    await sleep(300);
+  }
+  return seen;
+}
+
+export async function fleetWalk(env: LabEnv, up: Set<string>): Promise<Check[]> {
+  const name = 'fleet state in etcd: tierlb depool / pool from the users\' side';
+  if (!env.site.etcd || env.topology.etcd.length === 0) return [{ name, ok: true, detail: 'skipped: this site has no etcd: section' }];
+  const l4 = names(nodesWithRole(env.site, 'l4'));
+  const l7 = names(nodesWithRole(env.site, 'l7'));
+  const servers = names(nodesWithRole(env.site, 'backend'));
+  const [server, ttlServer, cutServer] = servers;
+  const target = l4[0];
+  const b = blocked(name, [...l4, ...l7, ...servers, ...names(nodesWithRole(env.site, 'router'))], up);
+  if (b || !server || !ttlServer || !cutServer || !target) return [b ?? { name, ok: false, detail: 'the lab site needs an L4 node and three backends' }];
+  progress(env, `fleet state: etcd at ${env.site.etcd.endpoints.join(', ')}`);
+  // The walk through files left `up` in a server's agent-check: a file on the node wins over etcd, by design.
+  for (const s of servers) await inNode(env, s, 'rm', ['-f', '/etc/lb/agent-check']);
+  const checks: Check[] = [];
+  checks.push(...await depoolServer(env, server));
+  checks.push(...await depoolL4(env, target, l4));
+  checks.push(await history(env, [server, target]));
+  checks.push(await ttl(env, ttlServer));
+  checks.push(...await cutOff(env, cutServer));
+  return checks;
+}
+
+async function depoolServer(env: LabEnv, server: string): Promise<Check[]> {
+  const c = await change(env, ['depool', server, '--reason', 'lab: fleet walk']);
+  const drained = c.ok ? await serversHeld(env, server, allDrained, 30000) : null;
+  const ms = drained === null ? null : drained - c.when;
+  progress(env, `  ${server}: ${drained !== null ? `DRAIN in every HAProxy ${secs(ms)} after the commit` : `not drained everywhere: ${(await serverStates(env, server)).join(' ')}`}`);
+  const p = await change(env, ['pool', server, '--reason', 'lab: fleet walk done']);
+  const ready = p.ok ? await serversHeld(env, server, allReady, 30000) : null;
+  progress(env, `  ${server}: ${ready !== null ? `UP in every HAProxy ${secs(ready - p.when)} after the commit` : 'not back everywhere'}`);
+  return [
+    { name: `tierlb depool ${server} (users' side): DRAIN in every HAProxy within ${SERVER_BOUND_MS / 1000} s`, ok: c.ok && ms !== null && ms <= SERVER_BOUND_MS, detail: c.ok ? `${secs(ms)} after the commit` : `the command failed: ${c.text}`, ...(ms !== null ? { ms } : {}) },
+    { name: `tierlb pool ${server}: back in every HAProxy`, ok: p.ok && ready !== null, detail: ready !== null ? `${secs(ready - p.when)} after the commit` : 'not within 30 s' },
+  ];
+}
+
+async function depoolL4(env: LabEnv, target: string, l4: readonly string[]): Promise<Check[]> {
+  const rest = l4.filter((n) => n !== target);
+  const mon = routeMonitors(env);
+  try {
+    let settled = false;
+    const watching = announceStates(env, target, 60000, () => settled);
+    const c = await change(env, ['depool', target, '--reason', 'lab: fleet walk']);
+    const gone = await routesSettled(env, mon, c.when, rest);
+    settled = true;
+    const states = await watching;
+    const gracefulFirst = states.indexOf('graceful-shutdown') >= 0 && states.indexOf('graceful-shutdown') < states.lastIndexOf('no');
+    progress(env, `  ${target}: announce states ${states.join(' -> ')}; routers: ${gone.settledMs !== null ? `${rest.join(', ')} ${secs(gone.settledMs)} after the commit` : 'unchanged after 60 s'}`);
+    const p = await change(env, ['pool', target, '--reason', 'lab: fleet walk done']);
+    const back = await routesSettled(env, mon, p.when, l4);
+    progress(env, `  routers: ${back.settledMs !== null ? `${l4.join(', ')} again ${secs(back.settledMs)} after the commit` : `${target} not back after 60 s`}`);
+    return [
+      { name: `tierlb depool ${target}: graceful-shutdown community first, then the routers lose its next hop`, ok: c.ok && gone.settledMs !== null && gracefulFirst, detail: `announce ${states.join(' -> ')}; routes settled ${secs(gone.settledMs)} after the commit`, ...(gone.settledMs !== null ? { ms: gone.settledMs } : {}) },
+      { name: `tierlb pool ${target}: routers get its next hop back`, ok: p.ok && back.settledMs !== null, detail: `routes settled ${secs(back.settledMs)} after the commit` },
+    ];
+  } finally {
+    mon.stop();
+  }
+}
+
+async function history(env: LabEnv, of: readonly string[]): Promise<Check> {
+  const r = await tierlb(env, ['history', '--json', '--limit', '50']);
+  let events: { name?: string; pooled?: string; who?: string; when?: string; reason?: string }[] = [];
+  try {
+    events = JSON.parse(r.stdout) as typeof events;
+  } catch {
+    // Judged below: no events.
+  }
+  const wanted = of.flatMap((n) => [`${n} no`, `${n} yes`]);
+  const found = wanted.filter((w) => events.some((e) => `${e.name} ${e.pooled}` === w && (e.who ?? '') !== '' && (e.when ?? '') !== '' && (e.reason ?? '').startsWith('lab: fleet walk')));
+  return { name: `tierlb history shows the four changes with who, when and why`, ok: r.code === 0 && found.length === wanted.length, detail: `${found.length}/${wanted.length}: ${found.join(', ')}` };
+}
+
+async function ttl(env: LabEnv, server: string): Promise<Check> {
+  const c = await change(env, ['depool', server, '--reason', 'lab: expires by itself', '--ttl', '20s']);
+  const drained = c.ok ? await serversHeld(env, server, allDrained, 15000) : null;
+  const ready = drained !== null ? await serversHeld(env, server, allReady, 45000) : null;
+  const after = ready === null ? null : ready - c.when;
+  progress(env, `  ${server}: drained ${secs(drained === null ? null : drained - c.when)} after the commit, UP again ${secs(after)} after it (ttl 20 s)`);
+  return { name: `tierlb depool ${server} --ttl 20s: pooled again by itself after 20 s`, ok: after !== null && after >= 19_500 && after <= 30_000, detail: `back ${secs(after)} after the commit`, ...(after !== null ? { ms: after } : {}) };
+}
+
+/** The routers' tables and every HAProxy's server states: what must not move while etcd is away. */
+async function snapshot(env: LabEnv): Promise<string> {
+  const parts: string[] = [];
+  for (const rt of names(nodesWithRole(env.site, 'router'))) parts.push(`${rt} ${JSON.stringify([...(await vipRoutes(env, rt))].sort())}`);
+  for (const n of names(nodesWithRole(env.site, 'l7'))) parts.push(`${n} ${((await haproxyServers(env, n)) ?? []).map((s) => `${s.backend}/${s.server}:${s.status.replace(/ .*/, '')}`).sort().join(',')}`);
+  return parts.join('\n');
+}
+
+const member = (env: LabEnv) => env.topology.etcd[0];
+
+/** Drops everything reaching the member's namespace from outside (no reset: a partition), or lets it in again. */
+async function cutNamespace(env: LabEnv, cut: boolean): Promise<void> {
+  const m = member(env);
+  if (!m) return;
+  for (const tool of ['iptables', 'ip6tables']) await run('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', tool, cut ? '-I' : '-D', 'INPUT', '-i', 'eth0', '-j', 'DROP']);
+}
+
+async function stopEtcd(env: LabEnv): Promise<void> {
+  const m = member(env);
+  const pid = m ? Number(readFileSync(`${env.stateDir}/pids/${m.name}`, 'utf8').trim()) : NaN;
+  if (!Number.isNaN(pid)) {
+    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+  }
+  await until(10000, async () => { try { process.kill(pid, 0); return undefined; } catch { return true; } }, 200);
+}
+
+/** The member again, on its data, as the lab's start script started it (lab/script.ts etcdLines). */
+async function startEtcd(env: LabEnv): Promise<void> {
+  const m = member(env);
+  if (!m) return;
+  const cluster = env.topology.etcd.map((x) => `${x.name}=${x.peerUrl}`).join(',');
+  const log = openSync(`${env.logDir}/${m.name}.log`, 'a');
+  const p = spawn('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', 'etcd', '--name', m.name, '--data-dir', `${env.stateDir}/etcd/${m.name}`,
+    '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl, '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
+    '--initial-cluster', cluster, '--heartbeat-interval', '500', '--election-timeout', '5000', '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'],
+  { detached: true, stdio: ['ignore', log, log] });
+  p.unref();
+  await until(30000, async () => ((await run('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', 'curl', '-sS', '--max-time', '2', `${m.clientUrl}/health`])).stdout.includes('true') ? true : undefined), 500);
+}
+
+/** The node's agent killed and started again, as after a crash: it must come back with the state it saw last. */
+async function restartAgent(env: LabEnv, node: string): Promise<void> {
+  const pid = Number(readFileSync(`${env.stateDir}/pids/${node}.agent`, 'utf8').trim());
+  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  const n = env.topology.nodes.find((x) => x.name === node);
+  if (!n || !env.tierlb) return;
+  const log = openSync(`${env.logDir}/${node}.agent.log`, 'a');
+  const p = spawn('nsenter', [...nsArgs(env, node), '--', env.node, env.tierlb, 'agent', '--config', NODE_SITE_FILE, '--node', node,
+    '--run-dir', n.paths.runDir, '--state-dir', n.paths.stateDir, '--config-dir', n.paths.configDir], { detached: true, stdio: ['ignore', log, log] });
+  p.unref();
+  await until(90000, async () => ((await inNode(env, node, 'curl', ['-sS', '--max-time', '3', 'http://127.0.0.1:9400/status'])).code === 0 ? true : undefined), 1000);
+}
+
+async function metricOn(env: LabEnv, node: string, metric: string): Promise<string> {
+  const r = await inNode(env, node, 'curl', ['-sS', '--max-time', '5', 'http://127.0.0.1:9400/metrics']);
+  return r.stdout.split('\n').find((l) => l.startsWith(`${metric} `)) ?? `${metric} absent`;
+}
+
+async function cutOff(env: LabEnv, server: string): Promise<Check[]> {
+  const c = await change(env, ['depool', server, '--reason', 'lab: before the cut']);
+  const drained = c.ok ? await serversHeld(env, server, allDrained, 15000) : null;
+  progress(env, `  ${server}: ${drained !== null ? 'drained everywhere' : 'NOT drained'}; stopping etcd and cutting its namespace`);
+  const before = await snapshot(env);
+  await stopEtcd(env);
+  await cutNamespace(env, true);
+  // Long enough for every agent to see the loss (a probe every 2 s) and for anything that would move to move.
+  await sleep(12000);
+  await restartAgent(env, server);
+  progress(env, `  ${server}'s agent killed and started again while etcd is away`);
+  await sleep(8000);
+  const after = await snapshot(env);
+  const moved = before === after ? 'nothing' : after.split('\n').filter((l) => !before.split('\n').includes(l)).join('; ');
+  const still = allDrained(await serverStates(env, server));
+  const metric = await metricOn(env, names(nodesWithRole(env.site, 'l7'))[0] ?? 'l7-1', 'tierlb_fleet_etcd_reachable');
+  const view = await tierlb(env, ['status', '--site']);
+  const saysCut = /etcd: UNREACHABLE/.test(view.stdout);
+  progress(env, `  while etcd is away: moved: ${moved}; ${server} still drained: ${still}; l7 metric: ${metric}; status --site exit ${view.code}, says etcd unreachable: ${saysCut}`);
+  // etcd back, but the agents still cut off: a change made from inside its namespace.
+  await startEtcd(env);
+  const m = member(env);
+  const p = await change(env, ['pool', server, '--reason', 'lab: while the agents were cut off'], m?.ns);
+  await sleep(3000);
+  const unseen = allDrained(await serverStates(env, server));
+  await cutNamespace(env, false);
+  const opened = Date.now();
+  const caught = p.ok ? await serversHeld(env, server, allReady, 60000) : null;
+  const caughtMs = caught === null ? null : caught - opened;
+  progress(env, `  ${server} pooled while the agents were cut off (seen meanwhile: ${!unseen}); namespace open again: UP in every HAProxy ${secs(caughtMs)} later`);
+  const metricBack = await metricOn(env, names(nodesWithRole(env.site, 'l7'))[0] ?? 'l7-1', 'tierlb_fleet_etcd_reachable');
+  return [
+    { name: 'etcd stopped and cut off: nothing moves, a restarted agent keeps its state', ok: drained !== null && moved === 'nothing' && still, detail: `moved: ${moved}; ${server} still drained after its agent restarted: ${still}` },
+    { name: 'etcd unreachable: tierlb status --site and the agents\' metrics say so', ok: saysCut && view.code !== 0 && metric.endsWith(' 0'), detail: `status --site exit ${view.code}; ${metric}` },
+    { name: 'etcd back: the agents catch up with a change made while they were cut off', ok: p.ok && unseen && caught !== null && metricBack.endsWith(' 1'), detail: `${server} UP everywhere ${secs(caughtMs)} after the namespace opened; ${metricBack}`, ...(caughtMs !== null ? { ms: caughtMs } : {}) },
+  ];
+}
