@@ -28,12 +28,14 @@ describe('precedence: the local file, then etcd, then health', () => {
 
   it('answers agent-checks with etcd only where the file is absent: a file saying up wins', () => {
     const word = fleetWordOf(view({ 'l7-1': rec('no') }), ['l7-1'], NOW);
-    const absent = agentDecisionWithFleet(decideAgentState({ kind: 'absent' }, undefined), word);
+    const absent = agentDecisionWithFleet(decideAgentState({ kind: 'absent' }, undefined), word, 'l7 node');
     expect(absent).toMatchObject({ basis: 'etcd', state: { state: 'down' } });
     expect(absent.reply).toMatch(/^down ready 100% # etcd no: why \(bob@h/);
     const up = decideAgentState({ kind: 'text', text: 'up\n' }, undefined);
-    expect(agentDecisionWithFleet(up, word)).toBe(up);
-    const weighed = agentDecisionWithFleet(decideAgentState({ kind: 'absent' }, undefined), fleetWordOf(view({ 'l7-1': rec('yes', { weight: 40 }) }), ['l7-1'], NOW));
+    expect(agentDecisionWithFleet(up, word, 'l7 node')).toBe(up);
+    // A server depooled is drained: HAProxy keeps what it carries.
+    expect(agentDecisionWithFleet(decideAgentState({ kind: 'absent' }, undefined), word, 'server').reply).toMatch(/^up drain 100% # etcd no/);
+    const weighed = agentDecisionWithFleet(decideAgentState({ kind: 'absent' }, undefined), fleetWordOf(view({ 'l7-1': rec('yes', { weight: 40 }) }), ['l7-1'], NOW), 'l7 node');
     expect(weighed.reply).toMatch(/^up ready 40%/);
   });
 

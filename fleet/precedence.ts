@@ -56,18 +56,27 @@ export function disableWithFleet(file: DisableState, word: FleetWord | undefined
   };
 }
 
-/** The agent-check state etcd asks for: drain stays drain, no is down, a weight is a percent of the configured one. */
-export function agentStateOfFleet(word: FleetWord): AgentState {
+/**
+ * Whom an agent-check answer is for: an L7 node's enabler (no is down: the
+ * L4 nodes stop sending it new flows, which IPVS keeps going anyway) or a
+ * backend server (no is drain too: HAProxy then keeps the connections and
+ * persistent sessions the server holds, where down would let a
+ * `shutdown-sessions` or a health check cut them).
+ */
+export type AgentCheckFor = 'l7 node' | 'server';
+
+/** The agent-check state etcd asks for: drain stays drain, no is down (an L7 node) or drain (a server), a weight is a percent of the configured one. */
+export function agentStateOfFleet(word: FleetWord, of: AgentCheckFor): AgentState {
   const reason = toAgentReason(fleetReason(word));
   const weight = word.record?.weight as WeightPercent | undefined;
-  const state = word.pooled === 'no' ? 'down' : word.pooled === 'drain' ? 'drain' : 'up';
+  const state = word.pooled === 'no' ? (of === 'server' ? 'drain' : 'down') : word.pooled === 'drain' ? 'drain' : 'up';
   return { state, ...(weight !== undefined && state === 'up' ? { weight } : {}), ...(reason !== undefined ? { reason } : {}) };
 }
 
 /** An agent-check answer: the file's when it is there (or was and could not be read), else etcd's. */
-export function agentDecisionWithFleet(file: AgentDecision, word: FleetWord | undefined): AgentDecision {
+export function agentDecisionWithFleet(file: AgentDecision, word: FleetWord | undefined, of: AgentCheckFor): AgentDecision {
   if (file.basis !== 'absent' || !word || (word.pooled === 'yes' && !word.record)) return file;
-  const state = agentStateOfFleet(word);
+  const state = agentStateOfFleet(word, of);
   return { state, reply: renderAgentReply(state), basis: 'etcd', warnings: [] };
 }
 

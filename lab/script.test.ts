@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadSite, REPO } from '../test/helpers/site.js';
-import { nodeFstab, nodeSiteFile, routeLine, setupScript, startScript } from './script.js';
+import { etcdLines, nodeFstab, nodeSiteFile, routeLine, setupScript, startScript } from './script.js';
 import { labTopology } from './topology.js';
 
 const t = labTopology(loadSite(join(REPO, 'lab', 'site.yaml')));
@@ -51,5 +51,18 @@ describe('the lab setup script', () => {
     expect(s.match(/ agent --config /g)).toHaveLength(16);
     expect(s).toContain("in_node srv-2 /usr/bin/node /b/server.mjs --name srv-2 --ports 8080,8081 >> \"$LOG/srv-2.http.log\" 2>&1 &");
     expect(s).toContain("agent --config /etc/tierlb-site/site.yaml --node rt-1 --run-dir /run/tierlb/rt-1 --state-dir /var/lib/tierlb/rt-1 --config-dir /etc/tierlb/rt-1 >> \"$LOG/rt-1.agent.log\" 2>&1 &");
+  });
+});
+
+describe('the etcd members of the start script', () => {
+  it('starts each member in its namespace, on the lab tmpfs, before any agent', () => {
+    const t = labTopology(loadSite(join(REPO, 'lab', 'site-small.yaml')));
+    const lines = etcdLines(t);
+    expect(lines.filter((l) => l.startsWith('nsenter'))).toHaveLength(3);
+    // ${P}: the namespace prefix, braced, since a name follows it.
+    expect(lines[1]).toMatch(/^nsenter --net=\/run\/netns\/\$\{P\}etcd-1 etcd --name etcd-1 --data-dir "\$ST\/etcd\/etcd-1" --listen-client-urls http:\/\/10\.0\.3\.20:2379 /);
+    expect(lines[1]).toContain('--initial-cluster etcd-1=http://10.0.3.20:2380,etcd-2=http://10.0.3.21:2380,etcd-3=http://10.0.3.22:2380');
+    const script = startScript(t, o);
+    expect(script.indexOf('etcd --name etcd-1')).toBeLessThan(script.indexOf(' agent --config'));
   });
 });

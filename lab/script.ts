@@ -144,7 +144,7 @@ export function etcdLines(t: LabTopology): string[] {
   if (t.etcd.length === 0) return [];
   const cluster = t.etcd.map((m) => `${m.name}=${m.peerUrl}`).join(',');
   return [`mkdir -p ${t.etcd.map((m) => `"$ST/etcd/${m.name}"`).join(' ')}`, ...t.etcd.flatMap((m) => [
-    `nsenter --net=/run/netns/$P${m.ns} etcd --name ${m.name} --data-dir "$ST/etcd/${m.name}" --listen-client-urls ${m.clientUrl} --advertise-client-urls ${m.clientUrl} `
+    `nsenter --net=/run/netns/\${P}${m.ns} etcd --name ${m.name} --data-dir "$ST/etcd/${m.name}" --listen-client-urls ${m.clientUrl} --advertise-client-urls ${m.clientUrl} `
       + `--listen-peer-urls ${m.peerUrl} --initial-advertise-peer-urls ${m.peerUrl} --initial-cluster ${cluster} --initial-cluster-state new `
       + `--heartbeat-interval 500 --election-timeout 5000 --logger zap --log-outputs stderr --log-level warn >> "$LOG/${m.name}.log" 2>&1 &`,
     `echo $! > "$ST/pids/${m.name}"`,

@@ -36,7 +36,7 @@ export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<Backe
   let names: readonly string[] = [deps.node.name];
   // etcd's word where the file is absent: what the L7 nodes pushed, the agent-check confirms.
   const source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log, undefined,
-    (d) => agentDecisionWithFleet(d, fleetWordOf(deps.fleet?.(), names, deps.clock.now())));
+    (d) => agentDecisionWithFleet(d, fleetWordOf(deps.fleet?.(), names, deps.clock.now()), 'server'));
   const read = (): Promise<AgentReply> => source.read();
   const opener = open ?? ((r) => (e: Endpoint) => startAgentCheckServer({ host: e.host, port: e.port, read: r, logger: deps.log, metrics: deps.metrics }));
   const listeners = new ListenerSet(opener(read), deps.clock, AGENT_CHECK_LINGER_MS);

@@ -49,13 +49,14 @@ export class StatusPublisher {
   private async tick(): Promise<void> {
     const settings = this.settings;
     if (!settings || this.busy) return;
-    const report = withoutClock(this.report());
+    const full = this.report();
+    const report = withoutClock(full);
     const now = Date.now();
     if (this.last && isDeepStrictEqual(this.last.report, report) && now - this.last.at < HEARTBEAT_MS) return;
     this.busy = true;
     try {
       this.client ??= await this.connect(settings);
-      const value: PublishedReport = { publishedAt: new Date(now).toISOString(), report: this.report() };
+      const value: PublishedReport = { publishedAt: new Date(now).toISOString(), report: full };
       await this.client.put(agentKey(settings.prefix, this.node)).value(JSON.stringify(value));
       this.last = { report, at: now };
     } catch {

@@ -107,7 +107,7 @@ class L7Role implements Role<L7Plan> {
     this.watched = [deps.node.agent.agentCheckFile];
     // The agent-check HAProxy polls answers with etcd's state too: it must not undo what the push set.
     this.source = fileAgentCheckSource(deps.node.agent.agentCheckFile, deps.log, undefined,
-      (d) => agentDecisionWithFleet(d, fleetWordOf(deps.fleet?.(), [deps.node.name], deps.clock.now())));
+      (d) => agentDecisionWithFleet(d, fleetWordOf(deps.fleet?.(), [deps.node.name], deps.clock.now()), 'l7 node'));
     this.enablerServer = enablerView(deps.node);
     this.haproxy = new HaproxyApplier({ haproxy: drivers.haproxy, install: drivers.install, installed: drivers.installed, log: deps.log, metrics: deps.metrics, clock: deps.clock });
     this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);

@@ -51,11 +51,27 @@ export function maglevDigest(table: MaglevTable): string {
 }
 
 /** What the status endpoint says about the tables of one service, from the kernel's. */
+/**
+ * Digests by kernel service object: an agent's status report is read every
+ * few seconds (it is published to etcd), while the table it describes
+ * changes only when the kernel is read again. Same object, same table.
+ */
+const digests = new WeakMap<KernelService, string>();
+
+function digestOf(k: KernelService): string {
+  let d = digests.get(k);
+  if (d === undefined) {
+    d = maglevDigest(expectedTable(k));
+    digests.set(k, d);
+  }
+  return d;
+}
+
 export function maglevServiceStatus(tables: readonly KernelService[]): MaglevServiceStatus | undefined {
   if (tables.length === 0) return undefined;
   const each = tables.map((k): MaglevTableStatus => ({
     service: describeService(k),
-    digest: maglevDigest(expectedTable(k)),
+    digest: digestOf(k),
     destinations: k.destinations.map((d) => ({ address: d.address, port: d.port, weight: d.weight })),
   }));
   return { digest: shortHash(each.map((t) => `${t.service} ${t.digest}`).join('\n')), tables: each };
