@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSiteText } from './index.js';
 
-const LAB = readFileSync(new URL('../lab/site.yaml', import.meta.url), 'utf8');
+const FULL = readFileSync(new URL('../lab/site.yaml', import.meta.url), 'utf8');
+/** The lab's site without its own etcd section, the file's last key. */
+const LAB = FULL.slice(0, FULL.indexOf('\netcd:') + 1);
 const withEtcd = (section: string, edit: (t: string) => string = (t) => t): ReturnType<typeof parseSiteText> => parseSiteText(`${edit(LAB)}\netcd:\n${section}`);
 const messages = (r: ReturnType<typeof parseSiteText>): string[] => (r.ok ? [] : r.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 

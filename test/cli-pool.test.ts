@@ -173,7 +173,7 @@ describe('tierlb depool: what it refuses before etcd', () => {
 
   it('refuses a site without an etcd: section and points at the local files', async () => {
     const plain = join(dir, 'plain.yaml');
-    writeFileSync(plain, readFileSync(join(REPO, 'lab', 'site.yaml')));
+    writeFileSync(plain, readFileSync(join(REPO, 'examples', 'site.yaml')));
     let err = '';
     const code = await runCli(['node', 'tierlb', 'depool', 'l4-1', '--reason', 'x', '--config', plain], { out: () => undefined, err: (t) => { err += t; } });
     expect(code).toBe(2);

@@ -44,7 +44,8 @@ export function logFleetChange(log: Logger, before: FleetView | undefined, after
   for (const name of [...names].sort()) {
     const a = before?.records.get(name);
     const b = after?.records.get(name);
-    if (sameRecord(a, b)) continue;
+    // Pooled before and after at the same weight (an agent's first read, a pool renewed): nothing for this node to do.
+    if (sameRecord(a, b) || ((a?.pooled ?? 'yes') === 'yes' && (b?.pooled ?? 'yes') === 'yes' && a?.weight === b?.weight && before === undefined)) continue;
     log.info({ name, record: b ?? null, source: after?.source }, `fleet: ${name} ${a?.pooled ?? 'yes'} -> ${b?.pooled ?? 'yes'}${b ? ` (${b.reason}; ${b.who}, ${b.when}${b.expires !== undefined ? `, until ${b.expires}` : ''})` : ''}`);
   }
 }

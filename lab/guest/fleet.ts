@@ -70,8 +70,10 @@ async function serverStates(env: LabEnv, server: string): Promise<string[]> {
   return out;
 }
 
-const allDrained = (s: readonly string[]): boolean => s.length > 0 && s.every((x) => x.includes(':DRAIN/'));
-const allReady = (s: readonly string[]): boolean => s.length > 0 && s.every((x) => x.includes(':UP/') && !x.endsWith('/0'));
+/** The status of one `l7/backend:STATUS/weight`: HAProxy says `DRAIN (agent)` when the server's agent set it. */
+const statusOf = (x: string): string => x.slice(x.indexOf(':') + 1, x.lastIndexOf('/'));
+const allDrained = (s: readonly string[]): boolean => s.length > 0 && s.every((x) => statusOf(x).startsWith('DRAIN'));
+const allReady = (s: readonly string[]): boolean => s.length > 0 && s.every((x) => statusOf(x).startsWith('UP') && !x.endsWith('/0'));
 
 /**
  * Every HAProxy's state of one server, sampled every 100 ms from before a
@@ -121,10 +123,10 @@ class ServerSamples {
 }
 
 /** Every announce state the L4 node's own status gave while `ms` passed, in order, without repeats. */
-async function announceStates(env: LabEnv, l4: string, ms: number, until: () => boolean): Promise<string[]> {
+async function announceStates(env: LabEnv, l4: string, ms: number, done: (seen: readonly string[]) => boolean): Promise<string[]> {
   const seen: string[] = [];
   const start = Date.now();
-  while (Date.now() - start < ms && !until()) {
+  while (Date.now() - start < ms && !done(seen)) {
     const r = await inNode(env, l4, 'curl', ['-sS', '--max-time', '3', 'http://127.0.0.1:9400/status']);
     try {
       const report = JSON.parse(r.stdout) as { services?: { vips?: { announce?: string }[] }[] };
@@ -158,7 +160,12 @@ export async function fleetWalk(env: LabEnv, up: Set<string>): Promise<Check[]> 
   checks.push(...await depoolL4(env, target, l4));
   checks.push(await history(env, [server, target]));
   checks.push(await ttl(env, ttlServer));
-  checks.push(...(env.topology.etcd.length > 1 ? await memberLoss(env, cutServer) : await cutOff(env, cutServer)));
+  try {
+    checks.push(...(env.topology.etcd.length > 1 ? await memberLoss(env, cutServer) : await cutOff(env, cutServer)));
+  } catch (e) {
+    checks.push({ name: 'etcd stopped and cut off', ok: false, detail: (e as Error).message });
+    await cutNamespace(env, false).catch(() => undefined);
+  }
   return checks;
 }
 
@@ -186,19 +193,18 @@ async function depoolL4(env: LabEnv, target: string, l4: readonly string[]): Pro
   const rest = l4.filter((n) => n !== target);
   const mon = routeMonitors(env);
   try {
-    let settled = false;
-    const watching = announceStates(env, target, 60000, () => settled);
+    // Until it withdraws: the routers prefer the others from the graceful-shutdown community on, bgp.drainTime before it.
+    const gracefulFirst = (seen: readonly string[]): boolean => seen.includes('graceful-shutdown') && seen.indexOf('graceful-shutdown') < seen.lastIndexOf('no');
+    const watching = announceStates(env, target, env.site.bgp.drainTime.ms + 60000, gracefulFirst);
     const c = await change(env, ['depool', target, '--reason', 'lab: fleet walk']);
     const gone = await routesSettled(env, mon, c.when, rest);
-    settled = true;
     const states = await watching;
-    const gracefulFirst = states.indexOf('graceful-shutdown') >= 0 && states.indexOf('graceful-shutdown') < states.lastIndexOf('no');
     progress(env, `  ${target}: announce states ${states.join(' -> ')}; routers: ${gone.settledMs !== null ? `${rest.join(', ')} ${secs(gone.settledMs)} after the commit` : 'unchanged after 60 s'}`);
     const p = await change(env, ['pool', target, '--reason', 'lab: fleet walk done']);
     const back = await routesSettled(env, mon, p.when, l4);
     progress(env, `  routers: ${back.settledMs !== null ? `${l4.join(', ')} again ${secs(back.settledMs)} after the commit` : `${target} not back after 60 s`}`);
     return [
-      { name: `tierlb depool ${target}: graceful-shutdown community first, then the routers lose its next hop`, ok: c.ok && gone.settledMs !== null && gracefulFirst, detail: `announce ${states.join(' -> ')}; routes settled ${secs(gone.settledMs)} after the commit`, ...(gone.settledMs !== null ? { ms: gone.settledMs } : {}) },
+      { name: `tierlb depool ${target}: graceful-shutdown community first, then the routers lose its next hop`, ok: c.ok && gone.settledMs !== null && gracefulFirst(states), detail: `announce ${states.join(' -> ')}; routes settled ${secs(gone.settledMs)} after the commit`, ...(gone.settledMs !== null ? { ms: gone.settledMs } : {}) },
       { name: `tierlb pool ${target}: routers get its next hop back`, ok: p.ok && back.settledMs !== null, detail: `routes settled ${secs(back.settledMs)} after the commit` },
     ];
   } finally {
@@ -247,7 +253,11 @@ const member = (env: LabEnv) => env.topology.etcd[0];
 async function cutNamespace(env: LabEnv, cut: boolean): Promise<void> {
   const m = member(env);
   if (!m) return;
-  for (const tool of ['iptables', 'ip6tables']) await run('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', tool, cut ? '-I' : '-D', 'INPUT', '-i', 'eth0', '-j', 'DROP']);
+  // The legacy tables: the lab kernel has no nftables for IPv4 and IPv6 (as for the MSS check's ICMP drops).
+  for (const tool of ['iptables-legacy', 'ip6tables-legacy']) {
+    const r = await run('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', tool, cut ? '-I' : '-D', 'INPUT', '-i', 'eth0', '-j', 'DROP']);
+    if (r.code !== 0) throw new Error(`${tool} in ${m.ns}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+  }
 }
 
 async function stopEtcd(env: LabEnv): Promise<void> {

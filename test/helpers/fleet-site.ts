@@ -24,7 +24,9 @@ export function fleetSiteText(o: FleetSiteOptions = {}): string {
     o.maxL7DepooledShare !== undefined ? `maxL7DepooledShare: ${o.maxL7DepooledShare}` : '',
     o.depoolThreshold !== undefined ? `depoolThreshold: ${o.depoolThreshold}` : '',
   ].filter((l) => l !== '');
-  const lab = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
+  // The lab's own etcd section (its member's address) gives way to this one, the last key of the file.
+  const full = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
+  const lab = full.includes('\netcd:') ? full.slice(0, full.indexOf('\netcd:') + 1) : full;
   return [
     o.web5 === true ? lab.replace(WEB_4, `${WEB_4}\n      - { name: web-5, address: 10.0.2.41, port: 8090, node: srv-1 }`) : lab,
     'etcd:',

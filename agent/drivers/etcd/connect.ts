@@ -57,5 +57,6 @@ export async function connectEtcd(s: EtcdSettings): Promise<Etcd3> {
 export function etcdErrorText(err: unknown): string {
   const e = err as { message?: string; code?: number; details?: string };
   const text = (e.details ?? e.message ?? String(err)).split('\n')[0] ?? '';
-  return text.slice(0, 200);
+  // gRPC appends an empty "Resolution note: " to a failed connection.
+  return text.replace(/\.? *Resolution note: *$/, '').slice(0, 200);
 }

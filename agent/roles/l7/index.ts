@@ -164,10 +164,8 @@ class L7Role implements Role<L7Plan> {
   }
 
   async apply(site: Site, plan: L7Plan): Promise<boolean> {
+    await this.moveAwayFirst(site, plan);
     const net = await this.drivers.net.apply(plan.netOps);
-    // Not essential to serving: a clamp that could not be applied is retried, and said in status.
-    this.lastMss = plan.mssClamp;
-    if ((await this.mss.apply(plan.mssClamp, this.nodeIn(site))) === 'retry') this.timers.retry(MSS_RETRY_MS, 'MSS clamp');
     // The new agent-check port is bound before HAProxy is told about it.
     const listen = await this.listeners.apply([plan.agentCheck]);
     for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);
@@ -183,10 +181,29 @@ class L7Role implements Role<L7Plan> {
     // Only once HAProxy answers with the new state: an L4 node checking now must see it.
     if (pushed) await this.hints.tell(site, this.nodeIn(site), plan.enabler);
     await this.enabler.persist();
+    // Not essential to serving, and slow (it reads the kernel's filters): after what operators wait for. A clamp that could not be applied is retried, and said in status.
+    this.lastMss = plan.mssClamp;
+    if ((await this.mss.apply(plan.mssClamp, this.nodeIn(site))) === 'retry') this.timers.retry(MSS_RETRY_MS, 'MSS clamp');
     void this.refreshStats();
     const ok = net.essential && listen.ok && running.ok && pushed && servers;
     if (!ok) this.timers.retry(RETRY_MS);
     return ok;
+  }
+
+  /**
+   * What takes traffic away goes to the running HAProxy before the rest of
+   * the turn (the kernel's addresses, the config, the clamp), which can take
+   * a second in a busy kernel: the backend servers etcd drains or weighs,
+   * and this node's enabler when it leaves (never when it comes back: that
+   * waits for the addresses and the config). The turn's own pushes after
+   * the reload find nothing left to do, or push again to new workers.
+   */
+  private async moveAwayFirst(site: Site, plan: L7Plan): Promise<void> {
+    const master = this.drivers.haproxy.masterPid();
+    if (master === undefined || !this.drivers.haproxy.running()) return;
+    await this.serverAdmin.apply(plan.serverAdmin, master, { again: false });
+    const leaving = plan.enabler.health === 'down' || plan.enabler.admin !== 'ready';
+    if (leaving && (await this.enabler.apply(plan.enabler, master, { again: false }))) await this.hints.tell(site, this.nodeIn(site), plan.enabler);
   }
 
   status(site: Site): RoleStatus {
