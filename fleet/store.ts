@@ -5,6 +5,8 @@ import type { HistoryEvent, PoolRecord } from './record.js';
 
 export interface ValueProblem {
   readonly key: string;
+  /** The node or server the key is for, when it names one. */
+  readonly name?: string;
   readonly problem: string;
 }
 

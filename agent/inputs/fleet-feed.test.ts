@@ -4,10 +4,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EtcdSettings } from '../../site/index.js';
 import { Duration } from '../../site/index.js';
-import type { PoolRecord } from '../../fleet/record.js';
+import { encodeRecord, type PoolRecord } from '../../fleet/record.js';
 import type { FleetView } from '../../fleet/store.js';
 import { systemClock } from '../ports/clock.js';
-import { FleetFeed, type FleetConnection, type FleetRead, type SavedFleet } from './fleet-feed.js';
+import { FleetFeed, type FleetChange, type FleetConnection, type FleetRead, type SavedFleet } from './fleet-feed.js';
 
 const SETTINGS = {
   endpoints: ['http://127.0.0.1:2379'], prefix: '/tierlb/t', dialTimeout: Duration.ofMs(2000),
@@ -22,13 +22,25 @@ class FakeStore {
   revision = 1;
   up = true;
   connections = 0;
-  private watchers: { changed: () => void; failed: (why: string) => void }[] = [];
+  garbled = new Set<string>();
+  private watchers: { changed: (c: readonly FleetChange[]) => void; failed: (why: string) => void }[] = [];
 
   set(name: string, r: PoolRecord | undefined): void {
     if (r) this.records.set(name, r);
     else this.records.delete(name);
-    this.revision++;
-    for (const w of this.watchers) w.changed();
+    this.garbled.delete(name);
+    this.tell({ kind: r ? 'put' : 'delete', key: `/tierlb/t/pool/${name}`, name, value: r ? encodeRecord(r) : '', revision: ++this.revision });
+  }
+
+  /** Someone writes a value tierlb cannot read. */
+  garble(name: string): void {
+    this.records.delete(name);
+    this.garbled.add(name);
+    this.tell({ kind: 'put', key: `/tierlb/t/pool/${name}`, name, value: '{"pooled":"maybe"}', revision: ++this.revision });
+  }
+
+  private tell(c: FleetChange): void {
+    for (const w of this.watchers) w.changed([c]);
   }
 
   cut(): void {
@@ -41,7 +53,11 @@ class FakeStore {
     this.connections++;
     const check = (): void => { if (!this.up) throw new Error('deadline exceeded'); };
     return {
-      read: async (): Promise<FleetRead> => { check(); return { revision: this.revision, records: new Map(this.records), problems: [] }; },
+      read: async (): Promise<FleetRead> => {
+        check();
+        const problems = [...this.garbled].map((name) => ({ key: `/tierlb/t/pool/${name}`, name, problem: 'pooled: invalid' }));
+        return { revision: this.revision, records: new Map(this.records), problems };
+      },
       watch: async (_from, changed, failed) => { check(); this.watchers.push({ changed, failed }); },
       probe: async () => check(),
       close: async () => undefined,
@@ -75,6 +91,28 @@ describe('FleetFeed', () => {
     store.set('l4-1', depooled);
     await waitFor(() => expect(f.current()?.records.get('l4-1')?.pooled).toBe('no'));
     expect(saved.copy?.records.get('l4-1')?.pooled).toBe('no');
+    await f.close();
+  });
+
+  it('keeps the record it had when a value becomes one it cannot read, from the watch or a read', async () => {
+    const store = new FakeStore();
+    const problems: string[] = [];
+    const f = new FleetFeed({ connect: () => store.connect(), saved: memorySaved(), clock: systemClock, onView: () => undefined, onProblem: (what) => problems.push(what) });
+    await f.follow(SETTINGS);
+    await waitFor(() => expect(f.current()?.source).toBe('store'));
+    store.set('l4-1', depooled);
+    await waitFor(() => expect(f.current()?.records.get('l4-1')?.pooled).toBe('no'));
+    store.garble('l4-1');
+    await waitFor(() => expect(problems.some((p) => /keeping the last record of l4-1/.test(p))).toBe(true));
+    expect(f.current()?.records.get('l4-1')?.pooled).toBe('no');
+    // A whole read after a reconnect keeps it too.
+    store.cut();
+    store.up = true;
+    await waitFor(() => expect(store.connections).toBe(2));
+    await waitFor(() => expect(f.current()?.unreachableSince).toBeUndefined());
+    expect(f.current()?.records.get('l4-1')?.pooled).toBe('no');
+    store.set('l4-1', undefined);
+    await waitFor(() => expect(f.current()?.records.has('l4-1')).toBe(false));
     await f.close();
   });
 

@@ -4,7 +4,7 @@
 // static. It reports each new view; the one writer decides what it means.
 import { isDeepStrictEqual } from 'node:util';
 import type { EtcdSettings } from '../../site/index.js';
-import type { PoolRecord } from '../../fleet/record.js';
+import { decodeRecord, type PoolRecord } from '../../fleet/record.js';
 import type { FleetView, ValueProblem } from '../../fleet/store.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -14,11 +14,21 @@ export interface FleetRead {
   readonly problems: readonly ValueProblem[];
 }
 
+/** One key written or deleted under the pool records, as the watch tells it. */
+export interface FleetChange {
+  readonly kind: 'put' | 'delete';
+  readonly key: string;
+  /** The node or server, when the key names one. */
+  readonly name?: string;
+  readonly value: string;
+  readonly revision: number;
+}
+
 /** One connection to the store; the feed makes a new one after any failure. */
 export interface FleetConnection {
   read(): Promise<FleetRead>;
-  /** Calls `changed` on every change of the records after `fromRevision`, `failed` once if the watch breaks. */
-  watch(fromRevision: number, changed: () => void, failed: (why: string) => void): Promise<void>;
+  /** Calls `changed` with every change of the records after `fromRevision`, in order; `failed` once if the watch breaks. */
+  watch(fromRevision: number, changed: (changes: readonly FleetChange[]) => void, failed: (why: string) => void): Promise<void>;
   /** Resolves while the store answers; the feed's heartbeat, since a cut-off member sends no error of its own. */
   probe(): Promise<void>;
   close(): Promise<void>;
@@ -92,16 +102,14 @@ export class FleetFeed {
       conn = await this.deps.connect(settings);
       const c = conn;
       let failed: string | undefined;
-      let dirty = false;
+      const pending: FleetChange[] = [];
       let nap: AbortController | undefined;
       await this.take(await c.read());
-      await c.watch(this.view?.revision ?? 0, () => { dirty = true; nap?.abort(); }, (why) => { failed ??= `watch: ${why}`; nap?.abort(); });
-      // A change read before the watch started would be missed: read once more now that it runs.
-      await this.take(await c.read());
+      await c.watch(this.view?.revision ?? 0, (changes) => { pending.push(...changes); nap?.abort(); }, (why) => { failed ??= `watch: ${why}`; nap?.abort(); });
+      // A change made between the read and the watch's start is in the watch: it starts at the read's revision.
       while (!signal.aborted && failed === undefined) {
-        if (dirty) {
-          dirty = false;
-          await this.take(await c.read());
+        if (pending.length > 0) {
+          await this.apply(pending.splice(0));
           continue;
         }
         nap = new AbortController();
@@ -116,11 +124,47 @@ export class FleetFeed {
     }
   }
 
+  /**
+   * A whole read. A value that cannot be decoded keeps the record this agent
+   * had for its name: a garbled write must not pool a node an operator took out.
+   */
   private async take(read: FleetRead): Promise<void> {
+    const records = new Map(read.records);
+    for (const p of read.problems) {
+      const kept = p.name !== undefined && !records.has(p.name) ? this.view?.records.get(p.name) : undefined;
+      if (kept && p.name !== undefined) records.set(p.name, kept);
+    }
+    await this.settle({ revision: read.revision, records, problems: read.problems });
+  }
+
+  /** The watch's changes on top of what this agent holds, with the same rule for a value it cannot decode. */
+  private async apply(changes: readonly FleetChange[]): Promise<void> {
+    const v = this.view;
+    const records = new Map(v?.records ?? []);
+    const problems = (v?.problems ?? []).filter((p) => !changes.some((c) => c.key === p.key));
+    let revision = v?.revision ?? 0;
+    for (const c of changes) {
+      revision = Math.max(revision, c.revision);
+      if (c.name === undefined) {
+        problems.push({ key: c.key, problem: 'not a node or server name' });
+        continue;
+      }
+      if (c.kind === 'delete') {
+        records.delete(c.name);
+        continue;
+      }
+      const r = decodeRecord(c.value);
+      if (r.ok) records.set(c.name, r.value);
+      else problems.push({ key: c.key, name: c.name, problem: r.problem });
+    }
+    await this.settle({ revision, records, problems });
+  }
+
+  private async settle(read: FleetRead): Promise<void> {
     const before = this.view;
     const view: FleetView = { records: read.records, revision: read.revision, problems: read.problems, source: 'store' };
     for (const p of read.problems.filter((p) => !before?.problems.some((q) => q.key === p.key && q.problem === p.problem))) {
-      this.deps.onProblem(`etcd value ${p.key} ignored`, p.problem);
+      this.deps.onProblem(`etcd value ${p.key} ignored${p.name !== undefined && read.records.has(p.name) ? `; keeping the last record of ${p.name} this agent read` : ''}`, p.problem);
     }
     if (before?.source === 'store' && before.unreachableSince === undefined && isDeepStrictEqual(before.records, view.records)) {
       this.view = view;

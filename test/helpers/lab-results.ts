@@ -35,6 +35,10 @@ export const LAB_BEHAVIOURS: readonly { readonly sentence: string; readonly chec
   { sentence: 'drains a server in every HAProxy while users are still served, and restores it', checks: /agent-check: (every HAProxy drains it|back in every HAProxy)/ },
   { sentence: 'takes an L7 node that blackholes a VIP while its monitor answers out of that service on every L4 node, by its checks through the tunnel, with no request failing after, and gives it back (and shows the failures without those checks)', checks: /^ip addr (del|add) \S+\/32 dev lo on / },
   { sentence: 'announces a VIP added to the running site from every L4 node, answers it, and withdraws a disabled L4 node\'s next hop for it', checks: /^live edit: / },
+  { sentence: 'shows every VIP with all its tiers in tierlb status --site, from the users\' side through etcd', checks: /^tierlb status --site/ },
+  { sentence: 'drains a server in every HAProxy and withdraws an L4 node (graceful-shutdown first) through etcd from the users\' side, takes both back, and shows all four changes in tierlb history', checks: /^tierlb (depool|pool|history) (srv|l4|shows)/ },
+  { sentence: 'pools a server again by itself when its depool\'s ttl ends', checks: /--ttl 20s/ },
+  { sentence: 'moves nothing when etcd (or one member of a cluster) is stopped and cut off, keeps a restarted agent\'s state, says so, and catches up', checks: /^(etcd (stopped|unreachable|back)|one etcd member)/ },
 ];
 
 /** The checks a pattern names; throws, listing every check, when there is none. */

@@ -1,10 +1,11 @@
 // The agent's connection to the fleet state: a range read of the pool
-// records, a watch that only says "changed" (the feed reads the whole, small
-// set again, so it never has to apply events in order), and a probe.
+// records, a watch from that read's revision whose events the feed applies in
+// order (no read again per change: every agent of the site would ask at once),
+// and a probe.
 import type { Watcher } from 'etcd3';
 import type { EtcdSettings } from '../../../site/index.js';
-import { generationKey, poolDir } from '../../../fleet/keys.js';
-import type { FleetConnection, FleetRead } from '../../inputs/fleet-feed.js';
+import { generationKey, nameUnder, poolDir } from '../../../fleet/keys.js';
+import type { FleetChange, FleetConnection, FleetRead } from '../../inputs/fleet-feed.js';
 import { connectEtcd, etcdErrorText } from './connect.js';
 import { recordsOf } from './store.js';
 
@@ -22,7 +23,11 @@ export async function etcdFleetConnection(settings: EtcdSettings): Promise<Fleet
     },
     async watch(fromRevision, changed, failed) {
       watcher = await client.watch().prefix(poolDir(prefix)).startRevision(String(fromRevision + 1)).create().catch(fail);
-      watcher.on('data', () => changed());
+      watcher.on('data', (res) => changed(res.events.map((e): FleetChange => {
+        const key = e.kv.key.toString();
+        const name = nameUnder(poolDir(prefix), key);
+        return { kind: e.type === 'Delete' ? 'delete' : 'put', key, ...(name !== undefined ? { name } : {}), value: e.kv.value.toString(), revision: Number(e.kv.mod_revision) };
+      })));
       watcher.on('disconnected', (err) => failed(etcdErrorText(err)));
       watcher.on('error', (err) => failed(etcdErrorText(err)));
     },

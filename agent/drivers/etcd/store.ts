@@ -24,7 +24,7 @@ export function recordsOf(prefix: string, kvs: readonly KeyValue[]): { records: 
     }
     const r = decodeRecord(kv.value.toString());
     if (r.ok) records.set(name, r.value);
-    else problems.push({ key, problem: r.problem });
+    else problems.push({ key, name, problem: r.problem });
   }
   return { records, problems };
 }
