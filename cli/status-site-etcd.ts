@@ -10,14 +10,21 @@ import type { EtcdSettings, Site } from '../site/index.js';
 import type { SiteReport } from './site-view.js';
 
 export const STALE_MS = 3 * HEARTBEAT_MS;
+const READ_DEADLINE_MS = 5000;
 
 /** Reads every report; throws with a one-line reason when etcd cannot be read. */
 export async function etcdReports(site: Site, settings: EtcdSettings, now = Date.now()): Promise<Map<string, SiteReport>> {
   const client = await connectEtcd(settings);
+  let timer: NodeJS.Timeout | undefined;
+  // The client retries a member that does not answer; the view falls back to the endpoints well before a person gives up.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`etcd at ${settings.endpoints.join(', ')}: no answer within ${READ_DEADLINE_MS / 1000} s`)), READ_DEADLINE_MS);
+  });
   try {
-    const res = await client.getAll().prefix(agentDir(settings.prefix)).exec().catch((err: unknown) => {
+    const read = client.getAll().prefix(agentDir(settings.prefix)).exec().catch((err: unknown) => {
       throw new Error(`etcd at ${settings.endpoints.join(', ')}: ${etcdErrorText(err)}`);
     });
+    const res = await Promise.race([read, deadline]);
     const published = new Map<string, string>();
     for (const kv of res.kvs) {
       const name = nameUnder(agentDir(settings.prefix), kv.key.toString());
@@ -25,6 +32,7 @@ export async function etcdReports(site: Site, settings: EtcdSettings, now = Date
     }
     return new Map(site.nodes.map((n) => [n.name as string, readPublished(published.get(n.name), now)]));
   } finally {
+    clearTimeout(timer);
     client.close();
   }
 }

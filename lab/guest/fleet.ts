@@ -377,10 +377,16 @@ async function cutOff(env: LabEnv, server: string): Promise<Check[]> {
   await catching.stop();
   const caughtMs = caught === null ? null : caught - opened;
   progress(env, `  ${server} pooled while the agents were cut off (seen meanwhile: ${!unseen}); namespace open again: UP in every HAProxy ${secs(caughtMs)} later`);
-  const metricBack = await metricOn(env, names(nodesWithRole(env.site, 'l7'))[0] ?? 'l7-1', 'tierlb_fleet_etcd_reachable');
+  // The backend's own agent may bring the server back before every L7 agent is reconnected: each says when it is.
+  const l7 = names(nodesWithRole(env.site, 'l7'));
+  const reconnected = await until(30000, async () => {
+    const all = await Promise.all(l7.map((n) => metricOn(env, n, 'tierlb_fleet_etcd_reachable')));
+    return all.every((m) => m.endsWith(' 1')) ? all : undefined;
+  }, 1000);
+  const metricBack = reconnected.value ? `tierlb_fleet_etcd_reachable 1 on ${l7.join(', ')} ${secs(Date.now() - opened)} after the namespace opened` : 'tierlb_fleet_etcd_reachable not 1 on every L7 node within 30 s';
   return [
     { name: 'etcd stopped and cut off: nothing moves, a restarted agent keeps its state', ok: drained !== null && moved === 'nothing' && still, detail: `moved: ${moved}; ${server} still drained after its agent restarted: ${still}` },
     { name: 'etcd unreachable: tierlb status --site and the agents\' metrics say so', ok: saysCut && view.code !== 0 && metric.endsWith(' 0'), detail: `status --site exit ${view.code}; ${metric}` },
-    { name: 'etcd back: the agents catch up with a change made while they were cut off', ok: p.ok && unseen && caught !== null && metricBack.endsWith(' 1'), detail: `${server} UP everywhere ${secs(caughtMs)} after the namespace opened; ${metricBack}`, ...(caughtMs !== null ? { ms: caughtMs } : {}) },
+    { name: 'etcd back: the agents catch up with a change made while they were cut off', ok: p.ok && unseen && caught !== null && reconnected.value !== undefined, detail: `${server} UP everywhere ${secs(caughtMs)} after the namespace opened; ${metricBack}`, ...(caughtMs !== null ? { ms: caughtMs } : {}) },
   ];
 }
