@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // tierlb command line: wiring only; the commands live in cli/run.ts and one file per verb.
+import { finish } from './finish.js';
 import { runCli } from './run.js';
 
 // `tierlb render … | head` closes the pipe early: the reader has what it
@@ -10,13 +11,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(2);
 });
 
-process.exitCode = await runCli(process.argv, {
+finish(await runCli(process.argv, {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
-});
-// The command is done and its output written (pipes and files are written
-// synchronously on Linux): a handle a library still holds, such as a gRPC
-// connection attempt to an etcd member that does not answer, must not keep
-// the command running. The timer is unref'd: it fires only if something
-// else still holds the process.
-setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+}));

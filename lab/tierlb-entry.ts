@@ -1,6 +1,7 @@
 // The tierlb command line as the lab's agents run it: cli/main.ts without its
 // top-level await, so that it bundles as a CommonJS script, which
 // lab/cached-run.mjs compiles from a V8 code cache (lab/bundle.ts).
+import { finish } from '../cli/finish.js';
 import { runCli } from '../cli/run.js';
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -12,4 +13,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 void runCli(process.argv, {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
-}).then((code) => { process.exitCode = code; });
+}).then(finish);

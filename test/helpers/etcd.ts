@@ -43,20 +43,23 @@ async function healthy(endpoint: string, ms: number): Promise<void> {
   throw new Error(`etcd at ${endpoint} not healthy within ${ms} ms: ${last}`);
 }
 
-export async function startEtcd(): Promise<EtcdMember> {
+/** `wrap` runs it inside a namespace (['ip', 'netns', 'exec', NS]) on `host`, an address of that namespace the caller reaches. */
+export async function startEtcd(opts: { readonly wrap?: readonly string[]; readonly host?: string } = {}): Promise<EtcdMember> {
   const dir = await mkdtemp(join(tmpdir(), 'tierlb-etcd-'));
   const [client, peer] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${client}`;
+  const host = opts.host ?? '127.0.0.1';
+  const endpoint = `http://${host}:${client}`;
   let child: ChildProcess | undefined;
   let log = '';
   const member: EtcdMember = {
     endpoint,
     async start() {
-      child = spawn('etcd', [
+      const [cmd, ...pre] = [...(opts.wrap ?? []), 'etcd'];
+      child = spawn(cmd ?? 'etcd', [...pre,
         '--name', 'test', '--data-dir', join(dir, 'data'),
         '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-        '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-        '--initial-cluster', `test=http://127.0.0.1:${peer}`,
+        '--listen-peer-urls', `http://${host}:${peer}`, '--initial-advertise-peer-urls', `http://${host}:${peer}`,
+        '--initial-cluster', `test=http://${host}:${peer}`,
       ], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.on('data', (b: Buffer) => { log = (log + b.toString()).slice(-4000); });
       child.stderr?.on('data', (b: Buffer) => { log = (log + b.toString()).slice(-4000); });
