@@ -6,7 +6,7 @@
 // HAProxy has it. Beside it, the obvious alternative for the same node: its
 // agent-check file (`echo down > /etc/lb/agent-check`), timed from the file's
 // change time to the same log line. p50 / p99 of each.
-import { writeFileSync, statSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { quantile } from './reactions/stats.js';
@@ -98,8 +98,9 @@ async function main(): Promise<void> {
       times.fileDown.push((await until(agent, from, /^enabler state pushed/, 'the file\'s down')) - changedAt);
       await pause();
       from = agent.output().length;
-      writeFileSync(file, 'up\n');
-      await until(agent, from, /^enabler state pushed/, 'the file\'s up');
+      // Removed, not `up`: a file that is there wins over etcd, and the next round depools through etcd.
+      rmSync(file);
+      await until(agent, from, /^enabler state pushed/, 'the file\'s removal');
       await pause();
       process.stdout.write(`\r${i + 1}/${REPS}`);
     }

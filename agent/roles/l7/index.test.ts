@@ -106,6 +106,20 @@ describe('the l7 role', () => {
     expect(ready).toHaveLength(drained.length);
   });
 
+  it('takes the node out through its enabler when etcd depools it while it runs, and back when etcd pools it', async () => {
+    const fleet = { view: fleetView({}) };
+    const h = harness(value(), undefined, () => fleet.view);
+    await h.start();
+    const sent = h.haproxy.enablerCommands().length;
+    fleet.view = fleetView({ 'l7-1': { pooled: 'no', reason: 'r', who: 'a@h', when: new Date().toISOString() } });
+    await h.kick('fleet state changed');
+    expect(h.haproxy.enablerCommands().slice(sent).some((c) => /agent down$/.test(c))).toBe(true);
+    const down = h.haproxy.enablerCommands().length;
+    fleet.view = fleetView({ 'l7-1': { pooled: 'yes', reason: 'r', who: 'a@h', when: new Date().toISOString() } });
+    await h.kick('fleet state changed');
+    expect(h.haproxy.enablerCommands().slice(down).some((c) => /agent up$/.test(c))).toBe(true);
+  });
+
   it('takes the node out through its enabler on an etcd drain, unless its agent-check file says otherwise', async () => {
     const fleet = { view: fleetView({ 'l7-1': { pooled: 'drain', reason: 'kernel upgrade', who: 'a@h', when: new Date().toISOString() } }) };
     const h = harness(value(), undefined, () => fleet.view);
