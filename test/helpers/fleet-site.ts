@@ -14,6 +14,8 @@ export interface FleetSiteOptions {
   readonly depoolThreshold?: number;
   /** One more web server, web-5, on backend node srv-1: a node running a server of another name. */
   readonly web5?: boolean;
+  /** etcd's own authentication: the user and the file of its password. */
+  readonly auth?: { readonly user: string; readonly passwordFile: string };
 }
 
 const WEB_4 = '      - { name: srv-4, address: "fd00:2::44", port: 8080, node: srv-4, weight: 50 }';
@@ -33,6 +35,7 @@ export function fleetSiteText(o: FleetSiteOptions = {}): string {
     `  endpoints: [${JSON.stringify(o.endpoint ?? 'http://127.0.0.1:2379')}]`,
     ...(o.prefix !== undefined ? [`  prefix: ${o.prefix}`] : []),
     '  dialTimeout: 1s',
+    ...(o.auth ? [`  auth: { user: ${o.auth.user}, passwordFile: ${o.auth.passwordFile} }`] : []),
     ...(limits.length > 0 ? ['  limits:', ...limits.map((l) => `    ${l}`)] : []),
     '',
   ].join('\n');
