@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface EtcdMember {
   readonly endpoint: string;
@@ -15,7 +17,8 @@ export interface EtcdMember {
   remove(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now: taken, then given back. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -85,4 +88,29 @@ export async function startEtcd(opts: { readonly wrap?: readonly string[]; reado
   };
   await member.start();
   return member;
+}
+
+export interface FileMember {
+  readonly member: () => EtcdMember;
+  /** A client of the member, for reading and writing around what a test does. */
+  readonly client: () => Etcd3;
+}
+
+/** One member for the test file that calls it: started before its tests, removed after them. */
+export function etcdForFile(): FileMember {
+  let etcd: EtcdMember | undefined;
+  let client: Etcd3 | undefined;
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    client = new Etcd3({ hosts: etcd.endpoint });
+  });
+  afterAll(async () => {
+    client?.close();
+    await etcd?.remove();
+  });
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('the etcd member of this file is not started yet');
+    return x;
+  };
+  return { member: () => started(etcd), client: () => started(client) };
 }

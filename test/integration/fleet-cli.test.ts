@@ -2,35 +2,24 @@
 // through cli/run.ts with the real etcd store: what etcd holds afterwards,
 // an expiry that passes, the audit trail, and a member that cannot be reached.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdFleetStore } from '../../agent/drivers/etcd/store.js';
 import { runCli } from '../../cli/run.js';
 import { pooledAt } from '../../fleet/record.js';
 import { runCli as runCliProcess } from '../helpers/cli.js';
-import { startEtcd, type EtcdMember } from '../helpers/etcd.js';
+import { etcdForFile, freePort } from '../helpers/etcd.js';
 import { writeFleetSite } from '../helpers/fleet-site.js';
 
-let etcd: EtcdMember;
-let client: Etcd3;
+const etcd = etcdForFile();
 let n = 0;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new Etcd3({ hosts: etcd.endpoint });
-});
-afterAll(async () => {
-  client.close();
-  await etcd.remove();
-});
 
 /** A site file of its own prefix, so that each test starts from an empty fleet state. */
 function freshSite(): { file: string; prefix: string } {
   const prefix = `/fleet-cli/t${n++}`;
-  return { file: writeFleetSite(mkdtempSync(join(tmpdir(), 'tierlb-fleet-cli-')), { endpoint: etcd.endpoint, prefix }), prefix };
+  return { file: writeFleetSite(mkdtempSync(join(tmpdir(), 'tierlb-fleet-cli-')), { endpoint: etcd.member().endpoint, prefix }), prefix };
 }
 
 async function tierlb(file: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -40,7 +29,7 @@ async function tierlb(file: string, ...args: string[]): Promise<{ code: number; 
   return { code, out, err };
 }
 
-const recordOf = async (prefix: string, name: string) => (await new EtcdFleetStore(client, prefix).read()).records.get(name);
+const recordOf = async (prefix: string, name: string) => (await new EtcdFleetStore(etcd.client(), prefix).read()).records.get(name);
 
 describe('tierlb pool, depool, drain on etcd', () => {
   it('depools an L4 node: the record is in etcd and the output says what the site will do', async () => {
@@ -96,7 +85,7 @@ describe('tierlb pool, depool, drain on etcd', () => {
 
 describe('tierlb depool without etcd', () => {
   it('exits 2 within seconds with one line naming the endpoint, not a stack', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const file = writeFleetSite(mkdtempSync(join(tmpdir(), 'tierlb-fleet-cli-')), { endpoint: `http://127.0.0.1:${port}` });
     const started = Date.now();
     const r = await runCliProcess(['depool', 'l4-1', '--reason', 'x', '--config', file]);
@@ -107,15 +96,3 @@ describe('tierlb depool without etcd', () => {
     expect(took).toBeLessThan(10_000);
   });
 });
-
-/** A port nothing listens on: taken, then given back. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

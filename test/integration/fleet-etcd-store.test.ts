@@ -1,25 +1,15 @@
 // The etcd FleetStore against a real etcd member: records and history read
 // back, a stale read cannot commit, and a value tierlb did not write is a
 // problem, not a record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Etcd3 } from 'etcd3';
+import { describe, expect, it } from 'vitest';
 import { EtcdFleetStore } from '../../agent/drivers/etcd/store.js';
 import type { FleetWrite } from '../../fleet/store.js';
 import type { Pooled } from '../../fleet/record.js';
-import { startEtcd, type EtcdMember } from '../helpers/etcd.js';
+import { etcdForFile } from '../helpers/etcd.js';
 
-let etcd: EtcdMember;
-let client: Etcd3;
+const etcd = etcdForFile();
 let n = 0;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new Etcd3({ hosts: etcd.endpoint });
-});
-afterAll(async () => {
-  client.close();
-  await etcd.remove();
-});
 
 function write(name: string, pooled: Pooled, from: Pooled = 'yes'): FleetWrite {
   const when = new Date(Date.UTC(2026, 11, 3, 6, 0, n++)).toISOString();
@@ -29,7 +19,7 @@ function write(name: string, pooled: Pooled, from: Pooled = 'yes'): FleetWrite {
 
 describe('EtcdFleetStore', () => {
   it('commits a change against a fresh read and reads it back, with its history', async () => {
-    const store = new EtcdFleetStore(client, '/t1');
+    const store = new EtcdFleetStore(etcd.client(), '/t1');
     const before = await store.read();
     expect(before.records.size).toBe(0);
     expect(await store.commit(before.generation, write('l4-1', 'no'))).toBe(true);
@@ -40,7 +30,7 @@ describe('EtcdFleetStore', () => {
   });
 
   it('refuses a commit from a read that another change overtook', async () => {
-    const store = new EtcdFleetStore(client, '/t2');
+    const store = new EtcdFleetStore(etcd.client(), '/t2');
     const a = await store.read();
     const b = await store.read();
     expect(await store.commit(a.generation, write('l4-1', 'no'))).toBe(true);
@@ -49,7 +39,7 @@ describe('EtcdFleetStore', () => {
   });
 
   it('keeps the newest events of one name, oldest first', async () => {
-    const store = new EtcdFleetStore(client, '/t3');
+    const store = new EtcdFleetStore(etcd.client(), '/t3');
     for (const [name, p] of [['srv-1', 'no'], ['srv-2', 'no'], ['srv-1', 'yes'], ['srv-1', 'drain']] as const) {
       expect(await store.commit((await store.read()).generation, write(name, p))).toBe(true);
     }
@@ -58,9 +48,9 @@ describe('EtcdFleetStore', () => {
   });
 
   it('reads a value it cannot decode as a problem and leaves it out', async () => {
-    await client.put('/t4/pool/l7-1').value('{"pooled":"maybe"}');
-    await client.put('/t4/pool/../x').value('{}');
-    const s = await new EtcdFleetStore(client, '/t4').read();
+    await etcd.client().put('/t4/pool/l7-1').value('{"pooled":"maybe"}');
+    await etcd.client().put('/t4/pool/../x').value('{}');
+    const s = await new EtcdFleetStore(etcd.client(), '/t4').read();
     expect(s.records.size).toBe(0);
     expect(s.problems.map((p) => p.key).sort()).toEqual(['/t4/pool/../x', '/t4/pool/l7-1']);
     expect(s.problems.find((p) => p.key === '/t4/pool/l7-1')?.problem).toMatch(/pooled/);

@@ -6,20 +6,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdFleetStore } from '../../agent/drivers/etcd/store.js';
 import { connectEtcd } from '../../agent/drivers/etcd/connect.js';
 import { runCli } from '../../cli/run.js';
 import type { EtcdSettings } from '../../site/index.js';
-import { startEtcd, type EtcdMember } from '../helpers/etcd.js';
+import { etcdForFile } from '../helpers/etcd.js';
 import { writeFleetSite } from '../helpers/fleet-site.js';
 
 const ROUNDS = 30;
 const PREFIX = '/fleet-race';
 
-let etcd: EtcdMember;
-let client: Etcd3;
+const etcd = etcdForFile();
 /** Commits that failed because the other change got in first: the race the test is about. */
 let overtaken = 0;
 
@@ -35,14 +33,6 @@ async function openStore(settings: EtcdSettings): Promise<EtcdFleetStore> {
   return store;
 }
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new Etcd3({ hosts: etcd.endpoint });
-});
-afterAll(async () => {
-  client.close();
-  await etcd.remove();
-});
 
 async function depool(file: string, name: string, who: string): Promise<{ code: number; err: string }> {
   let err = '';
@@ -52,10 +42,10 @@ async function depool(file: string, name: string, who: string): Promise<{ code: 
 
 describe('two depools racing past maxL4Withdrawn: 1', () => {
   it(`commits exactly one of them, ${ROUNDS} rounds out of ${ROUNDS}`, async () => {
-    const file = writeFleetSite(mkdtempSync(join(tmpdir(), 'tierlb-fleet-race-')), { endpoint: etcd.endpoint, prefix: PREFIX, maxL4Withdrawn: 1 });
-    const store = new EtcdFleetStore(client, PREFIX);
+    const file = writeFleetSite(mkdtempSync(join(tmpdir(), 'tierlb-fleet-race-')), { endpoint: etcd.member().endpoint, prefix: PREFIX, maxL4Withdrawn: 1 });
+    const store = new EtcdFleetStore(etcd.client(), PREFIX);
     for (let round = 0; round < ROUNDS; round++) {
-      await client.delete().prefix(`${PREFIX}/`);
+      await etcd.client().delete().prefix(`${PREFIX}/`);
       const runs = await Promise.all([depool(file, 'l4-1', 'alice@a'), depool(file, 'l4-2', 'bob@b')]);
       const codes = runs.map((r) => r.code).sort();
       expect(codes, `round ${round}: ${runs.map((r) => r.err).join(' | ')}`).toEqual([0, 4]);
