@@ -48,7 +48,8 @@ export interface FleetFeedDeps {
   readonly onProblem: (what: string, why: string) => void;
 }
 
-export const PROBE_MS = 2000;
+/** How often a quiet connection is asked whether the store still answers: a member cut off sends no error of its own. */
+export const PROBE_MS = 5000;
 export const RECONNECT_MS = [500, 1000, 2000, 5000] as const;
 
 export class FleetFeed {

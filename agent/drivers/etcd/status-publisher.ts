@@ -69,7 +69,16 @@ export class StatusPublisher {
   }
 }
 
-/** The turn's timestamp changes on every routine turn: not a change worth a write. */
+/**
+ * What changes on every routine turn or every connection, and is not news:
+ * the turn's time, the connection counts. A report that differs only there
+ * waits for the heartbeat; every agent of a site writing on each new
+ * connection would keep etcd (and, in the lab, the one CPU) busy.
+ */
 function withoutClock(r: StatusReport): unknown {
-  return { ...r, lastTurn: r.lastTurn ? { outcome: r.lastTurn.outcome, reasons: r.lastTurn.reasons } : undefined };
+  return {
+    ...r,
+    lastTurn: r.lastTurn ? { outcome: r.lastTurn.outcome, reasons: r.lastTurn.reasons } : undefined,
+    services: r.services.map((s) => ({ ...s, realServers: s.realServers.map((rs) => ({ ...rs, activeConns: null, inactiveConns: null })) })),
+  };
 }

@@ -52,17 +52,22 @@ export function maglevDigest(table: MaglevTable): string {
 
 /** What the status endpoint says about the tables of one service, from the kernel's. */
 /**
- * Digests by kernel service object: an agent's status report is read every
- * few seconds (it is published to etcd), while the table it describes
- * changes only when the kernel is read again. Same object, same table.
+ * Digests by what decides the table (the service and its destinations):
+ * an agent's status report is read every few seconds (it is published to
+ * etcd), each read of the kernel gives new objects for the same tables, and
+ * building one table costs milliseconds (tens in the lab kernel). Same
+ * input, same digest; the cache is dropped whole when it grows past a bound.
  */
-const digests = new WeakMap<KernelService, string>();
+const digests = new Map<string, string>();
+const MAX_DIGESTS = 4096;
 
 function digestOf(k: KernelService): string {
-  let d = digests.get(k);
+  const key = `${describeService(k)} ${k.flags.join(',')} ${k.destinations.map((d) => `${d.address}:${d.port}:${d.weight}`).join(' ')}`;
+  let d = digests.get(key);
   if (d === undefined) {
+    if (digests.size >= MAX_DIGESTS) digests.clear();
     d = maglevDigest(expectedTable(k));
-    digests.set(k, d);
+    digests.set(key, d);
   }
   return d;
 }
