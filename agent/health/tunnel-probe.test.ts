@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { markedSocketsAvailable, markedTcpSocket, socketMark } from '../drivers/ipvs/netlink-addon.js';
-import { markedTunnelProbe, tunnelProbe, type MarkedSocketOpener, type TunnelProbeTarget } from './tunnel-probe.js';
+import { deadlineOutcome, markedTunnelProbe, tunnelProbe, type MarkedSocketOpener, type TunnelProbeTarget } from './tunnel-probe.js';
 
 // Loopback only: the local route table ignores marks, so marked checks reach
 // these servers as unmarked ones would.
@@ -172,5 +172,14 @@ describe('markedTunnelProbe', () => {
     const outcome = await probe(target(1));
     expect(outcome.kind).toBe('fail');
     expect(isClosed(fd)).toBe(true);
+  });
+});
+
+describe('a check through the tunnel whose deadline fired late', () => {
+  it('is judged a timeout while its handshake never completed, and left unjudged once past it', () => {
+    const late = { kind: 'stalled' as const, lateMs: 1500 };
+    expect(deadlineOutcome(late, true)).toEqual({ kind: 'timeout' });
+    expect(deadlineOutcome(late, false)).toEqual(late);
+    expect(deadlineOutcome({ kind: 'timeout' }, false)).toEqual({ kind: 'timeout' });
   });
 });

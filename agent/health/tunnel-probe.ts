@@ -16,7 +16,7 @@ import { closeSync } from 'node:fs';
 import { isIP, Socket } from 'node:net';
 import type { CheckOutcome } from '../../tiers/l4/health.js';
 import { markedTcpSocket } from '../drivers/ipvs/netlink-addon.js';
-import { armDeadline } from './check-deadline.js';
+import { armDeadline, type DeadlineVerdict } from './check-deadline.js';
 
 export interface TunnelProbeTarget {
   /** IPv4 or IPv6 VIP. */
@@ -59,7 +59,7 @@ export function tunnelProbe(open: MarkedSocketOpener): TunnelProbe {
       socket.destroy();
       resolve(o);
     };
-    const cancel = armDeadline(t.timeoutMs, done);
+    const cancel = armDeadline(t.timeoutMs, (v) => done(deadlineOutcome(v, socket.connecting)));
     socket.on('error', (err: NodeJS.ErrnoException) => done(errorOutcome(err)));
     socket.on('close', () => done({ kind: 'fail', reason: 'connection closed before an answer' }));
     if (t.mode === 'tcp') socket.on('connect', () => done({ kind: 'ok' }));
@@ -73,6 +73,18 @@ export function tunnelProbe(open: MarkedSocketOpener): TunnelProbe {
 }
 
 export const markedTunnelProbe: TunnelProbe = tunnelProbe(markedTcpSocket);
+
+/**
+ * A deadline that fired late says nothing of a check that got past its
+ * handshake (the request and its answer need the agent's own turns), but a
+ * socket still connecting is judged all the same: the handshake is the
+ * kernel's alone, so no answer came in more than the timeout, whatever the
+ * agent was doing. A blackholing L7 node is then taken out even by an L4
+ * agent starved of CPU, whose late timers would otherwise never judge it.
+ */
+export function deadlineOutcome(v: DeadlineVerdict, connecting: boolean): DeadlineVerdict {
+  return v.kind === 'stalled' && connecting ? { kind: 'timeout' } : v;
+}
 
 function openSocket(open: MarkedSocketOpener, t: TunnelProbeTarget): { readonly socket: Socket } | { readonly error: string } {
   const family = isIP(t.vip);

@@ -11,7 +11,7 @@ import { agentKey } from '../../../fleet/keys.js';
 import type { StatusReport } from '../../observe/status.js';
 import { connectEtcd } from './connect.js';
 
-export const PUBLISH_MS = 2000;
+export const PUBLISH_MS = 5000;
 export const HEARTBEAT_MS = 15_000;
 
 export interface PublishedReport {
