@@ -50,11 +50,8 @@ export async function openFleetStore(settings: EtcdSettings, deps: FleetDeps): P
   return guarded(store, settings);
 }
 
-/** gRPC ends some messages with a resolution note that says nothing: "… ECONNREFUSED 127.0.0.1:2379. Resolution note: ". */
-const EMPTY_NOTE = /\.?\s*Resolution note:\s*$/;
-
 const unreachable = (settings: EtcdSettings, err: unknown, after = ''): CliError =>
-  new CliError(`cannot reach etcd at ${settings.endpoints.join(', ')}: ${etcdErrorText(err).replace(EMPTY_NOTE, '')}${after}`, 2, { cause: err });
+  new CliError(`cannot reach etcd at ${settings.endpoints.join(', ')}: ${etcdErrorText(err)}${after}`, 2, { cause: err });
 
 /** The same store, each failure one CliError; a commit whose answer was lost may or may not be in. */
 function guarded(store: FleetStore, settings: EtcdSettings): FleetStore {

@@ -3,7 +3,7 @@
 // fleet state in etcd, then health. A file that is present decides, even when
 // it says `up`; only an absent file leaves the decision to etcd. Pure.
 import { renderAgentReply, toAgentReason, type AgentDecision, type AgentState, type DisableState, type WeightPercent } from '../tiers/backend/index.js';
-import { expiresAfter, pooledAt, type PoolRecord, type Pooled } from './record.js';
+import { expiresAfter, pooledAt, RESTRICTION, type PoolRecord, type Pooled } from './record.js';
 import type { FleetView } from './store.js';
 
 /** The fleet's word on one node: the record that decided it, when it is not plainly pooled. */
@@ -13,7 +13,6 @@ export interface FleetWord {
   readonly record?: PoolRecord;
 }
 
-const RESTRICTION: Record<Pooled, number> = { yes: 0, drain: 1, no: 2 };
 
 /**
  * The most restrictive state among `names` at `now` (a backend node answers

@@ -9,6 +9,9 @@ export const POOLED = ['yes', 'drain', 'no'] as const;
 /** yes: takes traffic; drain: takes no new traffic, keeps what it has; no: out. */
 export type Pooled = (typeof POOLED)[number];
 
+/** How much traffic a state takes away: the stricter of two states is the one that takes more. */
+export const RESTRICTION: Readonly<Record<Pooled, number>> = { yes: 0, drain: 1, no: 2 };
+
 export const MAX_FLEET_REASON = 120;
 export const MAX_WHO = 64;
 

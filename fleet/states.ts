@@ -2,12 +2,11 @@
 // state of a pool entry, which the backend node it runs on can make stricter
 // (the agent on that node answers for every server it runs). Pure.
 import type { Server } from '../site/index.js';
-import { pooledAt, type PoolRecord, type Pooled } from './record.js';
+import { pooledAt, RESTRICTION, type PoolRecord, type Pooled } from './record.js';
 
 /** Name to state; a name that is absent is pooled. */
 export type FleetStates = ReadonlyMap<string, Pooled>;
 
-const RESTRICTION: Record<Pooled, number> = { yes: 0, drain: 1, no: 2 };
 
 export function statesAt(records: ReadonlyMap<string, PoolRecord>, now: number): FleetStates {
   return new Map([...records].map(([name, record]) => [name, pooledAt(record, now)]));

@@ -142,13 +142,18 @@ function batch(ns: string, lines: readonly string[]): string {
  */
 export function etcdLines(t: LabTopology): string[] {
   if (t.etcd.length === 0) return [];
-  const cluster = t.etcd.map((m) => `${m.name}=${m.peerUrl}`).join(',');
   return [`mkdir -p ${t.etcd.map((m) => `"$ST/etcd/${m.name}"`).join(' ')}`, ...t.etcd.flatMap((m) => [
-    `nsenter --net=/run/netns/\${P}${m.ns} etcd --name ${m.name} --data-dir "$ST/etcd/${m.name}" --listen-client-urls ${m.clientUrl} --advertise-client-urls ${m.clientUrl} `
-      + `--listen-peer-urls ${m.peerUrl} --initial-advertise-peer-urls ${m.peerUrl} --initial-cluster ${cluster} --initial-cluster-state new `
-      + `--heartbeat-interval 500 --election-timeout 5000 --logger zap --log-outputs stderr --log-level warn >> "$LOG/${m.name}.log" 2>&1 &`,
+    `nsenter --net=/run/netns/\${P}${m.ns} ${etcdArgs(t, m, `"$ST/etcd/${m.name}"`).join(' ')} >> "$LOG/${m.name}.log" 2>&1 &`,
     `echo $! > "$ST/pids/${m.name}"`,
   ]), `progress "started ${t.etcd.length} etcd member(s): ${t.etcd.map((m) => m.clientUrl).join(' ')}"`];
+}
+
+/** One member's command line, its data in `dataDir` (under the script's "$ST", or the lab's state folder when the checks start it again). */
+export function etcdArgs(t: LabTopology, m: LabTopology['etcd'][number], dataDir: string): string[] {
+  const cluster = t.etcd.map((x) => `${x.name}=${x.peerUrl}`).join(',');
+  return ['etcd', '--name', m.name, '--data-dir', dataDir, '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
+    '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl, '--initial-cluster', cluster, '--initial-cluster-state', 'new',
+    '--heartbeat-interval', '500', '--election-timeout', '5000', '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'];
 }
 
 /** Starts every node's agent on its own copy of the site file, and the HTTP server of every backend; one log file each. */

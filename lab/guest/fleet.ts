@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { nodesWithRole, type SiteNode } from '../../site/index.js';
-import { NODE_SITE_FILE, nodeSiteFile } from '../script.js';
+import { etcdArgs, NODE_SITE_FILE, nodeSiteFile } from '../script.js';
 import { USERS_NS } from '../topology.js';
 import { blocked, type Check } from './bringup.js';
 import { inNode, progress, run, sleep, until, type LabEnv, type Ran } from './env.js';
@@ -273,12 +273,8 @@ async function stopEtcd(env: LabEnv): Promise<void> {
 async function startEtcd(env: LabEnv): Promise<void> {
   const m = member(env);
   if (!m) return;
-  const cluster = env.topology.etcd.map((x) => `${x.name}=${x.peerUrl}`).join(',');
   const log = openSync(`${env.logDir}/${m.name}.log`, 'a');
-  const p = spawn('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', 'etcd', '--name', m.name, '--data-dir', `${env.stateDir}/etcd/${m.name}`,
-    '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl, '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
-    '--initial-cluster', cluster, '--heartbeat-interval', '500', '--election-timeout', '5000', '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'],
-  { detached: true, stdio: ['ignore', log, log] });
+  const p = spawn('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', ...etcdArgs(env.topology, m, `${env.stateDir}/etcd/${m.name}`)], { detached: true, stdio: ['ignore', log, log] });
   p.unref();
   await until(30000, async () => ((await run('nsenter', [`--net=/run/netns/${env.prefix}${m.ns}`, '--', 'curl', '-sS', '--max-time', '2', `${m.clientUrl}/health`])).stdout.includes('true') ? true : undefined), 500);
 }
