@@ -13,7 +13,7 @@ export default defineConfig({
       { test: { name: 'daemons', include: ['test/daemons/**/*.test.ts'], testTimeout: 60000, hookTimeout: 60000 } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 90000, hookTimeout: 90000 } },
       // The lab end to end: one boot of the user-mode-linux kernel for the whole suite.
-      { test: { name: 'lab', include: ['test/lab/**/*.test.ts'], testTimeout: 1800000, hookTimeout: 1800000 } },
+      { test: { name: 'lab', include: ['test/lab/**/*.test.ts'], testTimeout: 3300000, hookTimeout: 3300000 } },
     ],
   },
 });

@@ -19,6 +19,11 @@ import { prepareLabSite } from './site-file.js';
 import { guestScript, LAB_MODULES } from './guest-script.js';
 import { runInUml } from './uml/run.js';
 
+// A bound against a lab that hangs, not a measure of speed: the lab kernel has
+// one CPU and every agent of the site on it, so a host whose hypervisor
+// steals a third of its time has made a 15-minute run take over 30.
+const RUN_LIMIT_MS = 45 * 60 * 1000;
+
 const USAGE = 'usage: npm run lab -- [--site FILE] [--kernel host|uml] [--smoke | --only STEP,...] [--shell [--no-checks]]';
 
 async function main(): Promise<number> {
@@ -49,7 +54,7 @@ async function main(): Promise<number> {
   await copyFile(siteFile, guestSiteFile);
   const script = guestScript(topology, { prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile: guestSiteFile, ...bundles }, { shell: v.shell, checks: !v['no-checks'], kernel, smoke: v.smoke, ...(v.only ? { only: v.only.split(',') } : {}) });
 
-  const timeoutMs = v.shell ? 24 * 3600 * 1000 : 20 * 60 * 1000;
+  const timeoutMs = v.shell ? 24 * 3600 * 1000 : RUN_LIMIT_MS;
   say(kernel === 'host' ? `starting the lab in namespaces of this kernel; logs in ${logDir}` : `booting the user-mode-linux kernel; logs in ${logDir}`);
   const stop = follow(join(logDir, 'progress'), (line) => say(`${kernel === 'host' ? 'lab' : 'guest'} ${line}`));
   const run = kernel === 'host'
@@ -57,7 +62,7 @@ async function main(): Promise<number> {
     : await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs, interactive: v.shell });
   await stop();
   if (run.exitCode === null) {
-    say(`the lab stopped without reporting a status; its ${kernel === 'host' ? 'launcher' : 'console'} ends with:\n${run.console.slice(-3000)}\nlab output:\n${run.output.slice(-3000)}`);
+    say(`the lab stopped without reporting a status${run.timedOut ? ` (stopped at its ${timeoutMs / 60000}-minute limit)` : ''}; its ${kernel === 'host' ? 'launcher' : 'console'} ends with:\n${run.console.slice(-3000)}\nlab output:\n${run.output.slice(-3000)}`);
     return 1;
   }
   if (run.exitCode !== 0 && run.output.trim() !== '') say(`lab output (${join(runDir, '.output')}) ends with:\n${run.output.slice(-2000)}`);

@@ -33,6 +33,11 @@ const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${D
  * 2 min and two reverts of up to 2 min.
  */
 const MOVED_BUDGET_S = 4 * 12 * 60 + 8 * 60;
+/**
+ * `--lab-checks`: every step of `npm run lab` first, about 12 minutes on an
+ * unloaded host and past 25 when the lab kernel is starved of CPU.
+ */
+const LAB_CHECKS_BUDGET_S = 35 * 60;
 
 const positive = (name: string, text: string, max: number): number => {
   const n = Number(text);
@@ -102,7 +107,7 @@ async function main(): Promise<number> {
     say(`site ${site.name}: ${topology.nodes.length} nodes; scenarios ${scenarios.join(', ')}; ${flows} flows of ${seconds} s each; booting the lab kernel; logs in ${logDir}`);
     const stop = follow(join(logDir, 'progress'), (line) => say(`guest ${line}`));
     const rows = scenarios.length - (edits ? 1 : 0) + (edits?.rows ?? 0);
-    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (moved ? MOVED_BUDGET_S : 0) + (v['lab-checks'] ? 600 : 0)) * 1000 });
+    const run = await runInUml(script, { modules: LAB_MODULES, memMb: 3072, shareDir: runDir, timeoutMs: (10 * 60 + rows * (seconds + 240) + (scenarios.includes('2b') ? 150 : 0) + (moved ? MOVED_BUDGET_S : 0) + (v['lab-checks'] ? LAB_CHECKS_BUDGET_S : 0)) * 1000 });
     await stop();
     exitCode = run.exitCode;
     if (run.exitCode === null || !existsSync(join(logDir, 'disruption.json'))) say(`the lab ended without results (status ${run.exitCode}); guest output ends with:\n${run.output.slice(-3000)}\nconsole:\n${run.console.slice(-1500)}`);

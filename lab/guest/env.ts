@@ -28,6 +28,13 @@ export interface LabEnv {
 
 export interface Ran { readonly code: number; readonly stdout: string; readonly stderr: string }
 
+/**
+ * A bound on one `tierlb` command in the lab: under a second on an unloaded
+ * host, and a minute and more when the lab kernel's one CPU is shared with
+ * every agent of a starved site.
+ */
+export const CLI_MS = 240_000;
+
 export function run(cmd: string, args: readonly string[], timeoutMs = 15000): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(cmd, [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {

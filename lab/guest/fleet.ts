@@ -10,7 +10,7 @@ import { nodesWithRole, type SiteNode } from '../../site/index.js';
 import { etcdArgs, NODE_SITE_FILE, nodeSiteFile } from '../script.js';
 import { USERS_NS } from '../topology.js';
 import { blocked, type Check } from './bringup.js';
-import { inNode, progress, run, sleep, until, type LabEnv, type Ran } from './env.js';
+import { CLI_MS, inNode, progress, run, sleep, until, type LabEnv, type Ran } from './env.js';
 import { haproxyServers, vipRoutes } from './observe.js';
 import { nsArgs, routeMonitors, routesSettled } from './reaction.js';
 
@@ -26,7 +26,7 @@ interface Committed { readonly ok: boolean; readonly when: number; readonly text
 async function tierlb(env: LabEnv, args: readonly string[], ns = USERS_NS, shownLines = 12): Promise<Ran> {
   if (!env.tierlb) return { code: 2, stdout: '', stderr: 'the lab gave the checks no tierlb command (--tierlb)' };
   progress(env, `  ${ns}$ tierlb ${args.join(' ')}`);
-  const r = await run('nsenter', [`--net=/run/netns/${env.prefix}${ns}`, '--', env.node, env.tierlb, ...args, '--config', nodeSiteFile(env.stateDir, 'l4-1')], 90000);
+  const r = await run('nsenter', [`--net=/run/netns/${env.prefix}${ns}`, '--', env.node, env.tierlb, ...args, '--config', nodeSiteFile(env.stateDir, 'l4-1')], CLI_MS);
   const lines = `${r.stdout}${r.stderr}`.trim().split('\n').filter((l) => l.trim() !== '');
   for (const line of lines.slice(0, shownLines)) progress(env, `    ${line}`);
   if (lines.length > shownLines) progress(env, `    … ${lines.length - shownLines} more lines`);

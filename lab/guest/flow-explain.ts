@@ -7,7 +7,7 @@
 import { nodesWithRole } from '../../site/index.js';
 import { nodeSiteFile } from '../script.js';
 import { blocked, userRequests, type Check } from './bringup.js';
-import { inNode, progress, run, type LabEnv } from './env.js';
+import { CLI_MS, inNode, progress, run, type LabEnv } from './env.js';
 import { nodeOfAddress, request } from './observe.js';
 
 /** One entry of `ipvsadm -Lnc`: the client, the virtual service and the real server it was sent to. */
@@ -84,7 +84,7 @@ export async function flowsExplained(env: LabEnv, up: Set<string>): Promise<Chec
   const wrong: string[] = [];
   const agreed: string[] = [];
   for (const { l4: node, c } of flows) {
-    const r = await run(env.node, [env.tierlb, 'explain', c.client, c.virtual, '--site', nodeSiteFile(env.stateDir, node), '--node', node], 90000);
+    const r = await run(env.node, [env.tierlb, 'explain', c.client, c.virtual, '--site', nodeSiteFile(env.stateDir, node), '--node', node], CLI_MS);
     const said = explainedNode(r.stdout);
     const kernel = nodeOfAddress(env, addressOf(c.destination));
     if (said === kernel) agreed.push(`${node} ${c.client} -> ${c.virtual}: ${kernel}`);

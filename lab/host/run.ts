@@ -17,6 +17,8 @@ export interface HostRun {
   readonly output: string;
   /** What the launcher (setpriv, unshare, the init) printed. */
   readonly console: string;
+  /** Stopped at `timeoutMs`. */
+  readonly timedOut: boolean;
   readonly shareDir: string;
 }
 
@@ -47,6 +49,6 @@ export async function runInHost(script: string, opts: HostRunOptions): Promise<H
     : { reject: false, timeout: opts.timeoutMs ?? 1200000, stdin: 'ignore', all: true, cleanup: true });
   const status = await readFile(join(share, '.status'), 'utf8').catch(() => '');
   const output = await readFile(join(share, '.output'), 'utf8').catch(() => '');
-  const console = `${typeof r.all === 'string' ? r.all : ''}${r.timedOut ? `\n(timed out after ${(opts.timeoutMs ?? 1200000) / 1000} s)` : ''}`;
-  return { exitCode: status.trim() === '' ? null : Number(status.trim()), output, console, shareDir: share };
+  const console = typeof r.all === 'string' ? r.all : '';
+  return { exitCode: status.trim() === '' ? null : Number(status.trim()), output, console, timedOut: r.timedOut, shareDir: share };
 }

@@ -19,6 +19,8 @@ export interface UmlRun {
   readonly output: string;
   /** The kernel console, for diagnosing a guest that did not report. */
   readonly console: string;
+  /** Stopped at `timeoutMs`. */
+  readonly timedOut: boolean;
   /** Host folder mounted at the same path inside the guest; files the script wrote there. */
   readonly shareDir: string;
 }
@@ -61,7 +63,7 @@ export async function runInUml(script: string, opts: UmlOptions = {}): Promise<U
   const r = await child;
   const status = await readFile(join(share, '.status'), 'utf8').catch(() => '');
   const output = await readFile(join(share, '.output'), 'utf8').catch(() => '');
-  return { exitCode: status.trim() === '' ? null : Number(status.trim()), output, console: typeof r.all === 'string' ? r.all : '', shareDir: share };
+  return { exitCode: status.trim() === '' ? null : Number(status.trim()), output, console: typeof r.all === 'string' ? r.all : '', timedOut: r.timedOut, shareDir: share };
 }
 
 export async function umlKernelVersion(): Promise<string> {

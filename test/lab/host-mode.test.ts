@@ -49,9 +49,9 @@ let results: LabResults | undefined;
 const read = (name: string): string => (run ? readFileSync(join(run.shareDir, name), 'utf8') : '');
 
 beforeAll(async () => {
-  run = await runInUml(GUEST, { modules: LAB_MODULES, memMb: 3072, timeoutMs: 12 * 60 * 1000 });
+  run = await runInUml(GUEST, { modules: LAB_MODULES, memMb: 3072, timeoutMs: 25 * 60 * 1000 });
   results = labResults(read('full.out'));
-}, 13 * 60 * 1000);
+}, 26 * 60 * 1000);
 
 afterAll(async () => {
   if (run && results?.checks.every((c) => c.ok)) await removeUmlShare(run);

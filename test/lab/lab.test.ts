@@ -17,6 +17,9 @@ import type { BenchRun, ScenarioResult } from '../../bench/disruption/result.js'
 import { checksMatching, LAB_BEHAVIOURS, labResultsIn, type LabResults } from '../helpers/lab-results.js';
 import { REPO } from '../helpers/site.js';
 
+/** A guard against a hung lab: the lab's steps and the short bench take 15 minutes unloaded, 40 on a starved host. */
+const BOUND_MS = 50 * 60 * 1000;
+
 let run: (BenchRun & { logDirs: string[] }) | undefined;
 let results: LabResults | undefined;
 let output = '';
@@ -24,7 +27,7 @@ let exitCode: number | undefined;
 
 beforeAll(async () => {
   const out = mkdtempSync(join(tmpdir(), 'tierlb-lab-'));
-  const r = await execa(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'disruption', 'main.ts'), '--short', '--lab-checks', '--out', out], { cwd: REPO, reject: false, all: true, timeout: 25 * 60 * 1000 });
+  const r = await execa(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'disruption', 'main.ts'), '--short', '--lab-checks', '--out', out], { cwd: REPO, reject: false, all: true, timeout: BOUND_MS });
   output = r.all ?? '';
   exitCode = r.exitCode;
   const file = readdirSync(out).find((f) => f.endsWith('.json'));
@@ -33,7 +36,7 @@ beforeAll(async () => {
   const logDir = run.logDirs[0];
   if (!logDir) throw new Error(`the bench named no log folder:\n${output.slice(-4000)}`);
   results = labResultsIn(logDir);
-}, 25 * 60 * 1000);
+}, BOUND_MS + 60_000);
 
 function passed(pattern: RegExp): void {
   if (!results) throw new Error(`the lab did not run:\n${output.slice(-3000)}`);
