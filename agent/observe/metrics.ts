@@ -17,6 +17,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     registry,
     announced: new Gauge({ name: 'tierlb_ecmp_vip_announced', help: '1 when this node announces the VIP, 0.5 with the graceful-shutdown community, 0 withdrawn', labelNames: ['service', 'vip'], registers: r }),
     realServerWeight: new Gauge({ name: 'tierlb_l4_realserver_weight', help: 'IPVS weight of a real server (L7 node), desired by the plan or read from the kernel', labelNames: ['service', 'vip_port', 'real_server', 'source'], registers: r }),
+    realServerConnections: new Gauge({ name: 'tierlb_l4_realserver_connections', help: 'IPVS connection entries of a real server (L7 node) for a VIP:port, active (established) and inactive (others), as last read from the kernel (every verify and drift check)', labelNames: ['service', 'vip_port', 'real_server', 'state'], registers: r }),
     realServerHealthy: new Gauge({ name: 'tierlb_l4_realserver_healthy', help: '1 when the real server passes its monitor-URI check', labelNames: ['service', 'real_server'], registers: r }),
     depoolBlocked: new Gauge({ name: 'tierlb_l4_depool_blocked_realservers', help: 'real servers kept in the table by the depool threshold despite failing checks', labelNames: ['service'], registers: r }),
     recheckHints: new Counter({ name: 'tierlb_l4_recheck_hints_total', help: 'datagrams on the recheck-hint port: taken (the named L7 node checked at once) or refused (not a hint from an L7 node of the site)', labelNames: ['result'], registers: r }),

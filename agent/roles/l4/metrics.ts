@@ -1,6 +1,7 @@
 // The L4 node's gauges after a turn: what is announced, the desired and
-// kernel weight and the health of every real server, and how many L7 nodes
-// the depool threshold keeps despite failing checks.
+// kernel weight, the kernel's connection counts and the health of every
+// real server, and how many L7 nodes the depool threshold keeps despite
+// failing checks.
 import type { Site } from '../../../site/index.js';
 import { endpoint } from '../../../tiers/l4/index.js';
 import type { KernelService } from '../../../tiers/l4/kernel.js';
@@ -25,7 +26,10 @@ export function recordL4Metrics(metrics: Metrics, site: Site, plan: L4NodePlan, 
     for (const d of entry.destinations) {
       metrics.realServerWeight.set({ service: entry.service, vip_port: vipPort, real_server: d.node, source: 'desired' }, d.weight);
       const kd = k?.destinations.find((x) => x.address === d.address && x.port === d.port);
-      if (kd) metrics.realServerWeight.set({ service: entry.service, vip_port: vipPort, real_server: d.node, source: 'kernel' }, kd.weight);
+      if (!kd) continue;
+      metrics.realServerWeight.set({ service: entry.service, vip_port: vipPort, real_server: d.node, source: 'kernel' }, kd.weight);
+      metrics.realServerConnections.set({ service: entry.service, vip_port: vipPort, real_server: d.node, state: 'active' }, kd.activeConns);
+      metrics.realServerConnections.set({ service: entry.service, vip_port: vipPort, real_server: d.node, state: 'inactive' }, kd.inactiveConns);
     }
   }
 }
