@@ -11,6 +11,7 @@ import { OneWriter, type TurnOutcome } from './loop/one-writer.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { startStatusServer } from './observe/status-server.js';
+import { timedKick } from './observe/reaction.js';
 import { ListenerSet, type Endpoint } from './apply/listeners.js';
 import type { StatusReport } from './observe/status.js';
 import { overridesOf, type AgentOptions } from './options.js';
@@ -139,7 +140,9 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     if (path === opts.config) {
       if (kind === 'settled') void reloadSite();
     } else {
-      void kickRef.kick(kind === 'event' ? `${path} changed` : `${path} settled`);
+      // Timed from the first event of a change; the settled kick of the same change only makes sure it was read whole.
+      if (kind === 'event') void timedKick((r) => kickRef.kick(r), (s) => metrics.maintenanceReaction.observe({ file: path }, s), systemClock)(`${path} changed`).catch(() => undefined);
+      else void kickRef.kick(`${path} settled`);
     }
   });
   const listenAt = statusListenOf(site(), node.name);

@@ -30,6 +30,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     reloads: new Counter({ name: 'tierlb_agent_daemon_reloads_total', help: 'configuration installs and reloads by daemon and result', labelNames: ['daemon', 'result'], registers: r }),
     restarts: new Counter({ name: 'tierlb_agent_daemon_restarts_total', help: 'restarts of a supervised daemon after it exited', labelNames: ['daemon'], registers: r }),
     maintenance: new Gauge({ name: 'tierlb_agent_maintenance_state', help: '1 for the current state of each maintenance file', labelNames: ['file', 'state'], registers: r }),
+    maintenanceReaction: new Histogram({ name: 'tierlb_agent_maintenance_reaction_seconds', help: 'from a maintenance file\'s change (the file system\'s event) to the end of the agent\'s turn that applied it', labelNames: ['file'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
     turns: new Counter({ name: 'tierlb_agent_turns_total', help: 'plan/apply turns by outcome', labelNames: ['outcome'], registers: r }),
     planSeconds: new Histogram({ name: 'tierlb_agent_plan_duration_seconds', help: 'time to compute a plan', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1], registers: r }),
     applySeconds: new Histogram({ name: 'tierlb_agent_apply_duration_seconds', help: 'time to apply a plan', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
