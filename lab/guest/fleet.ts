@@ -19,8 +19,13 @@ const secs = (ms: number | null): string => (ms === null ? 'never' : `${(ms / 10
 
 /** What the issue's operator promises: a depooled server drained in every HAProxy within this long of the change. */
 const SERVER_BOUND_MS = 1000;
-/** Every L7 agent says it reads etcd again within this of the namespace opening, starved lab kernel included (its reconnect backoff is at most 5 s). */
-const RECONNECTED_MS = 60000;
+/**
+ * The agents catch up with etcd within this of its namespace opening. A
+ * guard, not the figure (reported): in the lab kernel they read etcd again
+ * 26-27 s after it opened in two runs today, and a turn then waited 23 s
+ * behind others while the host ran the unit tests beside the lab.
+ */
+const RECONNECTED_MS = 150_000;
 
 interface Committed { readonly ok: boolean; readonly when: number; readonly text: string }
 
@@ -372,7 +377,7 @@ async function cutOff(env: LabEnv, server: string): Promise<Check[]> {
   await cutNamespace(env, false);
   const opened = Date.now();
   const catching = new ServerSamples(env, server);
-  const caught = p.ok ? await catching.first(allReady, opened, 60000) : null;
+  const caught = p.ok ? await catching.first(allReady, opened, RECONNECTED_MS) : null;
   await catching.stop();
   const caughtMs = caught === null ? null : caught - opened;
   progress(env, `  ${server} pooled while the agents were cut off (seen meanwhile: ${!unseen}); namespace open again: UP in every HAProxy ${secs(caughtMs)} later`);
