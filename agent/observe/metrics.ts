@@ -10,19 +10,41 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export const EVENT_LOOP_SAMPLE_MS = 500;
 
+/**
+ * Reading a program's counters starts bpftool (a process start, costly in a
+ * slow kernel): done for a scrape, not on a timer.
+ */
+export interface ProgramReaders {
+  flowEntropy?: () => Promise<void>;
+  mssClamp?: () => Promise<void>;
+}
+
+/** `read` at most once per `minAgeMs`: a scrape soon after another shows the counts that one read. */
+export function readAtMostEvery(minAgeMs: number, now: () => number, read: () => Promise<void>): () => Promise<void> {
+  let last = -Infinity;
+  return async () => {
+    if (now() - last < minAgeMs) return;
+    last = now();
+    await read();
+  };
+}
+
 export function createMetrics(registry: Registry = new Registry(), withDefaults = false) {
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'tierlb_agent_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const r = [registry];
+  const programReaders: ProgramReaders = {};
   return {
     registry,
+    /** Set by the role that holds a program: the gauge reads the program's maps when it is scraped. */
+    programReaders,
     announced: new Gauge({ name: 'tierlb_ecmp_vip_announced', help: '1 when this node announces the VIP, 0.5 with the graceful-shutdown community, 0 withdrawn', labelNames: ['service', 'vip'], registers: r }),
     realServerWeight: new Gauge({ name: 'tierlb_l4_realserver_weight', help: 'IPVS weight of a real server (L7 node), desired by the plan or read from the kernel', labelNames: ['service', 'vip_port', 'real_server', 'source'], registers: r }),
     realServerConnections: new Gauge({ name: 'tierlb_l4_realserver_connections', help: 'IPVS connection entries of a real server (L7 node) for a VIP:port, active (established) and inactive (others), as last read from the kernel (every verify and drift check)', labelNames: ['service', 'vip_port', 'real_server', 'state'], registers: r }),
     realServerHealthy: new Gauge({ name: 'tierlb_l4_realserver_healthy', help: '1 when the real server passes its monitor-URI check', labelNames: ['service', 'real_server'], registers: r }),
     depoolBlocked: new Gauge({ name: 'tierlb_l4_depool_blocked_realservers', help: 'real servers kept in the table by the depool threshold despite failing checks', labelNames: ['service'], registers: r }),
     recheckHints: new Counter({ name: 'tierlb_l4_recheck_hints_total', help: 'datagrams on the recheck-hint port: taken (the named L7 node checked at once) or refused (not a hint from an L7 node of the site)', labelNames: ['result'], registers: r }),
-    mssSynAcks: new Gauge({ name: 'tierlb_l7_mss_clamp_syn_acks', help: 'SYN-ACKs from VIPs the MSS clamp program saw and clamped (lowered) since it was loaded, read from its maps every 10 s', labelNames: ['family', 'result'], registers: r }),
-    flowEntropyPackets: new Gauge({ name: 'tierlb_l4_flow_entropy_packets', help: 'tunnelled packets from this node\'s own address the flow-entropy program saw, and gave another outer source (one of the node\'s tunnelSources), since it was loaded; read from its maps every 10 s', labelNames: ['family', 'result'], registers: r }),
+    mssSynAcks: new Gauge({ name: 'tierlb_l7_mss_clamp_syn_acks', help: 'SYN-ACKs from VIPs the MSS clamp program saw and clamped (lowered) since it was loaded, read from its maps when scraped (at most every 10 s)', labelNames: ['family', 'result'], registers: r, collect: () => programReaders.mssClamp?.() }),
+    flowEntropyPackets: new Gauge({ name: 'tierlb_l4_flow_entropy_packets', help: 'tunnelled packets from this node\'s own address the flow-entropy program saw, and gave another outer source (one of the node\'s tunnelSources), since it was loaded; read from its maps when scraped (at most every 10 s)', labelNames: ['family', 'result'], registers: r, collect: () => programReaders.flowEntropy?.() }),
     tunnelChecks: new Counter({ name: 'tierlb_l4_tunnel_checks_total', help: 'connections of the checks through the tunnel, by L7 node, service and outcome (ok, fail, timeout, refused, reset, stalled)', labelNames: ['real_server', 'service', 'result'], registers: r }),
     checksStalled: new Counter({ name: 'tierlb_l4_health_checks_stalled_total', help: 'checks of an L7 node whose deadline this agent judged too late to blame the node (the agent was starved): not counted for or against it', labelNames: ['real_server'], registers: r }),
     ipvsDrift: new Counter({ name: 'tierlb_l4_ipvs_drift_total', help: 'differences found between the kernel IPVS table and the plan', labelNames: ['service'], registers: r }),

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { roleHarness } from '../../test/helpers/role-harness.js';
 import { exampleValue } from '../../test/helpers/site.js';
 import type { Endpoint } from '../apply/listeners.js';
+import { RoleStartError } from '../role.js';
 import { AGENT_CHECK_LINGER_MS, backendRole } from './backend.js';
 
 function withPort(port: number): Record<string, unknown> {
@@ -24,6 +25,15 @@ function harness() {
 }
 
 describe('the backend role', () => {
+  it('refuses to start, saying which port is taken, when another process holds the agent-check port (an error the CLI gives without a stack)', async () => {
+    const h = roleHarness(withPort(9300), 'srv-1', (deps) => backendRole(deps, () => async (e: Endpoint) => {
+      throw new Error(`listen EADDRINUSE: address already in use ${e.host}:${e.port}`);
+    }));
+    const started = h.start();
+    await expect(started).rejects.toBeInstanceOf(RoleStartError);
+    await expect(started).rejects.toThrow(/cannot serve agent-check: .*10\.0\.2\.41:9300: listen EADDRINUSE/);
+  });
+
   it('serves agent-check on each of the node\'s addresses', async () => {
     const h = harness();
     await h.start();

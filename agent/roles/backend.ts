@@ -9,7 +9,7 @@ import type { AgentReply } from '../../tiers/backend/index.js';
 import { fileAgentCheckSource, startAgentCheckServer } from '../agentcheck/index.js';
 import { ListenerSet, type Endpoint, type Opener } from '../apply/listeners.js';
 import { Timers } from '../loop/timers.js';
-import type { Role, RoleDeps, RoleStatus } from '../role.js';
+import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../role.js';
 import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry } from '../../fleet/precedence.js';
 
 export interface BackendPlan {
@@ -58,7 +58,7 @@ export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<Backe
     watched: [deps.node.agent.agentCheckFile],
     async start(site) {
       const r = await listeners.apply(planBackend(nodeIn(site)).listen);
-      if (!r.ok) throw new Error(`cannot serve agent-check: ${r.errors.join('; ')}`);
+      if (!r.ok) throw new RoleStartError(`cannot serve agent-check: ${r.errors.join('; ')}`);
       deps.log.info({ listening: listeners.endpoints(), file: deps.node.agent.agentCheckFile }, 'serving agent-check');
     },
     async plan(site) {

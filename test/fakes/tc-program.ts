@@ -5,6 +5,8 @@ export class FakeTcProgram {
   built = true;
   readonly attachedTo = new Set<string>();
   attaches = 0;
+  /** How often the kernel was asked whether the program is attached (a `tc` run each on a real node). */
+  asked = 0;
 
   constructor(private readonly file: string, private readonly what: string, readonly devices: Map<string, string>) {}
 
@@ -17,6 +19,7 @@ export class FakeTcProgram {
   }
 
   async attached(device: string): Promise<boolean> {
+    this.asked++;
     return this.attachedTo.has(device);
   }
 

@@ -27,13 +27,25 @@ export async function nodeDevice(port: Pick<TcAttachPort, 'deviceOf'>, node: Sit
   return undefined;
 }
 
-/** Makes sure the program is attached where it belongs; `held`: the device it was last attached at. Throws with the tools' words. */
-export async function attachAtNode(port: TcAttachPort, node: SiteNode, held: string | undefined): Promise<Attachment> {
+/**
+ * How often a program this agent attached is looked for again with `tc`:
+ * asking starts a process, the costliest thing an agent does in a slow
+ * kernel (a fork of the agent), so it is a drift check, not a per-turn one.
+ */
+export const ATTACH_CHECK_MS = 60_000;
+
+/**
+ * Makes sure the program is attached where it belongs; `held`: the device it
+ * was last attached at; `verify`: whether to ask the kernel that it still is
+ * (otherwise a held program on the same device is taken as attached). Throws
+ * with the tools' words.
+ */
+export async function attachAtNode(port: TcAttachPort, node: SiteNode, held: string | undefined, verify = true): Promise<Attachment> {
   const object = port.object();
   if ('why' in object) return { kind: 'unavailable', why: object.why };
   const device = await nodeDevice(port, node);
   if (device === undefined) return { kind: 'failed', why: `no device holds ${node.name}'s own address` };
-  if (held === device && (await port.attached(device))) return { kind: 'attached', device, fresh: false };
+  if (held === device && (!verify || (await port.attached(device)))) return { kind: 'attached', device, fresh: false };
   await port.attach(device, object.path);
   return { kind: 'attached', device, fresh: true };
 }

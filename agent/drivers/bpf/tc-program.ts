@@ -5,6 +5,7 @@
 // those maps. Every argument is built here from validated addresses and
 // numbers.
 import { existsSync } from 'node:fs';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { expandIpv6 } from '../../../site/index.js';
 import { describeRun, type Runner } from '../../../tiers/common/runner.js';
@@ -53,6 +54,16 @@ export function programObject(name: string, what: string): { readonly path: stri
   return path ? { path } : { why: `the ${what} program is not built: run npm run build:bpf (needs clang and libbpf-dev; looked for ${candidates.join(', ')})` };
 }
 
+/**
+ * The device holding `address` as this process's own list of its network
+ * namespace's addresses has it (a netlink read, no process start: this runs
+ * at every turn). The list leaves out devices that are not up.
+ */
+export function upDeviceOf(address: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string | undefined {
+  const key = addressOf(addressBytes(address));
+  return Object.entries(interfaces).find(([, infos]) => (infos ?? []).some((i) => addressOf(addressBytes(i.address)) === key))?.[0];
+}
+
 export interface TcTools {
   /** Runs a tool; throws with its words when it fails. */
   must(cmd: string, args: string[], input?: string): Promise<string>;
@@ -77,6 +88,9 @@ export function tcTools(run: Runner): TcTools {
   return {
     must,
     async deviceOf(address) {
+      const up = upDeviceOf(address);
+      if (up !== undefined) return up;
+      // A device that is down, which the process's own list leaves out.
       const shown = JSON.parse(await must('ip', ['-j', 'address', 'show'])) as { ifname: string; addr_info?: { local?: string }[] }[];
       const key = addressOf(addressBytes(address));
       return shown.find((l) => (l.addr_info ?? []).some((a) => a.local !== undefined && addressOf(addressBytes(a.local)) === key))?.ifname;

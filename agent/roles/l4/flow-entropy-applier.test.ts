@@ -4,6 +4,7 @@ import { exampleValue, nodeOf, siteOf } from '../../../test/helpers/site.js';
 import { planFlowEntropy } from '../../../tiers/l4/flow-entropy.js';
 import { createLogger } from '../../observe/log.js';
 import { FlowEntropyApplier } from './flow-entropy-applier.js';
+import { ATTACH_CHECK_MS } from '../../drivers/bpf/attach-at-node.js';
 
 function site(sources: Record<string, string> | undefined) {
   const value = exampleValue();
@@ -13,7 +14,7 @@ function site(sources: Record<string, string> | undefined) {
   return { plan: planFlowEntropy(s, nodeOf(s, 'l4-1')), node: nodeOf(s, 'l4-1') };
 }
 
-const applierOf = (port: FakeFlowEntropy): FlowEntropyApplier => new FlowEntropyApplier(port, createLogger('l4-1', 'silent'));
+const applierOf = (port: FakeFlowEntropy, now: () => number = () => 0): FlowEntropyApplier => new FlowEntropyApplier(port, createLogger('l4-1', 'silent'), now);
 
 describe('FlowEntropyApplier', () => {
   it('attaches once and writes a family\'s table only when it changed', async () => {
@@ -31,14 +32,22 @@ describe('FlowEntropyApplier', () => {
     expect(port.counts()).toEqual({ ipv4: 8, ipv6: 0 });
   });
 
-  it('attaches again when the program went missing from the device', async () => {
+  it('asks the kernel whether its program is still attached once per ATTACH_CHECK_MS, and attaches again when it went missing', async () => {
     const port = new FakeFlowEntropy();
-    const a = applierOf(port);
+    let now = 0;
+    const a = applierOf(port, () => now);
     const { plan, node } = site({ ipv4: '10.0.0.64/30' });
     await a.apply(plan, node);
     port.attachedTo.clear();
+    now += ATTACH_CHECK_MS - 1;
     await a.apply(plan, node);
-    expect(port.attaches).toBe(2);
+    expect({ attaches: port.attaches, asked: port.asked }).toEqual({ attaches: 1, asked: 0 });
+    now += 1;
+    await a.apply(plan, node);
+    expect({ attaches: port.attaches, asked: port.asked }).toEqual({ attaches: 2, asked: 1 });
+    now += ATTACH_CHECK_MS;
+    await a.apply(plan, node);
+    expect({ attaches: port.attaches, asked: port.asked }).toEqual({ attaches: 2, asked: 2 });
   });
 
   it('empties the tables a former agent left attached when this site gives the node no sources', async () => {

@@ -11,6 +11,7 @@
 // Planned stop: announce with the graceful-shutdown community for the site's
 // drain time, withdraw, stop the speaker; the IPVS table stays, so flows that
 // still arrive are scheduled the same way as on every other L4 node.
+import { readAtMostEvery } from '../../observe/metrics.js';
 import { nodeNamed, type Site, type SiteNode } from '../../../site/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type Departure } from '../../../tiers/l4/departures.js';
@@ -82,7 +83,7 @@ const SESSION_READ_MS = 1000;
  * refusal by the verifier would otherwise cost a turn every second.
  */
 const FLOW_ENTROPY_RETRY_MS = 10000;
-/** How often the flow-entropy program's counts are read into the metrics. */
+/** The flow-entropy program's counts are read for a scrape, at most this often. */
 const FLOW_ENTROPY_STATS_MS = 10000;
 /** Bounds the stop sequence: at most this many turns. */
 const STOP_TURNS = 4;
@@ -144,7 +145,6 @@ class L4Role implements Role<L4Plan> {
   private lastReading: DisableReading | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   private readonly flowEntropy: FlowEntropyApplier;
-  private flowEntropyTimer: NodeJS.Timeout | undefined;
   private departures: Departure[] = [];
   private readonly sessionTimers = new SessionTimers();
   /** The drift check's period has come: the next apply reads the kernel's table even if it was verified moments ago. */
@@ -155,7 +155,7 @@ class L4Role implements Role<L4Plan> {
     this.disable = new DisableTracker(deps.node.agent.disableFile);
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     this.announcer = new Announcer(drivers.speaker, deps.log, deps.clock);
-    this.flowEntropy = new FlowEntropyApplier(drivers.flowEntropy, deps.log);
+    this.flowEntropy = new FlowEntropyApplier(drivers.flowEntropy, deps.log, () => deps.clock.now());
     this.monitor = new L7Monitor({
       fetch: drivers.monitorFetch, watch: drivers.monitorWatch, clock: deps.clock,
       onChange: (changes) => {
@@ -216,8 +216,7 @@ class L4Role implements Role<L4Plan> {
     }
     await this.monitor.sync(l7CheckTargets(site, node));
     this.startTunnelChecks();
-    this.flowEntropyTimer = setInterval(() => void this.refreshFlowEntropyStats(), FLOW_ENTROPY_STATS_MS);
-    this.flowEntropyTimer.unref();
+    this.deps.metrics.programReaders.flowEntropy = readAtMostEvery(FLOW_ENTROPY_STATS_MS, () => this.deps.clock.now(), () => this.refreshFlowEntropyStats());
     this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok, tunnelChecks: this.tunnelNote }, 'l4 role started');
   }
 
@@ -368,7 +367,6 @@ class L4Role implements Role<L4Plan> {
     this.stopRequestedAt = this.deps.clock.now();
     this.deps.log.info({ drainTime: site.bgp.drainTime.toString() }, 'planned stop: graceful-shutdown community, then withdraw');
     clearInterval(this.repairTimer);
-    clearInterval(this.flowEntropyTimer);
     await this.hints.closeAll();
     await this.monitor.stop();
     await this.tunnel?.monitor.stop();

@@ -70,6 +70,14 @@ function harness(initial: SiteValue, mss = new FakeMssClamp(), fleet?: () => Fle
 }
 
 describe('the l7 role', () => {
+  it('refuses to start, saying which port is taken, when another process holds its agent-check port (no stack from the CLI)', async () => {
+    const h = harness(value());
+    h.listening.add('127.0.0.1:9300');
+    const started = h.start();
+    await expect(started).rejects.toBeInstanceOf(RoleStartError);
+    await expect(started).rejects.toThrow(/cannot start: .*127\.0\.0\.1:9300/);
+  });
+
   it('starts HAProxy with the rendered config and pushes the enabler up', async () => {
     const h = harness(value());
     await h.start();

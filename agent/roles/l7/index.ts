@@ -8,6 +8,7 @@
 // file (well under a second), and the agent-check HAProxy polls every
 // agent-inter, which says the same thing and repairs what a failed push or
 // a restart of HAProxy missed.
+import { readAtMostEvery } from '../../observe/metrics.js';
 import { readFile } from 'node:fs/promises';
 import { nodeNamed, servicesOnL7, type Site, type SiteNode } from '../../../site/index.js';
 import { renderAgentReply, type AgentReply } from '../../../tiers/backend/index.js';
@@ -54,7 +55,7 @@ export interface L7Drivers {
 
 /** How often the servers' runtime states shown by `tierlb status` are refreshed. */
 const STATS_MS = 1000;
-/** How often the MSS clamp's counts are read for the metrics: each read is a bpftool process. */
+/** The MSS clamp's counts are read for a scrape, at most this often: each read is a bpftool process. */
 const MSS_STATS_MS = 10_000;
 /** An MSS clamp that could not be attached or written is tried again this much later: the node serves without it meanwhile. */
 const MSS_RETRY_MS = 10_000;
@@ -96,7 +97,6 @@ class L7Role implements Role<L7Plan> {
   private stopping = false;
   private stats: StatRow[] | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
-  private mssTimer: NodeJS.Timeout | undefined;
   private readonly mss: MssClampApplier;
   private lastMss: MssClampPlan | undefined;
   /** VIP addresses of services this node left, kept for the flows it holds (tiers/l7/departures.ts). */
@@ -113,7 +113,7 @@ class L7Role implements Role<L7Plan> {
     this.enabler = new EnablerApplier(drivers.haproxy.runtime, this.enablerServer, () => this.haproxy.saveState(), deps.log, deps.clock);
     this.serverAdmin = new ServerAdminApplier(drivers.haproxy.runtime, deps.log);
     this.hints = new RecheckHints(drivers.hintSend, deps.log);
-    this.mss = new MssClampApplier(drivers.mssClamp, deps.log, (a) => addressOf(addressBytes(a)));
+    this.mss = new MssClampApplier(drivers.mssClamp, deps.log, (a) => addressOf(addressBytes(a)), () => deps.clock.now());
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
     this.listeners = new ListenerSet(drivers.agentCheck(read), deps.clock, AGENT_CHECK_LINGER_MS);
@@ -125,14 +125,13 @@ class L7Role implements Role<L7Plan> {
     this.lastNetOps = first.netOps;
     await this.drivers.net.apply(first.netOps);
     const bound = await this.listeners.apply([first.agentCheck]);
-    if (!bound.ok) throw new Error(`cannot start: ${bound.errors.join('; ')}`);
+    if (!bound.ok) throw new RoleStartError(`cannot start: ${bound.errors.join('; ')}`);
     const started = await this.haproxy.start(first.config, first.serverPorts);
     if (!started.started) throw new RoleStartError(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
     this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_MS);
     this.statsTimer.unref();
-    this.mssTimer = setInterval(() => void this.refreshMssStats(), MSS_STATS_MS);
-    this.mssTimer.unref();
+    this.deps.metrics.programReaders.mssClamp = readAtMostEvery(MSS_STATS_MS, () => this.deps.clock.now(), () => this.refreshMssStats());
   }
 
   async plan(site: Site): Promise<L7Plan> {
@@ -225,7 +224,6 @@ class L7Role implements Role<L7Plan> {
   async stop(site: Site): Promise<void> {
     this.stopping = true;
     clearInterval(this.statsTimer);
-    clearInterval(this.mssTimer);
     const drainMs = site.bgp.drainTime.ms;
     if (this.drivers.haproxy.running()) {
       await this.deps.kick('planned stop: enabler down');
