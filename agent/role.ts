@@ -48,6 +48,11 @@ export interface Role<P> {
   /** Makes reality match the plan; true when every operation succeeded. */
   apply(site: Site, plan: P): Promise<boolean>;
   status(site: Site): RoleStatus;
+  /**
+   * Reads what `status` shows from a daemon (HAProxy's runtime API), just
+   * before a status is given out: asked for, not polled.
+   */
+  refreshStatus?(): Promise<void>;
   /** Planned stop: drain, withdraw, stop daemons in reverse order. */
   stop(site: Site): Promise<void>;
 }

@@ -78,9 +78,13 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     const notes = [...(r.notes ?? []), ...(fleetLine !== undefined ? [fleetLine] : []), ...restart.map((l) => `restart needed: ${l}`)];
     return { node: node.name, role: node.role, site: site().name, ...r, ...(notes.length > 0 ? { notes } : {}), lastTurn, daemons: supervisor.list() };
   };
-  const publisher = new StatusPublisher(node.name, status);
+  const freshStatus = async (): Promise<StatusReport> => {
+    await role.refreshStatus?.().catch((err: unknown) => logger.debug({ err }, 'status: daemon state not read'));
+    return status();
+  };
+  const publisher = new StatusPublisher(node.name, freshStatus);
   // The status endpoint follows the site's listen address: a new one is bound before the old one closes.
-  const statusListeners = new ListenerSet((e) => startStatusServer(e.host, e.port, status, metrics.registry), systemClock, 0);
+  const statusListeners = new ListenerSet((e) => startStatusServer(e.host, e.port, freshStatus, metrics.registry), systemClock, 0);
   const writer = new OneWriter<AgentPlan>(
     {
       plan: async () => ({ role: await role.plan(site()), statusListen: statusListenOf(site(), node.name) }),

@@ -7,7 +7,7 @@ describe('status endpoint', () => {
   it('serves the status report as JSON and the metrics as Prometheus text', async () => {
     const metrics = createMetrics(new Registry());
     metrics.ipvsDrift.inc({ service: 'web' });
-    const ep = await startStatusServer('127.0.0.1', 0, () => ({ node: 'l4-1', role: 'l4', site: 's', maintenance: [], daemons: [], services: [] }), metrics.registry);
+    const ep = await startStatusServer('127.0.0.1', 0, async () => ({ node: 'l4-1', role: 'l4', site: 's', maintenance: [], daemons: [], services: [] }), metrics.registry);
     try {
       const status = await (await fetch(`http://127.0.0.1:${ep.port}/status`)).json();
       expect(status).toMatchObject({ node: 'l4-1', role: 'l4' });

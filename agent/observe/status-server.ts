@@ -9,12 +9,12 @@ export interface StatusEndpoint {
   close(): Promise<void>;
 }
 
-export async function startStatusServer(host: string, port: number, status: () => StatusReport, registry: Registry): Promise<StatusEndpoint> {
+export async function startStatusServer(host: string, port: number, status: () => Promise<StatusReport>, registry: Registry): Promise<StatusEndpoint> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       if (req.method !== 'GET') { res.writeHead(405).end(); return; }
       if (req.url === '/status') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status()));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await status()));
       } else if (req.url === '/metrics') {
         res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
       } else {

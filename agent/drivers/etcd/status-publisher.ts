@@ -26,7 +26,7 @@ export class StatusPublisher {
   private last: { readonly report: unknown; readonly at: number } | undefined;
   private busy = false;
 
-  constructor(private readonly node: string, private readonly report: () => StatusReport, private readonly connect: (s: EtcdSettings) => Promise<Etcd3> = connectEtcd) {}
+  constructor(private readonly node: string, private readonly report: () => Promise<StatusReport>, private readonly connect: (s: EtcdSettings) => Promise<Etcd3> = connectEtcd) {}
 
   follow(settings: EtcdSettings | undefined): void {
     if (isDeepStrictEqual(settings, this.settings)) return;
@@ -49,12 +49,12 @@ export class StatusPublisher {
   private async tick(): Promise<void> {
     const settings = this.settings;
     if (!settings || this.busy) return;
-    const full = this.report();
-    const report = withoutClock(full);
-    const now = Date.now();
-    if (this.last && isDeepStrictEqual(this.last.report, report) && now - this.last.at < HEARTBEAT_MS) return;
     this.busy = true;
     try {
+      const full = await this.report();
+      const report = withoutClock(full);
+      const now = Date.now();
+      if (this.last && isDeepStrictEqual(this.last.report, report) && now - this.last.at < HEARTBEAT_MS) return;
       this.client ??= await this.connect(settings);
       const value: PublishedReport = { publishedAt: new Date(now).toISOString(), report: full };
       await this.client.put(agentKey(settings.prefix, this.node)).value(JSON.stringify(value));

@@ -86,6 +86,17 @@ describe('the l7 role', () => {
     expect([...h.listening]).toEqual(['127.0.0.1:9300']);
   });
 
+  it('reads HAProxy\'s server states when a status is asked for, not on a timer', async () => {
+    const h = harness(value());
+    await h.start();
+    const asked = (): number => h.haproxy.commands.filter((c) => c.startsWith('show stat')).length;
+    const afterStart = asked();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(asked()).toBe(afterStart);
+    await h.role.refreshStatus?.();
+    expect(asked()).toBe(afterStart + 1);
+  });
+
   it('pushes the enabler down in the turn that reads `down` in the agent-check file', async () => {
     const h = harness(value());
     await h.start();

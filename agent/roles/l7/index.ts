@@ -53,8 +53,6 @@ export interface L7Drivers {
   readonly mssClamp: MssClampPort;
 }
 
-/** How often the servers' runtime states shown by `tierlb status` are refreshed. */
-const STATS_MS = 1000;
 /** The MSS clamp's counts are read for a scrape, at most this often: each read is a bpftool process. */
 const MSS_STATS_MS = 10_000;
 /** An MSS clamp that could not be attached or written is tried again this much later: the node serves without it meanwhile. */
@@ -96,7 +94,6 @@ class L7Role implements Role<L7Plan> {
   private readonly enablerServer;
   private stopping = false;
   private stats: StatRow[] | undefined;
-  private statsTimer: NodeJS.Timeout | undefined;
   private readonly mss: MssClampApplier;
   private lastMss: MssClampPlan | undefined;
   /** VIP addresses of services this node left, kept for the flows it holds (tiers/l7/departures.ts). */
@@ -129,8 +126,6 @@ class L7Role implements Role<L7Plan> {
     const started = await this.haproxy.start(first.config, first.serverPorts);
     if (!started.started) throw new RoleStartError(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
     this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
-    this.statsTimer = setInterval(() => void this.refreshStats(), STATS_MS);
-    this.statsTimer.unref();
     this.deps.metrics.programReaders.mssClamp = readAtMostEvery(MSS_STATS_MS, () => this.deps.clock.now(), () => this.refreshMssStats());
   }
 
@@ -223,7 +218,6 @@ class L7Role implements Role<L7Plan> {
 
   async stop(site: Site): Promise<void> {
     this.stopping = true;
-    clearInterval(this.statsTimer);
     const drainMs = site.bgp.drainTime.ms;
     if (this.drivers.haproxy.running()) {
       await this.deps.kick('planned stop: enabler down');
@@ -244,6 +238,10 @@ class L7Role implements Role<L7Plan> {
       this.deps.metrics.mssSynAcks.set({ family, result: 'seen' }, s.seen[family]);
       this.deps.metrics.mssSynAcks.set({ family, result: 'clamped' }, s.clamped[family]);
     }
+  }
+
+  refreshStatus(): Promise<void> {
+    return this.refreshStats();
   }
 
   private async refreshStats(): Promise<void> {
