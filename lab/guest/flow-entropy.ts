@@ -8,7 +8,7 @@
 // flows. A capture on every L7 node (the one that gets them is whichever
 // Maglev picks) is then read per inner flow. Every wait is bounded.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { familyOf, nodesWithRole, type Family, type Service, type SiteNode } from '../../site/index.js';
 import { blocked, type Check } from './bringup.js';
 import { inNode, nodeRun, progress, run, sleep, type LabEnv } from './env.js';
@@ -19,6 +19,34 @@ const WANTED_SOURCES = 16;
 const CONCURRENCY = 20;
 const FLOWS_DEADLINE_MS = 150000;
 const CAPTURE_READY_MS = 15000;
+/**
+ * tcpdump in a busy lab kernel reads the packets some time after they pass;
+ * stopped at once when the flows end it drops what it has not read yet. It
+ * is stopped once its files stopped growing for CAPTURE_QUIET_MS, or after
+ * CAPTURE_CATCH_UP_MS.
+ */
+const CAPTURE_QUIET_MS = 1500;
+const CAPTURE_CATCH_UP_MS = 20000;
+
+const sizeOf = (file: string): number => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return -1;
+  }
+};
+
+/** Waits until the files have kept their sizes for `quietMs` (at most `boundMs`). */
+async function untilQuiet(files: readonly string[], quietMs: number, boundMs: number): Promise<void> {
+  const start = Date.now();
+  let sizes = files.map(sizeOf).join(',');
+  let since = Date.now();
+  while (Date.now() - start < boundMs && Date.now() - since < quietMs) {
+    await sleep(250);
+    const now = files.map(sizeOf).join(',');
+    if (now !== sizes) { sizes = now; since = Date.now(); }
+  }
+}
 /** A capture in the busy lab kernel may miss a packet: this share of the connections made must be seen opening. */
 const SEEN_SHARE = 0.95;
 
@@ -50,6 +78,7 @@ async function startCaptures(env: LabEnv, s: Scene, family: Family): Promise<() 
   const start = Date.now();
   while (Date.now() - start < CAPTURE_READY_MS && !children.every((c) => /listening on/.test(c.said()))) await sleep(100);
   return async () => {
+    await untilQuiet(s.l7.map((l7) => captureFile(env, l7, family)), CAPTURE_QUIET_MS, CAPTURE_CATCH_UP_MS);
     for (const c of children) c.child.kill('SIGINT');
     await Promise.race([Promise.all(children.map((c) => c.ended)), sleep(10000)]);
     for (const c of children) c.child.kill('SIGKILL');
