@@ -9,7 +9,7 @@
 // Maglev picks) is then read per inner flow. Every wait is bounded.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { familyOf, nodesWithRole, type Family, type Service, type SiteNode } from '../../site/index.js';
+import { expandIpv6, familyOf, nodesWithRole, type Family, type Service, type SiteNode } from '../../site/index.js';
 import { blocked, type Check } from './bringup.js';
 import { inNode, nodeRun, progress, run, sleep, type LabEnv } from './env.js';
 import { outerSources, splitFlows, type OuterSources } from './outer-sources.js';
@@ -26,7 +26,7 @@ const CAPTURE_READY_MS = 15000;
  * CAPTURE_CATCH_UP_MS.
  */
 const CAPTURE_QUIET_MS = 1500;
-const CAPTURE_CATCH_UP_MS = 20000;
+const CAPTURE_CATCH_UP_MS = 10000;
 
 const sizeOf = (file: string): number => {
   try {
@@ -60,6 +60,9 @@ function sceneOf(env: LabEnv): Scene | undefined {
   return { l4, service, l7: nodesWithRole(env.site, 'l7').map((n) => n.name) };
 }
 
+const flowsVip = (s: Scene, family: Family): string => s.service.vips.find((v) => familyOf(v) === family) ?? '';
+const expandIpv6OrV4 = (address: string): string => (address.includes(':') ? expandIpv6(address).join(':') : address);
+
 const captureFile = (env: LabEnv, l7: string, family: Family): string => `${env.stateDir}/entropy-${family}-${l7}.pcap`;
 
 /** tcpdump on every L7 node, writing the tunnelled packets from the L4 node's own address or its sources; resolves once each said it listens. */
@@ -85,15 +88,18 @@ async function startCaptures(env: LabEnv, s: Scene, family: Family): Promise<() 
   };
 }
 
-async function readCapture(env: LabEnv, l7: string, family: Family): Promise<{ o: OuterSources; said: string }> {
+/** The flows' own packets: to their VIP and port (the checks through the tunnel go to every VIP and port, from the same address). */
+async function readCapture(env: LabEnv, s: Scene, l7: string, family: Family): Promise<{ o: OuterSources; said: string }> {
   const r = await run('tcpdump', ['-r', captureFile(env, l7, family), '-t', '-nn'], 60000);
   writeFileSync(`${env.logDir}/entropy-${family}-${l7}.txt`, r.stdout);
-  return { o: outerSources(r.stdout), said: `${r.stderr.trim()} ${r.stdout.split('\n')[0] ?? ''}`.slice(0, 300) };
+  const vip = expandIpv6OrV4(flowsVip(s, family));
+  const port = Number(s.service.ports[0]);
+  return { o: outerSources(r.stdout, (address, p) => p === port && expandIpv6OrV4(address) === vip), said: `${r.stderr.trim()} ${r.stdout.split('\n')[0] ?? ''}`.slice(0, 300) };
 }
 
 /** The flows client on the L4 node, from its own address; the number of flows it ended and how many broke. */
 async function flowsFrom(env: LabEnv, s: Scene, family: Family, flows: string): Promise<{ done: number; broken: number }> {
-  const vip = s.service.vips.find((v) => familyOf(v) === family) ?? '';
+  const vip = flowsVip(s, family);
   const host = family === 'ipv6' ? `[${vip}]` : vip;
   // In the node's own /run: the node has a mount namespace of its own.
   const file = `/run/entropy-flows-${family}.json`;
@@ -119,7 +125,7 @@ async function oneFamily(env: LabEnv, s: Scene, family: Family, flows: string): 
     await stop();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const seen = await Promise.all(s.l7.map(async (l7) => ({ l7, ...await readCapture(env, l7, family) })));
+  const seen = await Promise.all(s.l7.map(async (l7) => ({ l7, ...await readCapture(env, s, l7, family) })));
   const best = seen.reduce((a, b) => (b.o.syns > a.o.syns ? b : a));
   if (best.o.flows.size === 0) return { name, ok: false, detail: `no tunnelled packet captured on ${s.l7.join(', ')} (${made.done} flows made, ${made.broken} ended short); tcpdump said: ${best.said}` };
   const split = splitFlows(best.o);

@@ -19,6 +19,15 @@ describe('outerSources', () => {
     expect(splitFlows(o)).toEqual([]);
   });
 
+  it('counts only the packets to the inner destination asked for', () => {
+    const o = outerSources([
+      'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], seq 1, win 64240, length 0',
+      'IP 10.0.0.71 > 10.0.1.33: IP 10.0.0.21.35873 > 198.51.100.3.80: Flags [S], seq 1, win 64240, length 0',
+      'IP 10.0.0.72 > 10.0.1.33: IP 10.0.0.21.35874 > 198.51.100.1.8443: Flags [S], seq 1, win 64240, length 0',
+    ].join('\n'), (address, port) => address === '198.51.100.1' && port === 80);
+    expect({ packets: o.packets, syns: o.syns, flows: [...o.flows.keys()] }).toEqual({ packets: 1, syns: 1, flows: ['10.0.0.21.35872 > 198.51.100.1.80'] });
+  });
+
   it('counts a connection that reused a finished one\'s address and port as one more SYN of the same flow', () => {
     const o = outerSources([
       'IP 10.0.0.70 > 10.0.1.33: IP 10.0.0.21.35872 > 198.51.100.1.80: Flags [S], seq 1, length 0',

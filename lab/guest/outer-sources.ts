@@ -21,14 +21,19 @@ export interface OuterSources {
 // after the device and direction when captured on any ("eth0  In  IP ...").
 const LINE = /(?:^|\s)IP6? (\S+) > (\S+): IP6? (\S+)\.(\d+) > (\S+)\.(\d+): /;
 
-export function outerSources(capture: string): OuterSources {
+/**
+ * `to`: only the packets whose inner destination it accepts (address as
+ * tcpdump prints it, port): the flows' own VIP and port, not the other
+ * connections through the same tunnel (the L4 node's checks of every VIP).
+ */
+export function outerSources(capture: string, to: (address: string, port: number) => boolean = () => true): OuterSources {
   const flows = new Map<string, Set<string>>();
   let packets = 0;
   let syns = 0;
   for (const line of capture.split('\n')) {
     const text = line.trim();
     const m = LINE.exec(text);
-    if (!m) continue;
+    if (!m || !to(m[5] ?? '', Number(m[6]))) continue;
     packets++;
     if (text.slice(m.index + m[0].length).startsWith('Flags [S],')) syns++;
     const key = `${m[3]}.${m[4]} > ${m[5]}.${m[6]}`;
