@@ -121,10 +121,29 @@ describe('startAgentCheckServer, against misbehaving clients', () => {
     expect(await rejected(metrics, 'input')).toBe(1);
   });
 
-  it('logs a burst of 1000 client resets in at most a few lines, with the count of the rest', async () => {
+  it('takes a reset after the answer, as HAProxy closes its checks, as a normal close: nothing logged or counted', async () => {
     const { lines, logger } = recorder();
     const metrics = createMetrics(new Registry());
     server = await startAgentCheckServer({ host: '127.0.0.1', port: 0, read: up, logger, metrics });
+    const port = server.port;
+    const readThenReset = (): Promise<string> => new Promise((done) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('data', (d) => { s.resetAndDestroy(); done(d.toString()); });
+      s.on('error', () => undefined);
+    });
+    for (let i = 0; i < 20; i++) expect(await readThenReset()).toMatch(/^up/);
+    await new Promise((r) => setTimeout(r, 100));
+    await server.close();
+    server = undefined;
+    expect(lines.filter((l) => l.obj.complaint === 'reset')).toEqual([]);
+    expect(await rejected(metrics, 'reset')).toBe(0);
+  });
+
+  it('logs a burst of 1000 client resets before the answer in at most a few lines, with the count of the rest', async () => {
+    const { lines, logger } = recorder();
+    const metrics = createMetrics(new Registry());
+    const slowUp = (): Promise<AgentReply> => new Promise((r) => setTimeout(() => r(up()), 200));
+    server = await startAgentCheckServer({ host: '127.0.0.1', port: 0, read: slowUp, logger, metrics });
     const port = server.port;
     const reset = (): Promise<void> => new Promise((done) => {
       const s = connect(port, '127.0.0.1', () => s.resetAndDestroy());

@@ -109,7 +109,11 @@ function answer(socket: Socket, opts: AgentCheckServerOptions, reject: (reason: 
     socket.destroy();
   }, opts.lifetimeMs ?? AGENT_CHECK_LIFETIME_MS);
   socket.on('close', () => clearTimeout(lifetime));
-  socket.on('error', (err: NodeJS.ErrnoException) => reject('reset', { remote, err: err.code ?? err.message }));
+  // HAProxy ends every check with a reset once it has the answer (it frees
+  // the port at once): a reset after the answer is its normal close.
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    if (!answered) reject('reset', { remote, err: err.code ?? err.message });
+  });
   let received = 0;
   socket.on('data', (chunk: Buffer) => {
     received += chunk.length;

@@ -56,7 +56,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     turns: new Counter({ name: 'tierlb_agent_turns_total', help: 'plan/apply turns by outcome', labelNames: ['outcome'], registers: r }),
     planSeconds: new Histogram({ name: 'tierlb_agent_plan_duration_seconds', help: 'time to compute a plan', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1], registers: r }),
     applySeconds: new Histogram({ name: 'tierlb_agent_apply_duration_seconds', help: 'time to apply a plan', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
-    agentCheckRejected: new Counter({ name: 'tierlb_agent_agentcheck_rejected_total', help: 'agent-check connections closed on a misbehaving client: reset, lifetime, input, cap', labelNames: ['reason'], registers: r }),
+    agentCheckRejected: new Counter({ name: 'tierlb_agent_agentcheck_rejected_total', help: 'agent-check connections closed on a misbehaving client: reset (before the answer; HAProxy resets every check once it has it), lifetime, input, cap', labelNames: ['reason'], registers: r }),
     etcdReachable: new Gauge({ name: 'tierlb_fleet_etcd_reachable', help: '1 while this agent reads and watches the fleet state in etcd; 0 while it is cut off and keeps the last state it saw (fail static); absent without an etcd: section', registers: r }),
     etcdUnreachableSince: new Gauge({ name: 'tierlb_fleet_etcd_unreachable_since_seconds', help: 'Unix time since which etcd could not be read; 0 while it can', registers: r }),
     fleetRecords: new Gauge({ name: 'tierlb_fleet_records', help: 'pool records of the fleet state this agent holds, by state (yes, drain, no) as they read now', labelNames: ['pooled'], registers: r }),
