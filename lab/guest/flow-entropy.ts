@@ -9,7 +9,7 @@
 // Maglev picks) is then read per inner flow. Every wait is bounded.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { expandIpv6, familyOf, nodesWithRole, type Family, type Service, type SiteNode } from '../../site/index.js';
+import { canonicalIpv6, familyOf, nodesWithRole, type Family, type Service, type SiteNode } from '../../site/index.js';
 import { blocked, type Check } from './bringup.js';
 import { inNode, nodeRun, progress, run, sleep, type LabEnv } from './env.js';
 import { outerSources, splitFlows, type OuterSources } from './outer-sources.js';
@@ -61,7 +61,7 @@ function sceneOf(env: LabEnv): Scene | undefined {
 }
 
 const flowsVip = (s: Scene, family: Family): string => s.service.vips.find((v) => familyOf(v) === family) ?? '';
-const expandIpv6OrV4 = (address: string): string => (address.includes(':') ? expandIpv6(address).join(':') : address);
+const canonical = (address: string): string => (address.includes(':') ? canonicalIpv6(address) : address);
 
 const captureFile = (env: LabEnv, l7: string, family: Family): string => `${env.stateDir}/entropy-${family}-${l7}.pcap`;
 
@@ -92,9 +92,9 @@ async function startCaptures(env: LabEnv, s: Scene, family: Family): Promise<() 
 async function readCapture(env: LabEnv, s: Scene, l7: string, family: Family): Promise<{ o: OuterSources; said: string }> {
   const r = await run('tcpdump', ['-r', captureFile(env, l7, family), '-t', '-nn'], 60000);
   writeFileSync(`${env.logDir}/entropy-${family}-${l7}.txt`, r.stdout);
-  const vip = expandIpv6OrV4(flowsVip(s, family));
+  const vip = canonical(flowsVip(s, family));
   const port = Number(s.service.ports[0]);
-  return { o: outerSources(r.stdout, (address, p) => p === port && expandIpv6OrV4(address) === vip), said: `${r.stderr.trim()} ${r.stdout.split('\n')[0] ?? ''}`.slice(0, 300) };
+  return { o: outerSources(r.stdout, (address, p) => p === port && canonical(address) === vip), said: `${r.stderr.trim()} ${r.stdout.split('\n')[0] ?? ''}`.slice(0, 300) };
 }
 
 /** The flows client on the L4 node, from its own address; the number of flows it ended and how many broke. */

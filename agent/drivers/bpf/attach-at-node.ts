@@ -40,7 +40,7 @@ export const ATTACH_CHECK_MS = 60_000;
  * (otherwise a held program on the same device is taken as attached). Throws
  * with the tools' words.
  */
-export async function attachAtNode(port: TcAttachPort, node: SiteNode, held: string | undefined, verify = true): Promise<Attachment> {
+async function attachAtNode(port: TcAttachPort, node: SiteNode, held: string | undefined, verify: boolean): Promise<Attachment> {
   const object = port.object();
   if ('why' in object) return { kind: 'unavailable', why: object.why };
   const device = await nodeDevice(port, node);
@@ -48,4 +48,24 @@ export async function attachAtNode(port: TcAttachPort, node: SiteNode, held: str
   if (held === device && (!verify || (await port.attached(device)))) return { kind: 'attached', device, fresh: false };
   await port.attach(device, object.path);
   return { kind: 'attached', device, fresh: true };
+}
+
+/**
+ * A program's attachment as one applier holds it: attached where it belongs
+ * at every apply, the kernel asked again once ATTACH_CHECK_MS has passed
+ * since it last said the program is there.
+ */
+export class HeldAttachment {
+  private verifiedAt = -Infinity;
+
+  constructor(private readonly port: TcAttachPort, private readonly now: () => number) {}
+
+  /** `held`: the device the applier last had it at. Throws with the tools' words. */
+  async ensure(node: SiteNode, held: string | undefined): Promise<Attachment> {
+    const now = this.now();
+    const verify = now - this.verifiedAt >= ATTACH_CHECK_MS;
+    const at = await attachAtNode(this.port, node, held, verify);
+    if (at.kind === 'attached' && (verify || at.fresh)) this.verifiedAt = now;
+    return at;
+  }
 }

@@ -60,9 +60,12 @@ export function programObject(name: string, what: string): { readonly path: stri
  * at every turn). The list leaves out devices that are not up.
  */
 export function upDeviceOf(address: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string | undefined {
-  const key = addressOf(addressBytes(address));
-  return Object.entries(interfaces).find(([, infos]) => (infos ?? []).some((i) => addressOf(addressBytes(i.address)) === key))?.[0];
+  const key = addressKey(address);
+  return Object.entries(interfaces).find(([, infos]) => (infos ?? []).some((i) => addressKey(i.address) === key))?.[0];
 }
+
+/** One spelling per address: the maps' bytes back to text. */
+const addressKey = (address: string): string => addressOf(addressBytes(address));
 
 export interface TcTools {
   /** Runs a tool; throws with its words when it fails. */
@@ -92,8 +95,8 @@ export function tcTools(run: Runner): TcTools {
       if (up !== undefined) return up;
       // A device that is down, which the process's own list leaves out.
       const shown = JSON.parse(await must('ip', ['-j', 'address', 'show'])) as { ifname: string; addr_info?: { local?: string }[] }[];
-      const key = addressOf(addressBytes(address));
-      return shown.find((l) => (l.addr_info ?? []).some((a) => a.local !== undefined && addressOf(addressBytes(a.local)) === key))?.ifname;
+      const key = addressKey(address);
+      return shown.find((l) => (l.addr_info ?? []).some((a) => a.local !== undefined && addressKey(a.local) === key))?.ifname;
     },
     async attached(device, shown) {
       const r = await run('tc', ['filter', 'show', 'dev', device, 'egress'], { timeoutMs: TOOL_MS });

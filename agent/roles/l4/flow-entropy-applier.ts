@@ -11,7 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Family, SiteNode } from '../../../site/index.js';
 import { wantsFlowEntropy, type FlowEntropyPlan } from '../../../tiers/l4/flow-entropy.js';
-import { ATTACH_CHECK_MS, attachAtNode, nodeDevice } from '../../drivers/bpf/attach-at-node.js';
+import { HeldAttachment, nodeDevice } from '../../drivers/bpf/attach-at-node.js';
 import type { FlowEntropyPort, FlowEntropyStats, FlowEntropyTable } from '../../drivers/bpf/flow-entropy-port.js';
 import type { Logger } from '../../observe/log.js';
 
@@ -30,10 +30,11 @@ export class FlowEntropyApplier {
   private problem: string | undefined;
   /** Whether this agent looked for a program a former one left attached. */
   private lookedForLeftover = false;
-  /** When the kernel last said the held program is attached (attachAtNode's drift check). */
-  private verifiedAt = -Infinity;
+  private readonly attachment: HeldAttachment;
 
-  constructor(private readonly port: FlowEntropyPort, private readonly log: Logger, private readonly now: () => number = Date.now) {}
+  constructor(private readonly port: FlowEntropyPort, private readonly log: Logger, now: () => number = Date.now) {
+    this.attachment = new HeldAttachment(port, now);
+  }
 
   status(plan: FlowEntropyPlan | undefined): string {
     const wanted = plan !== undefined && wantsFlowEntropy(plan);
@@ -54,12 +55,9 @@ export class FlowEntropyApplier {
       return 'not wanted';
     }
     try {
-      const now = this.now();
-      const verify = now - this.verifiedAt >= ATTACH_CHECK_MS;
-      const at = await attachAtNode(this.port, node, this.held?.device, verify);
+      const at = await this.attachment.ensure(node, this.held?.device);
       if (at.kind === 'unavailable') { this.failed(at.why); return 'unavailable'; }
       if (at.kind === 'failed') return this.failed(at.why);
-      if (verify || at.fresh) this.verifiedAt = now;
       if (at.fresh || !this.held) {
         this.held = { device: at.device, tables: {} };
         this.log.info({ device: at.device }, `flow entropy program attached at the egress of ${at.device}`);

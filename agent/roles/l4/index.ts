@@ -11,7 +11,6 @@
 // Planned stop: announce with the graceful-shutdown community for the site's
 // drain time, withdraw, stop the speaker; the IPVS table stays, so flows that
 // still arrive are scheduled the same way as on every other L4 node.
-import { readAtMostEvery } from '../../observe/metrics.js';
 import { nodeNamed, type Site, type SiteNode } from '../../../site/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type Departure } from '../../../tiers/l4/departures.js';
@@ -53,6 +52,7 @@ import type { TimersView } from '../../../tiers/ecmp/view.js';
 import type { SpeakerPort } from './speaker-port.js';
 import { tcFlowEntropyPort, type FlowEntropyPort } from '../../drivers/bpf/flow-entropy-port.js';
 import { FlowEntropyApplier } from './flow-entropy-applier.js';
+import { readAtMostEvery } from '../../observe/metrics.js';
 
 export { IPVS_REPAIR_MS } from './ipvs-applier.js';
 export type { L4Plan } from './plan.js';

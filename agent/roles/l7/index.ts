@@ -8,7 +8,6 @@
 // file (well under a second), and the agent-check HAProxy polls every
 // agent-inter, which says the same thing and repairs what a failed push or
 // a restart of HAProxy missed.
-import { readAtMostEvery } from '../../observe/metrics.js';
 import { readFile } from 'node:fs/promises';
 import { nodeNamed, servicesOnL7, type Site, type SiteNode } from '../../../site/index.js';
 import { renderAgentReply, type AgentReply } from '../../../tiers/backend/index.js';
@@ -36,6 +35,7 @@ import { RecheckHints, udpHintSend, type HintSend } from './recheck-hints.js';
 import { l7ServiceStatus, parseShowStat, type StatRow } from './status.js';
 import { ServerAdminApplier } from './server-admin-applier.js';
 import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry, serverWordsOf } from '../../../fleet/precedence.js';
+import { readAtMostEvery } from '../../observe/metrics.js';
 
 export type { L7Plan } from './plan.js';
 

@@ -7,7 +7,7 @@
 // a failure is logged once, shown in status, and tried again.
 import type { Family, SiteNode } from '../../../site/index.js';
 import type { MssClampPlan } from '../../../tiers/l7/mss.js';
-import { ATTACH_CHECK_MS, attachAtNode } from '../../drivers/bpf/attach-at-node.js';
+import { HeldAttachment } from '../../drivers/bpf/attach-at-node.js';
 import type { MssClampPort, MssClampStats } from '../../drivers/bpf/mss-clamp-port.js';
 import type { Logger } from '../../observe/log.js';
 
@@ -22,16 +22,17 @@ const FAMILIES = ['ipv4', 'ipv6'] as const;
 export class MssClampApplier {
   private held: Held | undefined;
   private problem: string | undefined;
-  /** When the kernel last said the held program is attached (attachAtNode's drift check). */
-  private verifiedAt = -Infinity;
+  private readonly attachment: HeldAttachment;
 
   constructor(
     private readonly port: MssClampPort,
     private readonly log: Logger,
     /** The address text the maps give back for a VIP (drivers/bpf addressOf ∘ addressBytes). */
     private readonly expand: (address: string) => string,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.attachment = new HeldAttachment(port, now);
+  }
 
   /** What status shows: the clamp's state in one line. */
   status(plan: MssClampPlan | undefined): string {
@@ -52,12 +53,9 @@ export class MssClampApplier {
    */
   async apply(plan: MssClampPlan, node: SiteNode): Promise<'held' | 'retry' | 'unavailable'> {
     try {
-      const now = this.now();
-      const verify = now - this.verifiedAt >= ATTACH_CHECK_MS;
-      const at = await attachAtNode(this.port, node, this.held?.device, verify);
+      const at = await this.attachment.ensure(node, this.held?.device);
       if (at.kind === 'unavailable') { this.failed(at.why); return 'unavailable'; }
       if (at.kind === 'failed') return this.failed(at.why);
-      if (verify || at.fresh) this.verifiedAt = now;
       if (at.fresh || !this.held) {
         this.held = { device: at.device, ...(await this.readBack()) };
         this.log.info({ device: at.device }, `MSS clamp program attached at the egress of ${at.device}`);
