@@ -1,5 +1,7 @@
-// An L7 node that blackholes a VIP while its monitor stays up: the VIP taken
-// off its `lo` by hand. Its monitor URI, on the node's own address, still
+// An L7 node that blackholes a VIP while its monitor stays up: a filter rule
+// that drops every packet to the VIP (an address deleted from `lo` by hand
+// would not hold: the agent's drift check puts it back within seconds). Its
+// monitor URI, on the node's own address, still
 // answers 200, so only the L4 nodes' checks through the tunnel can see that
 // every flow sent to it for that VIP is dropped. Run twice under a steady
 // stream of users' requests (the bench's flows client): first with those
@@ -50,12 +52,16 @@ function sceneOf(site: Site): Scene | undefined {
 /** The IPVS services of the scene's service: its weights are the ones a blackholed VIP takes down. */
 const ofService = (s: Scene) => (svc: KernelService): boolean => (s.service.vips as readonly string[]).includes(svc.vip);
 
-/** `ip addr` in the node, and the instant it returned (the next command's clock). */
-async function vipOnLo(env: LabEnv, node: string, op: 'add' | 'del', vip: string): Promise<number> {
-  const cmd = `ip addr ${op} ${vip}/32 dev lo && date +%s%3N`;
-  progress(env, `  ${node}# ip addr ${op} ${vip}/32 dev lo`);
-  const r = await inNode(env, node, 'sh', ['-c', cmd]);
-  if (r.code !== 0) throw new Error(`${node}# ip addr ${op} ${vip}/32 dev lo: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+/** The rule that blackholes the VIP on the node: the tunnelled packets to it are decapsulated, then dropped on input. */
+const dropArgs = (vip: string): string => `INPUT -d ${vip}/32 -j DROP`;
+const dropName = (vip: string, node: string): string => `iptables DROP of ${vip} on ${node}`;
+
+/** Adds (`-I`) or removes (`-D`) the rule, and the instant it returned (the next command's clock). */
+async function vipDropped(env: LabEnv, node: string, op: '-I' | '-D', vip: string): Promise<number> {
+  const rule = `iptables-legacy -w 5 ${op} ${dropArgs(vip)}`;
+  progress(env, `  ${node}# ${rule}`);
+  const r = await inNode(env, node, 'sh', ['-c', `${rule} && date +%s%3N`], 20000);
+  if (r.code !== 0) throw new Error(`${node}# ${rule}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
   return Number(r.stdout.trim());
 }
 
@@ -92,39 +98,39 @@ async function checkServicesHeld(env: LabEnv, s: Scene, held: boolean): Promise<
 }
 
 async function withoutChecks(env: LabEnv, s: Scene, flows: string): Promise<Check> {
-  const name = `ip addr del ${s.vip}/32 dev lo on ${s.target.name} with the checks through the tunnel off (tierlb before them): it keeps its weight, users' requests fail`;
+  const name = `${dropName(s.vip, s.target.name)} with the checks through the tunnel off (tierlb before them): it keeps its weight, users' requests fail`;
   if (!(await checkServicesHeld(env, s, false))) return { name, ok: false, detail: `the L4 nodes still hold ${s.target.name}'s check service ${EDIT_MS / 1000} s after the edit` };
   const running = stream(env, flows, s.url, LEAD_MS + OFF_HOLD_MS + 2000);
   await sleep(LEAD_MS);
-  const gone = await vipOnLo(env, s.target.name, 'del', s.vip);
+  const gone = await vipDropped(env, s.target.name, '-I', s.vip);
   await sleep(OFF_HOLD_MS);
   const weights = (await Promise.all(s.l4.map((n) => l7WeightsOn(env, n, s.target.name, ofService(s))))).flat();
-  const back = await vipOnLo(env, s.target.name, 'add', s.vip);
+  const back = await vipDropped(env, s.target.name, '-D', s.vip);
   const all = await running;
   const failed = broken(all, gone, back);
   const kept = weights.length > 0 && weights.every((w) => w > 0);
-  progress(env, `  ${OFF_HOLD_MS / 1000} s without the VIP: weights ${weights.join(',')} on ${s.l4.join(', ')}; requests started meanwhile: ${brokenText(failed, all.filter((f) => f.startedAt >= gone && f.startedAt < back).length)}`);
-  return { name, ok: kept && failed.length > 0, detail: `weights kept (${weights.join(',')}); ${brokenText(failed, all.filter((f) => f.startedAt >= gone && f.startedAt < back).length)} of the requests started while the VIP was gone` };
+  progress(env, `  ${OFF_HOLD_MS / 1000} s with the VIP dropped: weights ${weights.join(',')} on ${s.l4.join(', ')}; requests started meanwhile: ${brokenText(failed, all.filter((f) => f.startedAt >= gone && f.startedAt < back).length)}`);
+  return { name, ok: kept && failed.length > 0, detail: `weights kept (${weights.join(',')}); ${brokenText(failed, all.filter((f) => f.startedAt >= gone && f.startedAt < back).length)} of the requests started while the VIP was dropped` };
 }
 
 async function withChecks(env: LabEnv, s: Scene, flows: string): Promise<Check[]> {
   const check = s.service.l7.check;
   const boundMs = check.interval.ms * check.fall + Math.min(check.timeout.ms, env.site.l4.tunnelChecks.timeout.ms);
-  const name = `ip addr del ${s.vip}/32 dev lo on ${s.target.name} with the checks through the tunnel: weight 0 for ${s.service.name} on every L4 node, requests served after it`;
-  const backName = `ip addr add ${s.vip}/32 dev lo on ${s.target.name}: every L4 node gives it weight again`;
+  const name = `${dropName(s.vip, s.target.name)} with the checks through the tunnel: weight 0 for ${s.service.name} on every L4 node, requests served after it`;
+  const backName = `${dropName(s.vip, s.target.name)} removed: every L4 node gives it weight again`;
   if (!(await checkServicesHeld(env, s, true))) return [{ name, ok: false, detail: `the L4 nodes do not hold ${s.target.name}'s check service ${EDIT_MS / 1000} s after the edit` }];
   // A VIP and port count once the checks have held them through their grace (they were just turned on again), and a round more.
   progress(env, `  checks through the tunnel on again: waiting out their ${TUNNEL_PROBE_GRACE_MS / 1000} s grace for new VIPs and ports`);
   await sleep(TUNNEL_PROBE_GRACE_MS + check.interval.ms * 2);
   const running = stream(env, flows, s.url, LEAD_MS + boundMs + ON_HOLD_MS + 15000);
   await sleep(LEAD_MS);
-  const gone = await vipOnLo(env, s.target.name, 'del', s.vip);
+  const gone = await vipDropped(env, s.target.name, '-I', s.vip);
   const zero = await ipvsTaken(env, s.target.name, gone, (w) => w.length > 0 && w.every((x) => x === 0), 30000, ofService(s));
-  progress(env, `  weight 0 for ${s.service.name} ${secs(zero.ms)} after the delete (${[...zero.perL4].map(([n, ms]) => `${n} ${secs(ms)}`).join(', ')}; bound ${secs(boundMs)})`);
+  progress(env, `  weight 0 for ${s.service.name} ${secs(zero.ms)} after the drop (${[...zero.perL4].map(([n, ms]) => `${n} ${secs(ms)}`).join(', ')}; bound ${secs(boundMs)})`);
   await sleep(ON_HOLD_MS);
-  const again = await vipOnLo(env, s.target.name, 'add', s.vip);
+  const again = await vipDropped(env, s.target.name, '-D', s.vip);
   const back = await ipvsTaken(env, s.target.name, again, (w) => w.length > 0 && w.every((x) => x > 0), 60000, ofService(s));
-  progress(env, `  weight back ${secs(back.ms)} after the add (rise ${check.rise} checks ${check.interval.ms / 1000} s apart)`);
+  progress(env, `  weight back ${secs(back.ms)} after the rule's removal (rise ${check.rise} checks ${check.interval.ms / 1000} s apart)`);
   const all = await running;
   const zeroAt = zero.ms === null ? Infinity : gone + zero.ms;
   const after = broken(all, zeroAt);
@@ -136,8 +142,8 @@ async function withChecks(env: LabEnv, s: Scene, flows: string): Promise<Check[]
     // flow can reach the node once every L4 node gave it weight 0, but the lab
     // kernel's one CPU, shared with whatever else the host runs, delays checks
     // by seconds and lets slow downloads pass their idle bound at times.
-    { name, ok: zero.ms !== null && startedAfter > after.length, detail: `weight 0 ${secs(zero.ms)} after the delete (interval × fall + timeout: ${secs(boundMs)}; ${zero.ms !== null && zero.ms <= boundMs ? 'within' : 'beyond'} it); requests started after: ${brokenText(after, startedAfter)}; before it: ${before.length} broken`, ...(zero.ms !== null ? { ms: zero.ms } : {}) },
-    { name: backName, ok: back.ms !== null, detail: `${secs(back.ms)} after the add (rise ${check.rise} × ${check.interval.ms / 1000} s)`, ...(back.ms !== null ? { ms: back.ms } : {}) },
+    { name, ok: zero.ms !== null && startedAfter > after.length, detail: `weight 0 ${secs(zero.ms)} after the drop (interval × fall + timeout: ${secs(boundMs)}; ${zero.ms !== null && zero.ms <= boundMs ? 'within' : 'beyond'} it); requests started after: ${brokenText(after, startedAfter)}; before it: ${before.length} broken`, ...(zero.ms !== null ? { ms: zero.ms } : {}) },
+    { name: backName, ok: back.ms !== null, detail: `${secs(back.ms)} after the rule's removal (rise ${check.rise} × ${check.interval.ms / 1000} s)`, ...(back.ms !== null ? { ms: back.ms } : {}) },
   ];
 }
 
@@ -148,7 +154,7 @@ export async function l7Blackhole(env: LabEnv, up: Set<string>): Promise<Check[]
   const b = blocked(name, [...s.l4, s.target.name, ...nodesWithRole(env.site, 'l7').map((n) => n.name)], up);
   if (b) return [b];
   if (!env.flows) return [{ name, ok: false, detail: 'blocked: this lab was started without the flows client (--flows)' }];
-  progress(env, `blackhole: ${s.vip} taken off ${s.target.name}'s lo under a stream of requests to ${s.url}`);
+  progress(env, `blackhole: ${s.vip} dropped on ${s.target.name} under a stream of requests to ${s.url}`);
   const text = readNodeSite(env, s.target.name);
   const checks: Check[] = [];
   try {
@@ -160,7 +166,7 @@ export async function l7Blackhole(env: LabEnv, up: Set<string>): Promise<Check[]
     checks.push({ name, ok: false, detail: (e as Error).message });
   } finally {
     writeEveryNodeSite(env, text);
-    await inNode(env, s.target.name, 'sh', ['-c', `ip addr add ${s.vip}/32 dev lo 2>/dev/null; true`]);
+    await inNode(env, s.target.name, 'sh', ['-c', `while iptables-legacy -w 5 -D ${dropArgs(s.vip)} 2>/dev/null; do :; done; true`], 20000);
   }
   return checks;
 }

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Registry } from 'prom-client';
 import { OneWriter } from '../../agent/loop/one-writer.js';
 import { createLogger } from '../../agent/observe/log.js';
-import { createMetrics } from '../../agent/observe/metrics.js';
+import { createMetrics, type Metrics } from '../../agent/observe/metrics.js';
 import { systemClock, type Clock } from '../../agent/ports/clock.js';
 import type { Role, RoleDeps } from '../../agent/role.js';
 import { Supervisor } from '../../agent/supervise/supervisor.js';
@@ -22,6 +22,7 @@ type Kick = (reason: string, opts?: { readonly repair?: boolean }) => Promise<vo
 export interface RoleHarness<P> {
   readonly role: Role<P>;
   readonly dir: string;
+  readonly metrics: Metrics;
   site(): Site;
   /** Moves the role's clock ahead without sleeping (drift checks, lingering listeners, departures). */
   skip(ms: number): void;
@@ -50,15 +51,16 @@ export function roleHarness<P>(value: unknown, name: string, makeRole: (deps: Ro
   const skipped = { ms: 0 };
   const clock: Clock = { now: () => Date.now() + skipped.ms, sleep: systemClock.sleep };
   const kickRef: { kick: Kick } = { kick: () => Promise.resolve() };
+  const metrics = createMetrics(new Registry());
   const role = makeRole({
-    node: nodeOf(site, name), log: createLogger(name, process.env.TIERLB_TEST_LOG === '1' ? 'debug' : 'silent'), metrics: createMetrics(new Registry()),
+    node: nodeOf(site, name), log: createLogger(name, process.env.TIERLB_TEST_LOG === '1' ? 'debug' : 'silent'), metrics,
     clock, supervisor: new Supervisor(systemClock, () => undefined), kick: (r, o) => kickRef.kick(r, o),
     ...(fleet ? { fleet } : {}),
   });
   const writer = new OneWriter<P>({ plan: () => role.plan(site), same: isDeepStrictEqual, apply: (p) => role.apply(site, p) }, () => undefined);
   kickRef.kick = (r, o) => writer.kick(r, o);
   return {
-    role, dir,
+    role, dir, metrics,
     site: () => site,
     skip: (ms) => { skipped.ms += ms; },
     async start() { await role.start(site); await writer.kick('start'); },

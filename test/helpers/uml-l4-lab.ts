@@ -278,6 +278,19 @@ ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-weight
 t=$(ms); ip netns exec l4-1 ipvsadm -C && res cleared_at $t || res cleared_at failed
 fast 15000 both_100 && res clear_restored_ms $(( $(ms) - t )) || res clear_restored_ms timeout
 ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-clear.txt 2>&1 || true
+
+# 4. Kernel state undone by hand: a VIP's address, the VIP device set down, an IPVS sysctl written back.
+vip_on() { ip -n l4-1 -o addr show dev tierlb0 | grep -q ' ${VIP}/32 '; }
+dev_up() { ip -n l4-1 -o link show tierlb0 | grep -Eq '[<,]UP[,>]'; }
+sloppy_on() { [ "$(ip netns exec l4-1 cat /proc/sys/net/ipv4/vs/sloppy_tcp)" = 1 ]; }
+t=$(ms); ip -n l4-1 addr del ${VIP}/32 dev tierlb0 && res addr_deleted_at $t || res addr_deleted_at failed
+fast 15000 vip_on && res addr_restored_ms $(( $(ms) - t )) || res addr_restored_ms timeout
+t=$(ms); ip -n l4-1 link set tierlb0 down && res dev_down_at $t || res dev_down_at failed
+fast 15000 dev_up && res dev_restored_ms $(( $(ms) - t )) || res dev_restored_ms timeout
+t=$(ms); ip netns exec l4-1 sh -c 'echo 0 > /proc/sys/net/ipv4/vs/sloppy_tcp' && res sysctl_at $t || res sysctl_at failed
+fast 15000 sloppy_on && res sysctl_restored_ms $(( $(ms) - t )) || res sysctl_restored_ms timeout
+ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status-kernel.txt 2>&1 || true
+ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-kernel.txt 2>&1 || true
 kill -KILL $AGENT
 res done 1
 `;

@@ -3,7 +3,9 @@
 // deleted by hand with `ipvsadm -d` is back within the agent's repair
 // interval, counted in tierlb_l4_ipvs_drift_total and shown by
 // `tierlb status` with what differed; a weight edited by hand with
-// `ipvsadm -e` is put back; a flushed table (`ipvsadm -C`) is rebuilt.
+// `ipvsadm -e` is put back; a flushed table (`ipvsadm -C`) is rebuilt; a
+// VIP's address deleted, the VIP device set down and an IPVS sysctl written
+// back are put back too, each counted by kind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
 import { IPVS_REPAIR_MS } from '../../agent/roles/l4/index.js';
@@ -60,7 +62,7 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     if (!main) throw new Error('expected the tierlb bundle from beforeAll');
     const started = Date.now();
     const run = await runInUml(labDriftScript({ tierlb: main }), {
-      modules: ['ip_vs', 'ip_vs_mh', 'ipip', 'dummy', 'veth', 'bridge'], files: labFiles('gobgp'), memMb: 1024, timeoutMs: 180000,
+      modules: ['ip_vs', 'ip_vs_mh', 'ipip', 'dummy', 'veth', 'bridge'], files: labFiles('gobgp'), memMb: 1024, timeoutMs: 240000,
     });
     runs.push(run);
     const r = results(run);
@@ -125,6 +127,25 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
     const rebuilt = parseIpvsList(read(run, 'ipvs-after-clear.txt'))[0];
     expect(rebuilt && [rebuilt.scheduler, rebuilt.destinations.map((d) => [d.address, d.weight, d.forwarding])], context)
       .toEqual(['mh', [[NODES['l7-1'], 100, 'tunnel'], [NODES['l7-2'], 100, 'tunnel']]]);
+
+    // 4. Kernel state beyond IPVS: each put back within the interval, counted by kind, logged, in status.
+    for (const [what, at, ms, logged] of [
+      ['ip addr del VIP dev tierlb0', r.addr_deleted_at, r.addr_restored_ms, `ip address add ${VIP}/32 dev tierlb0`],
+      ['ip link set tierlb0 down', r.dev_down_at, r.dev_restored_ms, 'ip link set tierlb0 up'],
+      ['sloppy_tcp written back to 0', r.sysctl_at, r.sysctl_restored_ms, 'sysctl -w net.ipv4.vs.sloppy_tcp=1'],
+    ] as const) {
+      const line = logLines(log, Number(at), `kernel drift repaired: ${logged}`)[0];
+      console.log(`${what}: back after ${ms} ms: ${line?.msg ?? '(no log line)'}`);
+      expect(Number.isFinite(Number(at)), `${what} done\n${context}`).toBe(true);
+      expect(Number(ms), `${what}: repaired within the interval + the check's own time\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS + CHECK_SLACK_MS);
+      expect(line, `${what}: the agent logs the repair\n${context}`).toBeDefined();
+    }
+    const repairs = read(run, 'metrics-kernel.txt');
+    for (const kind of ['address', 'link', 'sysctl']) {
+      const m = new RegExp(`^tierlb_agent_kernel_drift_repairs_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(repairs);
+      expect(Number(m?.[1] ?? 0), `tierlb_agent_kernel_drift_repairs_total{kind="${kind}"}\n${repairs.slice(0, 2000)}`).toBeGreaterThanOrEqual(1);
+    }
+    expect(read(run, 'status-kernel.txt'), context).toMatch(/kernel state drift check every 5 s: \d+ checks, [3-9]\d* repairs \(/);
     passed.add(run);
-  }, 240000);
+  }, 300000);
 });

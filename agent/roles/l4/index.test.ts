@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeFlowEntropy } from '../../../test/fakes/flow-entropy.js';
 import { FakeIpvs } from '../../../test/fakes/ipvs.js';
+import type { NetOp } from '../../../tiers/common/files.js';
 import { FakeNet } from '../../../test/fakes/net.js';
 import { FakeSpeaker } from '../../../test/fakes/speaker.js';
 import { roleHarness, type RoleHarness } from '../../../test/helpers/role-harness.js';
@@ -249,6 +250,22 @@ describe('the l4 role', () => {
     h.skip(IPVS_REPAIR_MS);
     await h.kick('IPVS drift check', { repair: true });
     expect(first().destinations).toHaveLength(4);
+  });
+
+  it('puts back a VIP address and its device undone by hand at the next drift check, counts them and says so', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const gone = (op: NetOp): boolean => (op.kind === 'address' && op.address === '198.51.100.2') || op.kind === 'up';
+    h.net.lose(gone);
+    await h.kick('turn before the check is due', { repair: true });
+    expect(h.net.held.some(gone)).toBe(false);
+    h.skip(IPVS_REPAIR_MS);
+    await h.kick('IPVS drift check', { repair: true });
+    expect(h.net.held.filter(gone).length).toBeGreaterThanOrEqual(2);
+    const counted = (await h.metrics.kernelDriftRepairs.get()).values.map((v) => [v.labels.kind, v.value]);
+    expect(counted).toEqual(expect.arrayContaining([['address', 1], ['link', expect.any(Number)]]));
+    expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 5 s: \d+ checks, [1-9]\d* repairs \(/);
   });
 
   it('announces nothing new while the IPVS table cannot be applied', async () => {

@@ -15,7 +15,7 @@ import { nodeNamed, type Site, type SiteNode } from '../../../site/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type Departure } from '../../../tiers/l4/departures.js';
 import type { IpvsPort } from '../../../tiers/l4/port.js';
-import { NetApplier } from '../../apply/net-applier.js';
+import { kernelStateKind, NetApplier, netDriftText } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { bestIpvsPort } from '../../drivers/ipvs/netlink-port.js';
@@ -63,7 +63,7 @@ export interface L4Drivers {
   /** Chosen once IPVS is known to be there: netlink when the addon loads, ipvsadm otherwise. */
   readonly ipvs: () => { readonly port: IpvsPort; readonly note: string };
   readonly ipvsAvailable: () => Promise<IpvsAvailability>;
-  readonly net: Pick<NetApplier, 'apply' | 'essentialHeld'>;
+  readonly net: Pick<NetApplier, 'apply' | 'essentialHeld' | 'drift'>;
   readonly monitorFetch: MonitorFetch;
   readonly monitorWatch: MonitorWatch;
   /** Binds the sockets the L7 nodes' recheck hints arrive on. */
@@ -144,6 +144,7 @@ class L4Role implements Role<L4Plan> {
   private lastPlan: L4Plan | undefined;
   private lastReading: DisableReading | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
+  private kernelCheckedAt = 0;
   private readonly flowEntropy: FlowEntropyApplier;
   private departures: Departure[] = [];
   private readonly sessionTimers = new SessionTimers();
@@ -302,10 +303,13 @@ class L4Role implements Role<L4Plan> {
     const leaving = !attracts && !sameAnnouncements(this.announcer.announcing, p.node.announcements);
     let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
-    const net = await this.drivers.net.apply(p.netOps);
+    // Due by the timer, or by the clock when a turn comes first.
+    const check = this.driftCheckDue || this.deps.clock.now() - this.kernelCheckedAt >= IPVS_REPAIR_MS;
+    if (check) this.kernelCheckedAt = this.deps.clock.now();
+    const net = await this.drivers.net.apply(p.netOps, { check });
+    for (const r of net.repaired) this.deps.metrics.kernelDriftRepairs.inc({ kind: kernelStateKind(r.op) });
     if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(FLOW_ENTROPY_RETRY_MS, 'flow entropy');
     await this.applyCheckServices(site, node);
-    const check = this.driftCheckDue;
     this.driftCheckDue = false;
     const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving, verify: attracts || !wasVerified, check }) : undefined;
     if (table?.kind !== 'verified') {
@@ -358,6 +362,7 @@ class L4Role implements Role<L4Plan> {
         this.tunnelStatus(site),
         this.flowEntropy.status(this.lastPlan?.flowEntropy),
         `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
+        netDriftText(this.drivers.net.drift, IPVS_REPAIR_MS),
         ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),
       ],
     };

@@ -12,7 +12,7 @@ import { exampleValue } from '../../../test/helpers/site.js';
 import type { Endpoint } from '../../apply/listeners.js';
 import type { InstallResult } from '../../install/install.js';
 import { RoleStartError } from '../../role.js';
-import { l7Role, type L7Plan } from './index.js';
+import { KERNEL_CHECK_MS, l7Role, type L7Plan } from './index.js';
 import type { FleetView } from '../../../fleet/store.js';
 import type { PoolRecord } from '../../../fleet/record.js';
 
@@ -200,6 +200,20 @@ describe('the l7 role', () => {
     writeFileSync(h.agentCheckFile, 'drain\n');
     await h.kick(`${h.agentCheckFile} changed`);
     expect(h.haproxy.carriedPorts.at(-1)?.get('be_web srv-1')).toBe(8090);
+  });
+
+  it('puts back a VIP address deleted from lo by hand at the next kernel drift check, and counts it', async () => {
+    const h = harness(value());
+    await h.start();
+    const vip = h.net.held.find((o) => o.kind === 'address') ?? expect.fail('no VIP address');
+    h.net.lose((o) => o === vip);
+    await h.kick('turn before the check is due', { repair: true });
+    expect(h.net.held).not.toContain(vip);
+    h.skip(KERNEL_CHECK_MS);
+    await h.kick('kernel state drift check', { repair: true });
+    expect(h.net.held).toContainEqual(vip);
+    expect((await h.metrics.kernelDriftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
+    expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 10 s: \d+ checks, 1 repairs \(address 1\)/);
   });
 
   it('keeps the VIP addresses of the services it left until their longest timeout has passed, then removes them', async () => {

@@ -21,7 +21,7 @@ import { addressBytes, addressOf, tcMssClampPort, type MssClampPort } from '../.
 import type { MssClampPlan } from '../../../tiers/l7/mss.js';
 import { MssClampApplier } from './mss-clamp-applier.js';
 import { ListenerSet, type Opener } from '../../apply/listeners.js';
-import { NetApplier } from '../../apply/net-applier.js';
+import { kernelStateKind, NetApplier, netDriftText } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { Timers } from '../../loop/timers.js';
@@ -42,7 +42,7 @@ export type { L7Plan } from './plan.js';
 /** The l7 role's effects; tests pass fakes, the agent the real ones. */
 export interface L7Drivers {
   readonly haproxy: HaproxyControl;
-  readonly net: Pick<NetApplier, 'apply'>;
+  readonly net: Pick<NetApplier, 'apply' | 'drift'>;
   readonly install: (config: string) => Promise<InstallResult>;
   readonly installed: () => Promise<string | undefined>;
   /** Opens an agent-check listener answering with `read`. */
@@ -59,6 +59,12 @@ const MSS_STATS_MS = 10_000;
 const MSS_RETRY_MS = 10_000;
 /** A turn after a failed step that may succeed later (HAProxy starting, a socket busy). */
 const RETRY_MS = 1000;
+/**
+ * How often the VIP addresses and sysctls this node applied are read back
+ * and put back where something undid them: a VIP deleted from lo by hand
+ * would otherwise blackhole its flows until the next site change.
+ */
+export const KERNEL_CHECK_MS = 10_000;
 /** HAProxy moves to a new agent-check port at its reload, in the same turn; the old listener waits a little longer. */
 const AGENT_CHECK_LINGER_MS = 30_000;
 
@@ -99,6 +105,9 @@ class L7Role implements Role<L7Plan> {
   /** VIP addresses of services this node left, kept for the flows it holds (tiers/l7/departures.ts). */
   private leaving: AddressDeparture[] = [];
   private lastNetOps: readonly NetOp[] = [];
+  private kernelTimer: NodeJS.Timeout | undefined;
+  private kernelCheckDue = false;
+  private kernelCheckedAt = 0;
 
   constructor(private readonly deps: RoleDeps, private readonly drivers: L7Drivers) {
     this.watched = [deps.node.agent.agentCheckFile];
@@ -127,6 +136,11 @@ class L7Role implements Role<L7Plan> {
     if (!started.started) throw new RoleStartError(`cannot start haproxy: the rendered haproxy.cfg was refused and there is no earlier one at ${haproxyPaths(node).config} (see the checker output above)`);
     this.deps.log.info({ adopted: started.adopted, servicesServed: servicesOnL7(site, node.name).map((s) => s.name), agentCheckPort: this.listeners.portOf(first.agentCheck) }, 'haproxy started');
     this.deps.metrics.programReaders.mssClamp = readAtMostEvery(MSS_STATS_MS, () => this.deps.clock.now(), () => this.refreshMssStats());
+    this.kernelTimer = setInterval(() => {
+      this.kernelCheckDue = true;
+      void this.deps.kick('kernel state drift check', { repair: true });
+    }, KERNEL_CHECK_MS);
+    this.kernelTimer.unref();
   }
 
   async plan(site: Site): Promise<L7Plan> {
@@ -159,7 +173,12 @@ class L7Role implements Role<L7Plan> {
 
   async apply(site: Site, plan: L7Plan): Promise<boolean> {
     await this.moveAwayFirst(site, plan);
-    const net = await this.drivers.net.apply(plan.netOps);
+    // Due by the timer, or by the clock when a turn comes first.
+    const check = this.kernelCheckDue || this.deps.clock.now() - this.kernelCheckedAt >= KERNEL_CHECK_MS;
+    this.kernelCheckDue = false;
+    if (check) this.kernelCheckedAt = this.deps.clock.now();
+    const net = await this.drivers.net.apply(plan.netOps, { check });
+    for (const r of net.repaired) this.deps.metrics.kernelDriftRepairs.inc({ kind: kernelStateKind(r.op) });
     // The new agent-check port is bound before HAProxy is told about it.
     const listen = await this.listeners.apply([plan.agentCheck]);
     for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);
@@ -212,12 +231,13 @@ class L7Role implements Role<L7Plan> {
         ...(d?.state.reason ? { reason: d.state.reason } : {}),
       }],
       services: l7ServiceStatus(site, node, this.stats),
-      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`, this.mss.status(this.lastMss)],
+      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`, this.mss.status(this.lastMss), netDriftText(this.drivers.net.drift, KERNEL_CHECK_MS)],
     };
   }
 
   async stop(site: Site): Promise<void> {
     this.stopping = true;
+    clearInterval(this.kernelTimer);
     const drainMs = site.bgp.drainTime.ms;
     if (this.drivers.haproxy.running()) {
       await this.deps.kick('planned stop: enabler down');
