@@ -289,6 +289,9 @@ t=$(ms); ip -n l4-1 link set tierlb0 down && res dev_down_at $t || res dev_down_
 fast 15000 dev_up && res dev_restored_ms $(( $(ms) - t )) || res dev_restored_ms timeout
 t=$(ms); ip netns exec l4-1 sh -c 'echo 0 > /proc/sys/net/ipv4/vs/sloppy_tcp' && res sysctl_at $t || res sysctl_at failed
 fast 15000 sloppy_on && res sysctl_restored_ms $(( $(ms) - t )) || res sysctl_restored_ms timeout
+# 5. The VIP's path deleted from gobgpd by hand: the router loses its route until the agent announces it again.
+t=$(ms); ip netns exec l4-1 gobgp -u 127.0.0.1 -p 50051 global rib -a ipv4 del ${VIP}/32 > $SHARE/gobgp-del.txt 2>&1 && res path_deleted_at $t || res path_deleted_at failed
+fast 15000 route_via && res path_restored_ms $(( $(ms) - t )) || res path_restored_ms timeout
 ip netns exec l4-1 node ${opts.tierlb} status --url http://127.0.0.1:9400 > $SHARE/status-kernel.txt 2>&1 || true
 ip netns exec l4-1 curl -s http://127.0.0.1:9400/metrics > $SHARE/metrics-kernel.txt 2>&1 || true
 kill -KILL $AGENT

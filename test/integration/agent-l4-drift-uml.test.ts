@@ -5,7 +5,8 @@
 // `tierlb status` with what differed; a weight edited by hand with
 // `ipvsadm -e` is put back; a flushed table (`ipvsadm -C`) is rebuilt; a
 // VIP's address deleted, the VIP device set down and an IPVS sysctl written
-// back are put back too, each counted by kind.
+// back are put back too, and so is the VIP's path deleted from gobgpd by
+// hand (the router has its route again), each counted by kind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
 import { IPVS_REPAIR_MS } from '../../agent/roles/l4/index.js';
@@ -133,19 +134,20 @@ describe('the L4 agent repairs IPVS drift in the user-mode-linux kernel', () => 
       ['ip addr del VIP dev tierlb0', r.addr_deleted_at, r.addr_restored_ms, `ip address add ${VIP}/32 dev tierlb0`],
       ['ip link set tierlb0 down', r.dev_down_at, r.dev_restored_ms, 'ip link set tierlb0 up'],
       ['sloppy_tcp written back to 0', r.sysctl_at, r.sysctl_restored_ms, 'sysctl -w net.ipv4.vs.sloppy_tcp=1'],
+      ['gobgp global rib del VIP', r.path_deleted_at, r.path_restored_ms, `announce ${VIP}`],
     ] as const) {
-      const line = logLines(log, Number(at), `kernel drift repaired: ${logged}`)[0];
+      const line = logLines(log, Number(at), 'drift repaired: ').find((l) => l.msg.includes(logged));
       console.log(`${what}: back after ${ms} ms: ${line?.msg ?? '(no log line)'}`);
       expect(Number.isFinite(Number(at)), `${what} done\n${context}`).toBe(true);
       expect(Number(ms), `${what}: repaired within the interval + the check's own time\n${context}`).toBeLessThanOrEqual(IPVS_REPAIR_MS + CHECK_SLACK_MS);
       expect(line, `${what}: the agent logs the repair\n${context}`).toBeDefined();
     }
     const repairs = read(run, 'metrics-kernel.txt');
-    for (const kind of ['address', 'link', 'sysctl']) {
-      const m = new RegExp(`^tierlb_agent_kernel_drift_repairs_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(repairs);
-      expect(Number(m?.[1] ?? 0), `tierlb_agent_kernel_drift_repairs_total{kind="${kind}"}\n${repairs.slice(0, 2000)}`).toBeGreaterThanOrEqual(1);
+    for (const kind of ['address', 'link', 'sysctl', 'route']) {
+      const m = new RegExp(`^tierlb_agent_drift_repairs_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(repairs);
+      expect(Number(m?.[1] ?? 0), `tierlb_agent_drift_repairs_total{kind="${kind}"}\n${repairs.slice(0, 2000)}`).toBeGreaterThanOrEqual(1);
     }
-    expect(read(run, 'status-kernel.txt'), context).toMatch(/kernel state drift check every 5 s: \d+ checks, [3-9]\d* repairs \(/);
+    expect(read(run, 'status-kernel.txt'), context).toMatch(/kernel state drift check every 5 s: \d+ checks, [3-9]\d* repairs \(.*; BGP speaker: [1-9]\d* announcements put back/);
     passed.add(run);
   }, 300000);
 });

@@ -36,12 +36,18 @@ export class Announcer {
   /** The last config tried got no verdict from its checker: it is neither taken nor refused. */
   private unchecked = false;
   private restartNeeded: string | undefined;
+  private repaired = 0;
 
   constructor(private readonly speaker: SpeakerPort, private readonly log: Logger, private readonly clock: Clock) {}
 
   /** What the speaker holds now, as far as the announcer knows (nothing after a restart). */
   get announcing(): readonly Announcement[] {
     return this.held !== undefined && this.held.pid === this.speaker.pid() ? this.held.set : [];
+  }
+
+  /** Announcements a drift check found changed under the agent and put back. */
+  get driftRepairs(): number {
+    return this.repaired;
   }
 
   /** The last config tried is waiting for a checker's verdict (it ran past its bound). */
@@ -84,18 +90,27 @@ export class Announcer {
     }
   }
 
-  /** Makes the speaker hold `desired`; undefined when it does, else why not. */
-  async announce(site: Site, node: SiteNode, plan: SpeakerPlan, desired: readonly Announcement[]): Promise<string | undefined> {
+  /**
+   * Makes the speaker hold `desired`; undefined when it does, else why not.
+   * `check`: read what the speaker holds even when the set is the one it
+   * took, and put back what was changed under the agent (a path deleted
+   * with `gobgp global rib del`, BIRD's VIP file edited by hand).
+   */
+  async announce(site: Site, node: SiteNode, plan: SpeakerPlan, desired: readonly Announcement[], opts: { readonly check?: boolean } = {}): Promise<string | undefined> {
     const pid = this.speaker.pid();
     if (pid === undefined) return this.fail('no BGP speaker running');
     const same = this.held !== undefined && this.held.pid === pid ? this.held : undefined;
     const again = same !== undefined && same.pathAttributes !== plan.pathAttributes;
-    if (same && !again && sameAnnouncements(same.set, desired)) return this.fail(undefined);
+    const unchanged = same !== undefined && !again && sameAnnouncements(same.set, desired);
+    if (unchanged && opts.check !== true) return this.fail(undefined);
     this.log.debug({ again, announcements: desired }, 'BGP speaker set');
     const started = this.clock.now();
-    const r = await this.speaker.set(site, node, desired, { ...(same ? { from: same.set } : {}), again });
+    // A check reads the speaker's own state: without `from`, the driver diffs against what it reads.
+    const r = await this.speaker.set(site, node, desired, unchanged ? {} : { ...(same ? { from: same.set } : {}), again });
+    if (unchanged) this.repaired += r.changed.length;
+    if (unchanged && r.changed.length > 0) this.log.warn({ changed: r.changed }, `BGP speaker drift repaired: ${r.changed.join(', ')} (changed outside the agent)`);
     // speakerMs: how long the speaker took to take the change (BIRD: its answer to `configure`).
-    if (r.changed.length > 0) this.log.info({ changed: r.changed, speakerMs: this.clock.now() - started, again }, `BGP: ${r.changed.join(', ')}`);
+    else if (r.changed.length > 0) this.log.info({ changed: r.changed, speakerMs: this.clock.now() - started, again }, `BGP: ${r.changed.join(', ')}`);
     this.held = r.ok ? { set: desired, pid, pathAttributes: plan.pathAttributes } : undefined;
     if (!r.ok) this.log.warn({ err: r.error }, 'BGP speaker did not take the whole set; retrying');
     return this.fail(r.ok ? undefined : r.error);

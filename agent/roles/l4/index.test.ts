@@ -263,9 +263,23 @@ describe('the l4 role', () => {
     h.skip(IPVS_REPAIR_MS);
     await h.kick('IPVS drift check', { repair: true });
     expect(h.net.held.filter(gone).length).toBeGreaterThanOrEqual(2);
-    const counted = (await h.metrics.kernelDriftRepairs.get()).values.map((v) => [v.labels.kind, v.value]);
+    const counted = (await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value]);
     expect(counted).toEqual(expect.arrayContaining([['address', 1], ['link', expect.any(Number)]]));
     expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 5 s: \d+ checks, [1-9]\d* repairs \(/);
+  });
+
+  it('announces again at the next drift check a VIP withdrawn from the speaker by hand, and counts it', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    h.speaker.rib.delete('198.51.100.2');
+    await h.kick('turn before the check is due', { repair: true });
+    expect(h.speaker.announced()).toHaveLength(7);
+    h.skip(IPVS_REPAIR_MS);
+    await h.kick('IPVS drift check', { repair: true });
+    expect(h.speaker.announced()).toContain('198.51.100.2');
+    expect((await h.metrics.driftRepairs.get()).values.filter((v) => v.labels.kind === 'route').map((v) => v.value)).toEqual([1]);
+    expect(h.role.status(h.site()).notes?.join('\n')).toContain('BGP speaker: 1 announcements put back');
   });
 
   it('announces nothing new while the IPVS table cannot be applied', async () => {

@@ -301,13 +301,13 @@ class L4Role implements Role<L4Plan> {
     // Moving traffic away goes first, and waits for no table read; attracting it waits for a verified table.
     const attracts = this.announcer.attracts(p.node.announcements);
     const leaving = !attracts && !sameAnnouncements(this.announcer.announcing, p.node.announcements);
-    let speakerError = attracts ? undefined : await this.announcer.announce(site, node, p.speaker, p.node.announcements);
-    const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     // Due by the timer, or by the clock when a turn comes first.
     const check = this.driftCheckDue || this.deps.clock.now() - this.kernelCheckedAt >= IPVS_REPAIR_MS;
     if (check) this.kernelCheckedAt = this.deps.clock.now();
+    let speakerError = attracts ? undefined : await this.announce(site, node, p, check);
+    const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
     const net = await this.drivers.net.apply(p.netOps, { check });
-    for (const r of net.repaired) this.deps.metrics.kernelDriftRepairs.inc({ kind: kernelStateKind(r.op) });
+    for (const r of net.repaired) this.deps.metrics.driftRepairs.inc({ kind: kernelStateKind(r.op) });
     if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(FLOW_ENTROPY_RETRY_MS, 'flow entropy');
     await this.applyCheckServices(site, node);
     this.driftCheckDue = false;
@@ -319,10 +319,18 @@ class L4Role implements Role<L4Plan> {
       return false;
     }
     if (!wasVerified) void this.deps.kick('IPVS table verified');
-    if (attracts) speakerError = await this.announcer.announce(site, node, p.speaker, p.node.announcements);
+    if (attracts) speakerError = await this.announce(site, node, p, check);
     recordL4Metrics(this.deps.metrics, site, p.node, this.ipvs.status().kernel);
     if (speakerError !== undefined || !net.all || !configured) this.timers.retry(RETRY_MS);
     return net.all && speakerError === undefined && configured;
+  }
+
+  /** The plan's announcements to the speaker; on a drift check, what it put back is counted. */
+  private async announce(site: Site, node: SiteNode, p: L4Plan, check: boolean): Promise<string | undefined> {
+    const before = this.announcer.driftRepairs;
+    const error = await this.announcer.announce(site, node, p.speaker, p.node.announcements, { check });
+    if (this.announcer.driftRepairs > before) this.deps.metrics.driftRepairs.inc({ kind: 'route' }, this.announcer.driftRepairs - before);
+    return error;
   }
 
   /** Check services follow the site's L7 nodes; a change brings a turn, which starts the checks of the nodes it added. */
@@ -362,7 +370,7 @@ class L4Role implements Role<L4Plan> {
         this.tunnelStatus(site),
         this.flowEntropy.status(this.lastPlan?.flowEntropy),
         `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
-        netDriftText(this.drivers.net.drift, IPVS_REPAIR_MS),
+        `${netDriftText(this.drivers.net.drift, IPVS_REPAIR_MS)}; BGP speaker: ${this.announcer.driftRepairs} announcements put back`,
         ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),
       ],
     };

@@ -212,7 +212,7 @@ describe('the l7 role', () => {
     h.skip(KERNEL_CHECK_MS);
     await h.kick('kernel state drift check', { repair: true });
     expect(h.net.held).toContainEqual(vip);
-    expect((await h.metrics.kernelDriftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
+    expect((await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
     expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 10 s: \d+ checks, 1 repairs \(address 1\)/);
   });
 

@@ -178,7 +178,7 @@ class L7Role implements Role<L7Plan> {
     this.kernelCheckDue = false;
     if (check) this.kernelCheckedAt = this.deps.clock.now();
     const net = await this.drivers.net.apply(plan.netOps, { check });
-    for (const r of net.repaired) this.deps.metrics.kernelDriftRepairs.inc({ kind: kernelStateKind(r.op) });
+    for (const r of net.repaired) this.deps.metrics.driftRepairs.inc({ kind: kernelStateKind(r.op) });
     // The new agent-check port is bound before HAProxy is told about it.
     const listen = await this.listeners.apply([plan.agentCheck]);
     for (const e of listen.errors) this.deps.log.error(`agent-check: ${e}; the previous listener stays`);
