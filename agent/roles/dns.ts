@@ -29,6 +29,12 @@ import { awaitServing, GDNSD, gdnsdSpec, pruneZones, reloadZones, replaceGdnsd, 
 import { vipProbe, type VipProbe } from './dns-probe.js';
 
 const START_TIMEOUT_MS = 15000;
+/**
+ * How often gdnsd's VIP state file is read back: a hand edit (a VIP written
+ * DOWN to take it out of the answers) would otherwise hold until a VIP's
+ * health changed.
+ */
+export const STATE_CHECK_MS = 10_000;
 
 export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPlan> {
   const node = deps.node;
@@ -36,6 +42,22 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
   const checks = new VipChecks({ clock: deps.clock, probe, log: deps.log, onChange: (reason) => deps.kick(reason) });
   /** A reload or replace that failed: retried on the next turn, since the files on disk are already new. */
   let pending: GdnsdChange = 'none';
+  /** The state this agent last wrote: the file differing from it while the plan does not is drift. */
+  let written: string | undefined;
+  let stateRepairs = 0;
+  let stateTimer: NodeJS.Timeout | undefined;
+
+  /** Writes the plan's state: 'written' for a new state, 'repaired' when the file had been changed under the same one. */
+  async function holdState(state: string): Promise<'unchanged' | 'written' | 'repaired'> {
+    const rewrote = await writeStateFile(paths.stateFile, state);
+    const drift = rewrote && state === written;
+    written = state;
+    if (!drift) return rewrote ? 'written' : 'unchanged';
+    stateRepairs++;
+    deps.metrics.driftRepairs.inc({ kind: 'state-file' });
+    deps.log.warn({ file: paths.stateFile }, `gdnsd state file drift repaired: ${paths.stateFile} written again (changed outside the agent)`);
+    return 'repaired';
+  }
 
   const planFor = (site: Site, targets: readonly VipTarget[]): DnsPlan => planDns(site, node, decideVips(site, targets, checks.snapshot()));
 
@@ -70,7 +92,7 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       const targets = vipTargets(site);
       await seedFromPreviousState(targets);
       const plan = planFor(site, targets);
-      await writeStateFile(paths.stateFile, plan.state);
+      await holdState(plan.state);
       const installed = await untilChecked(() => installDaemonFiles(deps, node.agent.configDir, GDNSD, plan.files), (r) => r.kind === 'unchecked');
       if (installed.kind !== 'installed' && installed.kind !== 'unchanged') {
         const onDisk = await access(join(node.agent.configDir, CONFIG_FILE)).then(() => true, () => false);
@@ -84,6 +106,8 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       if (pid === undefined) deps.log.warn({ timeoutMs: START_TIMEOUT_MS }, 'gdnsd is not answering on its control socket yet');
       else deps.log.info({ pid, configDir: paths.configDir }, 'gdnsd serving');
       checks.sync(targets);
+      stateTimer = setInterval(() => void deps.kick('gdnsd state file drift check', { repair: true }), STATE_CHECK_MS);
+      stateTimer.unref();
     },
     async plan(site) {
       const targets = vipTargets(site);
@@ -92,7 +116,7 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
     },
     async apply(_site, plan) {
       // State first: a VIP a new config adds is then already in the file it reads.
-      if (await writeStateFile(paths.stateFile, plan.state)) {
+      if ((await holdState(plan.state)) === 'written') {
         deps.log.info({ down: plan.vips.filter((v) => !v.up).map((v) => v.vip) }, 'VIP states written for gdnsd');
       }
       // Reset first: a VIP the site dropped must not keep its last value.
@@ -112,6 +136,7 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       const answered = answeredNames(site, decisions);
       return {
         maintenance: [{ file: node.agent.disableFile, state: 'not honoured on a DNS node' }],
+        notes: [`gdnsd state file drift check every ${STATE_CHECK_MS / 1000} s: ${stateRepairs} repairs`],
         services: site.services.filter((s) => s.dns.length > 0).map((s) => ({
           name: s.name,
           vips: decisions.filter((d) => d.service === s.name).map((d) => {
@@ -125,6 +150,7 @@ export function dnsRole(deps: RoleDeps, probe: VipProbe = vipProbe): Role<DnsPla
       };
     },
     async stop() {
+      clearInterval(stateTimer);
       await checks.stop();
       await deps.supervisor.stop(GDNSD);
     },

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, writeSiteFile } from '../helpers/agent.js';
 import { addLoopbackAddresses, createNetns, type Netns } from '../helpers/netns.js';
 import { exampleValue, REPO } from '../helpers/site.js';
+import { STATE_CHECK_MS } from '../../agent/roles/dns.js';
 
 const DNS = '10.0.3.53';
 const INTERVAL_MS = 300;
@@ -186,6 +187,25 @@ describe('dns agent', () => {
     // 2.2 s, renamed or written in place); 1 s of slack.
     expect(out.tookMs).toBeLessThan(FALL * INTERVAL_MS + GDNSD_SETTLE_MS + 1000);
     expect(back.tookMs).toBeLessThan(RISE * INTERVAL_MS + GDNSD_SETTLE_MS + 1000);
+  });
+
+  it(`writes gdnsd's state file again when a hand edit changed it, within its ${STATE_CHECK_MS / 1000} s drift check, and counts it`, async () => {
+    await answersBecome('www.example.org', 'A', WEB_V4.join(' '));
+    const file = join(dir, 'state', 'gdnsd', 'vips.state');
+    const held = readFileSync(file, 'utf8');
+    const edited = held.replace(/^198\.51\.100\.1 => UP/m, '198.51.100.1 => DOWN');
+    expect(edited, held).not.toBe(held);
+    const t = Date.now();
+    replaceFile(file, edited);
+    await waitFor('the state file written again', () => (readFileSync(file, 'utf8') === held ? true : undefined), STATE_CHECK_MS + 3000, 50);
+    const tookMs = Date.now() - t;
+    console.log(`state file edited by hand: written again after ${tookMs} ms (check every ${STATE_CHECK_MS} ms)`);
+    await answersBecome('www.example.org', 'A', WEB_V4.join(' '));
+    expect(agentLog).toContain('gdnsd state file drift repaired');
+    const metrics = String((await inNs('curl', ['-sf', '--max-time', '2', `${statusUrl}/metrics`])).stdout);
+    expect(metrics).toMatch(/^tierlb_agent_drift_repairs_total\{kind="state-file"\} 1$/m);
+    const notes = ((await status()) as { notes?: string[] } | undefined)?.notes ?? [];
+    expect(notes).toContain(`gdnsd state file drift check every ${STATE_CHECK_MS / 1000} s: 1 repairs`);
   });
 
   it('applies a zone change with reload-zones, without restarting gdnsd', async () => {
