@@ -34,6 +34,8 @@ export interface ServerState {
   /** srv_admin_state bit field: 0x01 forced maint, 0x08 forced drain, ... */
   readonly adminState: number;
   readonly weight: number;
+  /** srv_iweight: the weight of the config, which `set server weight N%` is a percent of. */
+  readonly initialWeight: number;
 }
 
 /** Parses `show servers state` (format 1): a version line, a `#` header naming the columns, then rows. */
@@ -42,7 +44,7 @@ export function parseServersState(text: string): ServerState[] {
   const header = lines.find((l) => l.startsWith('# '))?.slice(2).split(' ');
   if (!header) return [];
   const col = (name: string): number => header.indexOf(name);
-  const [be, sv, op, admin, weight] = ['be_name', 'srv_name', 'srv_op_state', 'srv_admin_state', 'srv_uweight'].map(col);
+  const [be, sv, op, admin, weight, iweight] = ['be_name', 'srv_name', 'srv_op_state', 'srv_admin_state', 'srv_uweight', 'srv_iweight'].map(col);
   return lines
     .filter((l) => !l.startsWith('#') && /^\d/.test(l) && l.includes(' '))
     .map((l) => l.split(' '))
@@ -53,5 +55,6 @@ export function parseServersState(text: string): ServerState[] {
       opState: Number(f[op ?? -1]),
       adminState: Number(f[admin ?? -1]),
       weight: Number(f[weight ?? -1]),
+      initialWeight: Number(f[iweight ?? -1]),
     }));
 }

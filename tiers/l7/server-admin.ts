@@ -37,3 +37,31 @@ export function serverAdminCommands(target: string, state: ServerAdmin): string[
 
 /** What HAProxy is told when etcd stops speaking of a server: ready at its configured weight. */
 export const RELEASED: ServerAdmin = { admin: 'ready', weight: 100 };
+
+/** srv_admin_state bits (HAProxy's SRV_ADMF_*): forced maintenance, forced drain. */
+const FORCED_MAINT = 0x01;
+const FORCED_DRAIN = 0x08;
+
+/** What `show servers state` says of one server, as far as the pushed state is concerned. */
+export interface HeldServerAdmin {
+  readonly adminState: number;
+  readonly weight: number;
+  readonly initialWeight: number;
+}
+
+/**
+ * Why HAProxy no longer holds the state pushed to a server (someone set it
+ * through the runtime API), or undefined when it does. A drain is the forced
+ * drain flag; ready is neither that nor forced maintenance; the weight is the
+ * percent of the config's weight.
+ */
+export function serverAdminDrift(state: ServerAdmin, held: HeldServerAdmin): string | undefined {
+  const drain = (held.adminState & FORCED_DRAIN) !== 0;
+  const maint = (held.adminState & FORCED_MAINT) !== 0;
+  if (state.admin === 'drain' && !drain) return `not drained (admin state ${held.adminState})`;
+  if (state.admin === 'ready' && (drain || maint)) return `${maint ? 'in maintenance' : 'drained'} (admin state ${held.adminState})`;
+  // HAProxy's own integer arithmetic decides the last unit: one either way is the push.
+  const weight = (held.initialWeight * state.weight) / 100;
+  if (Math.abs(held.weight - weight) >= 1) return `weight ${held.weight}, pushed ${state.weight}% of ${held.initialWeight}`;
+  return undefined;
+}

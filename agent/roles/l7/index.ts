@@ -190,7 +190,9 @@ class L7Role implements Role<L7Plan> {
     }
     // New workers read the state file saved before the reload: push anyway, it costs three commands.
     const pushed = await this.enabler.apply(plan.enabler, running.master, { again: running.reloaded });
-    const servers = await this.serverAdmin.apply(plan.serverAdmin, running.master, { again: running.reloaded });
+    const before = this.serverAdmin.driftRepairs;
+    const servers = await this.serverAdmin.apply(plan.serverAdmin, running.master, { again: running.reloaded, check });
+    if (this.serverAdmin.driftRepairs > before) this.deps.metrics.driftRepairs.inc({ kind: 'haproxy' }, this.serverAdmin.driftRepairs - before);
     // Only once HAProxy answers with the new state: an L4 node checking now must see it.
     if (pushed) await this.hints.tell(site, this.nodeIn(site), plan.enabler);
     await this.enabler.persist();
@@ -231,7 +233,8 @@ class L7Role implements Role<L7Plan> {
         ...(d?.state.reason ? { reason: d.state.reason } : {}),
       }],
       services: l7ServiceStatus(site, node, this.stats),
-      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`, this.mss.status(this.lastMss), netDriftText(this.drivers.net.drift, KERNEL_CHECK_MS)],
+      notes: [`agent-check listening on ${this.listeners.endpoints().map((e) => `${e.host}:${e.port}`).join(', ') || 'nothing'}`, this.mss.status(this.lastMss),
+        `${netDriftText(this.drivers.net.drift, KERNEL_CHECK_MS)}; HAProxy: ${this.serverAdmin.driftRepairs} server states pushed again`],
     };
   }
 
