@@ -8,10 +8,10 @@ const SAMPLE = `1
 `;
 
 describe('parseServersState', () => {
-  it('reads backend, server, operational and admin state and weight by column name', () => {
+  it('reads backend, server, operational and admin state, weight and initial weight by column name', () => {
     expect(parseServersState(SAMPLE)).toEqual([
-      { backend: 'be_web', server: 'srv-1', opState: 2, adminState: 0, weight: 100 },
-      { backend: 'be_web', server: 'srv-2', opState: 2, adminState: 8, weight: 0 },
+      { backend: 'be_web', server: 'srv-1', opState: 2, adminState: 0, weight: 100, initialWeight: 100 },
+      { backend: 'be_web', server: 'srv-2', opState: 2, adminState: 8, weight: 0, initialWeight: 100 },
     ]);
   });
 
