@@ -283,12 +283,13 @@ ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-clear.txt 2>&1 || tr
 vip_on() { ip -n l4-1 -o addr show dev tierlb0 | grep -q ' ${VIP}/32 '; }
 dev_up() { ip -n l4-1 -o link show tierlb0 | grep -Eq '[<,]UP[,>]'; }
 sloppy_on() { [ "$(ip netns exec l4-1 cat /proc/sys/net/ipv4/vs/sloppy_tcp)" = 1 ]; }
-t=$(ms); ip -n l4-1 addr del ${VIP}/32 dev tierlb0 && res addr_deleted_at $t || res addr_deleted_at failed
-fast 15000 vip_on && res addr_restored_ms $(( $(ms) - t )) || res addr_restored_ms timeout
-t=$(ms); ip -n l4-1 link set tierlb0 down && res dev_down_at $t || res dev_down_at failed
-fast 15000 dev_up && res dev_restored_ms $(( $(ms) - t )) || res dev_restored_ms timeout
-t=$(ms); ip netns exec l4-1 sh -c 'echo 0 > /proc/sys/net/ipv4/vs/sloppy_tcp' && res sysctl_at $t || res sysctl_at failed
-fast 15000 sloppy_on && res sysctl_restored_ms $(( $(ms) - t )) || res sysctl_restored_ms timeout
+# All three at once: one read of the kernel (once a minute) puts them back.
+ta=$(ms); ip -n l4-1 addr del ${VIP}/32 dev tierlb0 && res addr_deleted_at $ta || res addr_deleted_at failed
+td=$(ms); ip -n l4-1 link set tierlb0 down && res dev_down_at $td || res dev_down_at failed
+ts=$(ms); ip netns exec l4-1 sh -c 'echo 0 > /proc/sys/net/ipv4/vs/sloppy_tcp' && res sysctl_at $ts || res sysctl_at failed
+fast 80000 vip_on && res addr_restored_ms $(( $(ms) - ta )) || res addr_restored_ms timeout
+fast 80000 dev_up && res dev_restored_ms $(( $(ms) - td )) || res dev_restored_ms timeout
+fast 80000 sloppy_on && res sysctl_restored_ms $(( $(ms) - ts )) || res sysctl_restored_ms timeout
 # 5. The VIP's path deleted from gobgpd by hand: the router loses its route until the agent announces it again.
 t=$(ms); ip netns exec l4-1 gobgp -u 127.0.0.1 -p 50051 global rib -a ipv4 del ${VIP}/32 > $SHARE/gobgp-del.txt 2>&1 && res path_deleted_at $t || res path_deleted_at failed
 fast 15000 route_via && res path_restored_ms $(( $(ms) - t )) || res path_restored_ms timeout

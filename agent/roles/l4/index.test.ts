@@ -19,6 +19,7 @@ import { TUNNEL_PROBE_GRACE_MS, type KernelCheckService } from '../../../tiers/l
 import type { TunnelProbe, TunnelProbeTarget } from '../../health/tunnel-probe.js';
 import type { CheckServicesPort } from './check-services-applier.js';
 import { IPVS_REPAIR_MS, l4Role, type L4Plan } from './index.js';
+import { NET_CHECK_MS } from '../../apply/net-applier.js';
 import type { FleetView } from '../../../fleet/store.js';
 import type { PoolRecord } from '../../../fleet/record.js';
 
@@ -252,7 +253,7 @@ describe('the l4 role', () => {
     expect(first().destinations).toHaveLength(4);
   });
 
-  it('puts back a VIP address and its device undone by hand at the next drift check, counts them and says so', async () => {
+  it('puts back a VIP address and its device undone by hand at the next read of the kernel (NET_CHECK_MS, not every IPVS check), counts them and says so', async () => {
     const h = harness(fastSite());
     await h.start();
     await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
@@ -262,10 +263,13 @@ describe('the l4 role', () => {
     expect(h.net.held.some(gone)).toBe(false);
     h.skip(IPVS_REPAIR_MS);
     await h.kick('IPVS drift check', { repair: true });
+    expect(h.net.held.some(gone)).toBe(false);
+    h.skip(NET_CHECK_MS);
+    await h.kick('IPVS drift check', { repair: true });
     expect(h.net.held.filter(gone).length).toBeGreaterThanOrEqual(2);
     const counted = (await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value]);
     expect(counted).toEqual(expect.arrayContaining([['address', 1], ['link', expect.any(Number)]]));
-    expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 5 s: \d+ checks, [1-9]\d* repairs \(/);
+    expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 60 s: \d+ checks, [1-9]\d* repairs \(/);
   });
 
   it('announces again at the next drift check a VIP withdrawn from the speaker by hand, and counts it', async () => {

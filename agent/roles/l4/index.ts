@@ -15,7 +15,7 @@ import { nodeNamed, type Site, type SiteNode } from '../../../site/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type Departure } from '../../../tiers/l4/departures.js';
 import type { IpvsPort } from '../../../tiers/l4/port.js';
-import { kernelStateKind, NetApplier, netDriftText } from '../../apply/net-applier.js';
+import { kernelStateKind, NET_CHECK_MS, NetApplier, netDriftText } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { bestIpvsPort } from '../../drivers/ipvs/netlink-port.js';
@@ -145,6 +145,8 @@ class L4Role implements Role<L4Plan> {
   private lastReading: DisableReading | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   private kernelCheckedAt = 0;
+  /** When the kernel's links and addresses were last read back (NET_CHECK_MS). */
+  private netCheckedAt = 0;
   private readonly flowEntropy: FlowEntropyApplier;
   private departures: Departure[] = [];
   private readonly sessionTimers = new SessionTimers();
@@ -302,11 +304,14 @@ class L4Role implements Role<L4Plan> {
     const attracts = this.announcer.attracts(p.node.announcements);
     const leaving = !attracts && !sameAnnouncements(this.announcer.announcing, p.node.announcements);
     // Due by the timer, or by the clock when a turn comes first.
-    const check = this.driftCheckDue || this.deps.clock.now() - this.kernelCheckedAt >= IPVS_REPAIR_MS;
-    if (check) this.kernelCheckedAt = this.deps.clock.now();
+    const now = this.deps.clock.now();
+    const check = this.driftCheckDue || now - this.kernelCheckedAt >= IPVS_REPAIR_MS;
+    if (check) this.kernelCheckedAt = now;
+    const netCheck = now - this.netCheckedAt >= NET_CHECK_MS;
+    if (netCheck) this.netCheckedAt = now;
     let speakerError = attracts ? undefined : await this.announce(site, node, p, check);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
-    const net = await this.drivers.net.apply(p.netOps, { check });
+    const net = await this.drivers.net.apply(p.netOps, { check: netCheck });
     for (const r of net.repaired) this.deps.metrics.driftRepairs.inc({ kind: kernelStateKind(r.op) });
     if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(FLOW_ENTROPY_RETRY_MS, 'flow entropy');
     await this.applyCheckServices(site, node);
@@ -370,7 +375,7 @@ class L4Role implements Role<L4Plan> {
         this.tunnelStatus(site),
         this.flowEntropy.status(this.lastPlan?.flowEntropy),
         `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
-        `${netDriftText(this.drivers.net.drift, IPVS_REPAIR_MS)}; BGP speaker: ${this.announcer.driftRepairs} announcements put back`,
+        `${netDriftText(this.drivers.net.drift, NET_CHECK_MS)}; BGP speaker: ${this.announcer.driftRepairs} announcements put back`,
         ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),
       ],
     };

@@ -213,7 +213,7 @@ describe('the l7 role', () => {
     await h.kick('kernel state drift check', { repair: true });
     expect(h.net.held).toContainEqual(vip);
     expect((await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
-    expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 10 s: \d+ checks, 1 repairs \(address 1\)/);
+    expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 60 s: \d+ checks, 1 repairs \(address 1\)/);
   });
 
   it('keeps the VIP addresses of the services it left until their longest timeout has passed, then removes them', async () => {

@@ -21,7 +21,7 @@ import { addressBytes, addressOf, tcMssClampPort, type MssClampPort } from '../.
 import type { MssClampPlan } from '../../../tiers/l7/mss.js';
 import { MssClampApplier } from './mss-clamp-applier.js';
 import { ListenerSet, type Opener } from '../../apply/listeners.js';
-import { kernelStateKind, NetApplier, netDriftText } from '../../apply/net-applier.js';
+import { kernelStateKind, NET_CHECK_MS, NetApplier, netDriftText } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { Timers } from '../../loop/timers.js';
@@ -60,11 +60,12 @@ const MSS_RETRY_MS = 10_000;
 /** A turn after a failed step that may succeed later (HAProxy starting, a socket busy). */
 const RETRY_MS = 1000;
 /**
- * How often the VIP addresses and sysctls this node applied are read back
- * and put back where something undid them: a VIP deleted from lo by hand
- * would otherwise blackhole its flows until the next site change.
+ * How often the VIP addresses and sysctls this node applied, and the server
+ * states it set in HAProxy, are read back and put back where something undid
+ * them: a VIP deleted from lo by hand would otherwise blackhole its flows
+ * until the next site change. The kernel's read is a process start.
  */
-export const KERNEL_CHECK_MS = 10_000;
+export const KERNEL_CHECK_MS = NET_CHECK_MS;
 /** HAProxy moves to a new agent-check port at its reload, in the same turn; the old listener waits a little longer. */
 const AGENT_CHECK_LINGER_MS = 30_000;
 
