@@ -89,7 +89,6 @@ export class NetApplier {
   }
 }
 
-/** The status line of the drift checks: how often, how many, the last repair. */
 /**
  * How often a drift check reads the kernel's links and addresses back: that
  * read is `ip`, a process start, which a slow kernel makes the costliest
@@ -98,6 +97,7 @@ export class NetApplier {
  */
 export const NET_CHECK_MS = 60_000;
 
+/** The status line of the drift checks: how often, how many, the last repair. */
 export function netDriftText(d: NetDrift, everyMs: number): string {
   const counts = [...d.repairs].map(([k, n]) => `${k} ${n}`).join(', ');
   const total = [...d.repairs.values()].reduce((a, b) => a + b, 0);

@@ -283,7 +283,7 @@ ip netns exec l4-1 ipvsadm -Ln --nosort > $SHARE/ipvs-after-clear.txt 2>&1 || tr
 vip_on() { ip -n l4-1 -o addr show dev tierlb0 | grep -q ' ${VIP}/32 '; }
 dev_up() { ip -n l4-1 -o link show tierlb0 | grep -Eq '[<,]UP[,>]'; }
 sloppy_on() { [ "$(ip netns exec l4-1 cat /proc/sys/net/ipv4/vs/sloppy_tcp)" = 1 ]; }
-# All three at once: one read of the kernel (once a minute) puts them back.
+# All three at once: the kernel reports the address and the link, and the read of the kernel that follows puts all three back.
 ta=$(ms); ip -n l4-1 addr del ${VIP}/32 dev tierlb0 && res addr_deleted_at $ta || res addr_deleted_at failed
 td=$(ms); ip -n l4-1 link set tierlb0 down && res dev_down_at $td || res dev_down_at failed
 ts=$(ms); ip netns exec l4-1 sh -c 'echo 0 > /proc/sys/net/ipv4/vs/sloppy_tcp' && res sysctl_at $ts || res sysctl_at failed

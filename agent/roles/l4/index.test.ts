@@ -8,6 +8,7 @@ import { FakeFlowEntropy } from '../../../test/fakes/flow-entropy.js';
 import { FakeIpvs } from '../../../test/fakes/ipvs.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { FakeNet } from '../../../test/fakes/net.js';
+import { FakeKernelEvents } from '../../../test/fakes/kernel-events.js';
 import { FakeSpeaker } from '../../../test/fakes/speaker.js';
 import { roleHarness, type RoleHarness } from '../../../test/helpers/role-harness.js';
 import { exampleValue } from '../../../test/helpers/site.js';
@@ -67,6 +68,7 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
   const speaker = new FakeSpeaker();
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
+  const kernelEvents = new FakeKernelEvents();
   // The hint sockets: what the role bound, and a way to deliver a datagram to it.
   const hints = { bound: [] as Endpoint[], deliver: (_bytes: Uint8Array, _from: string): void => undefined };
   const h = roleHarness(value, 'l4-1', (deps) => l4Role(deps, {
@@ -78,9 +80,10 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
     },
     tunnelChecks: () => tunnel.drivers,
     flowEntropy,
+    kernelEvents: kernelEvents.port,
   }), fleet);
   running.push(h);
-  return { ...h, speaker, ipvs, net, hints, tunnel, flowEntropy, disableFile: join(h.dir, 'disable') };
+  return { ...h, speaker, ipvs, net, hints, tunnel, flowEntropy, kernelEvents, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
@@ -270,6 +273,20 @@ describe('the l4 role', () => {
     const counted = (await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value]);
     expect(counted).toEqual(expect.arrayContaining([['address', 1], ['link', expect.any(Number)]]));
     expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 60 s: \d+ checks, [1-9]\d* repairs \(/);
+  });
+
+  it('puts back a VIP address at once when the kernel reports it deleted, long before the read-back interval, and stops listening on a planned stop', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    const gone = (op: NetOp): boolean => op.kind === 'address' && op.address === '198.51.100.2';
+    await h.kick('turn that reads the kernel back', { repair: true });
+    h.net.lose(gone);
+    expect(h.kernelEvents.undo('address 198.51.100.2/32 deleted from tierlb0')).toBe(true);
+    await waitFor(() => expect(h.net.held.some(gone)).toBe(true));
+    expect((await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
+    await h.stop();
+    expect(h.kernelEvents.stopped).toBe(true);
   });
 
   it('announces again at the next drift check a VIP withdrawn from the speaker by hand, and counts it', async () => {

@@ -17,6 +17,7 @@ import { departureBoundMs, stillDeparting, trackDepartures, withDepartures, type
 import type { IpvsPort } from '../../../tiers/l4/port.js';
 import { kernelStateKind, NET_CHECK_MS, NetApplier, netDriftText } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
+import { ipMonitorEvents, type KernelEventsPort } from '../../drivers/kernel/link-events.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { bestIpvsPort } from '../../drivers/ipvs/netlink-port.js';
 import { httpMonitorFetch } from '../../health/l7-monitor-fetch.js';
@@ -71,6 +72,8 @@ export interface L4Drivers {
   /** Checks through the tunnel: the marked-socket probe and the check services' port, or why this node cannot have them. */
   readonly tunnelChecks: () => { readonly probe: TunnelProbe; readonly services: CheckServicesPort } | { readonly why: string };
   readonly flowEntropy: FlowEntropyPort;
+  /** Links and addresses undone under the agent, as the kernel reports them; absent: read back on the interval only. */
+  readonly kernelEvents?: KernelEventsPort;
 }
 
 /** A failed IPVS apply or announce is tried again after this long. */
@@ -106,6 +109,7 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     recheckHints: recheckOpener,
     tunnelChecks: realTunnelChecks,
     flowEntropy: tcFlowEntropyPort(processRunner),
+    kernelEvents: ipMonitorEvents(deps.log),
   };
 }
 
@@ -147,6 +151,9 @@ class L4Role implements Role<L4Plan> {
   private kernelCheckedAt = 0;
   /** When the kernel's links and addresses were last read back (NET_CHECK_MS). */
   private netCheckedAt = 0;
+  /** The kernel reported a link or address undone: the next turn reads them back. */
+  private netCheckDue = false;
+  private kernelEvents: { stop(): void } | undefined;
   private readonly flowEntropy: FlowEntropyApplier;
   private departures: Departure[] = [];
   private readonly sessionTimers = new SessionTimers();
@@ -219,6 +226,10 @@ class L4Role implements Role<L4Plan> {
     }
     await this.monitor.sync(l7CheckTargets(site, node));
     this.startTunnelChecks();
+    this.kernelEvents = this.drivers.kernelEvents?.((what) => {
+      this.netCheckDue = true;
+      void this.deps.kick(`kernel event: ${what}`, { repair: true });
+    });
     this.deps.metrics.programReaders.flowEntropy = readAtMostEvery(FLOW_ENTROPY_STATS_MS, () => this.deps.clock.now(), () => this.refreshFlowEntropyStats());
     this.deps.log.info({ speaker: site.bgp.speaker, ipvs: available.ok, tunnelChecks: this.tunnelNote }, 'l4 role started');
   }
@@ -307,7 +318,8 @@ class L4Role implements Role<L4Plan> {
     const now = this.deps.clock.now();
     const check = this.driftCheckDue || now - this.kernelCheckedAt >= IPVS_REPAIR_MS;
     if (check) this.kernelCheckedAt = now;
-    const netCheck = now - this.netCheckedAt >= NET_CHECK_MS;
+    const netCheck = this.netCheckDue || now - this.netCheckedAt >= NET_CHECK_MS;
+    this.netCheckDue = false;
     if (netCheck) this.netCheckedAt = now;
     let speakerError = attracts ? undefined : await this.announce(site, node, p, check);
     const wasVerified = this.ipvs.isVerified && this.drivers.net.essentialHeld;
@@ -385,6 +397,7 @@ class L4Role implements Role<L4Plan> {
     this.stopRequestedAt = this.deps.clock.now();
     this.deps.log.info({ drainTime: site.bgp.drainTime.toString() }, 'planned stop: graceful-shutdown community, then withdraw');
     clearInterval(this.repairTimer);
+    this.kernelEvents?.stop();
     await this.hints.closeAll();
     await this.monitor.stop();
     await this.tunnel?.monitor.stop();

@@ -3,10 +3,11 @@
 // site file and the node's agent-check file are edited.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeHaproxy } from '../../../test/fakes/haproxy.js';
 import { FakeMssClamp } from '../../../test/fakes/mss-clamp.js';
 import { FakeNet } from '../../../test/fakes/net.js';
+import { FakeKernelEvents } from '../../../test/fakes/kernel-events.js';
 import { roleHarness, siteFor, type RoleHarness } from '../../../test/helpers/role-harness.js';
 import { exampleValue } from '../../../test/helpers/site.js';
 import type { Endpoint } from '../../apply/listeners.js';
@@ -37,6 +38,7 @@ function value(edit: (v: SiteValue) => void = () => undefined): SiteValue {
 function harness(initial: SiteValue, mss = new FakeMssClamp(), fleet?: () => FleetView | undefined) {
   const haproxy = new FakeHaproxy();
   const net = new FakeNet();
+  const kernelEvents = new FakeKernelEvents();
   const listening = new Set<string>();
   const refuse = { config: undefined as string | undefined };
   // Installs whose checker gives no verdict (ran past its bound) before the next one decides.
@@ -58,6 +60,7 @@ function harness(initial: SiteValue, mss = new FakeMssClamp(), fleet?: () => Fle
     },
     installed: async () => haproxy.installed,
     mssClamp: mss,
+    kernelEvents: kernelEvents.port,
     agentCheck: () => async (e: Endpoint) => {
       const key = `${e.host}:${e.port}`;
       if (listening.has(key)) throw new Error(`EADDRINUSE ${key}`);
@@ -66,7 +69,7 @@ function harness(initial: SiteValue, mss = new FakeMssClamp(), fleet?: () => Fle
     },
   }), fleet);
   running.push(h);
-  return { ...h, haproxy, net, mss, listening, refuse, undecided, hints, agentCheckFile: join(h.dir, 'agent-check') };
+  return { ...h, haproxy, net, mss, kernelEvents, listening, refuse, undecided, hints, agentCheckFile: join(h.dir, 'agent-check') };
 }
 
 describe('the l7 role', () => {
@@ -214,6 +217,17 @@ describe('the l7 role', () => {
     expect(h.net.held).toContainEqual(vip);
     expect((await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
     expect(h.role.status(h.site()).notes?.join('\n')).toMatch(/kernel state drift check every 60 s: \d+ checks, 1 repairs \(address 1\)/);
+  });
+
+  it('puts back a VIP address at once when the kernel reports it deleted, without waiting for the read-back interval', async () => {
+    const h = harness(value());
+    await h.start();
+    const vip = h.net.held.find((o) => o.kind === 'address') ?? expect.fail('no VIP address');
+    await h.kick('turn that reads the kernel back', { repair: true });
+    h.net.lose((o) => o === vip);
+    expect(h.kernelEvents.undo('address deleted from lo')).toBe(true);
+    await vi.waitFor(() => expect(h.net.held).toContainEqual(vip), { timeout: 5000, interval: 20 });
+    expect((await h.metrics.driftRepairs.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([['address', 1]]);
   });
 
   it('keeps the VIP addresses of the services it left until their longest timeout has passed, then removes them', async () => {

@@ -23,6 +23,7 @@ import { MssClampApplier } from './mss-clamp-applier.js';
 import { ListenerSet, type Opener } from '../../apply/listeners.js';
 import { kernelStateKind, NET_CHECK_MS, NetApplier, netDriftText } from '../../apply/net-applier.js';
 import { procSysctl } from '../../drivers/kernel/netops.js';
+import { ipMonitorEvents, type KernelEventsPort } from '../../drivers/kernel/link-events.js';
 import { processRunner } from '../../drivers/kernel/runner.js';
 import { Timers } from '../../loop/timers.js';
 import type { InstallResult } from '../../install/install.js';
@@ -51,6 +52,8 @@ export interface L7Drivers {
   readonly hintSend: HintSend;
   /** The MSS clamp program and its maps. */
   readonly mssClamp: MssClampPort;
+  /** Links and addresses undone under the agent, as the kernel reports them; absent: read back on the interval only. */
+  readonly kernelEvents?: KernelEventsPort;
 }
 
 /** The MSS clamp's counts are read for a scrape, at most this often: each read is a bpftool process. */
@@ -82,6 +85,7 @@ export function realL7Drivers(deps: RoleDeps): L7Drivers {
     hintSend: udpHintSend,
     agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read, metrics: deps.metrics }),
     mssClamp: tcMssClampPort(processRunner),
+    kernelEvents: ipMonitorEvents(deps.log),
   };
 }
 
@@ -109,6 +113,7 @@ class L7Role implements Role<L7Plan> {
   private kernelTimer: NodeJS.Timeout | undefined;
   private kernelCheckDue = false;
   private kernelCheckedAt = 0;
+  private kernelEvents: { stop(): void } | undefined;
 
   constructor(private readonly deps: RoleDeps, private readonly drivers: L7Drivers) {
     this.watched = [deps.node.agent.agentCheckFile];
@@ -142,6 +147,10 @@ class L7Role implements Role<L7Plan> {
       void this.deps.kick('kernel state drift check', { repair: true });
     }, KERNEL_CHECK_MS);
     this.kernelTimer.unref();
+    this.kernelEvents = this.drivers.kernelEvents?.((what) => {
+      this.kernelCheckDue = true;
+      void this.deps.kick(`kernel event: ${what}`, { repair: true });
+    });
   }
 
   async plan(site: Site): Promise<L7Plan> {
@@ -242,6 +251,7 @@ class L7Role implements Role<L7Plan> {
   async stop(site: Site): Promise<void> {
     this.stopping = true;
     clearInterval(this.kernelTimer);
+    this.kernelEvents?.stop();
     const drainMs = site.bgp.drainTime.ms;
     if (this.drivers.haproxy.running()) {
       await this.deps.kick('planned stop: enabler down');
