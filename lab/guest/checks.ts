@@ -1,7 +1,8 @@
 // The lab's checks and demo, run inside the lab once every node's agent has
 // been started: bring-up, requests, DNS, `tierlb explain` against the
 // kernel's choices, the maintenance contract, an L7 node blackholing a VIP
-// (the checks through the tunnel), the L7 nodes' MSS clamp with ICMP too-big
+// (the checks through the tunnel), kernel state undone by hand on an L7 node
+// (drift repair), the L7 nodes' MSS clamp with ICMP too-big
 // dropped, the outer sources of tunnelled flows (flow entropy), the maintenance
 // walk through the fleet state in etcd, a live edit of the running site, then a summary. Writes results.json beside the
 // logs. Run alone by `npm run lab` (main.ts), and first by the disruption
@@ -12,6 +13,7 @@ import { cpuSnapshot } from './cpu.js';
 import { flowsExplained } from './flow-explain.js';
 import { progress, SINCE, uptime, type LabEnv } from './env.js';
 import { l7Blackhole } from './blackhole.js';
+import { l7Drift } from './drift.js';
 import { vipAddedLive } from './live-edit.js';
 import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 import { mssClamp } from './mss.js';
@@ -25,7 +27,7 @@ import { fleetWalk } from './fleet.js';
  */
 const DEMO: Readonly<Record<string, (env: LabEnv, up: Set<string>) => Promise<Check[]>>> = {
   explain: flowsExplained, 'l4-disable': l4Disable, 'l7-down': l7Down, 'server-drain': serverDrain,
-  blackhole: l7Blackhole, mss: mssClamp, entropy: flowEntropy, fleet: fleetWalk, 'live-edit': vipAddedLive,
+  blackhole: l7Blackhole, drift: l7Drift, mss: mssClamp, entropy: flowEntropy, fleet: fleetWalk, 'live-edit': vipAddedLive,
 };
 
 export function summary(checks: readonly Check[]): string[] {

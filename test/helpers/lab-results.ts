@@ -34,6 +34,7 @@ export const LAB_BEHAVIOURS: readonly { readonly sentence: string; readonly chec
   { sentence: 'gives an L7 node in maintenance weight 0 on every L4 node while users are still served, and restores it', checks: /agent-check: L4 nodes give it weight/ },
   { sentence: 'drains a server in every HAProxy while users are still served, and restores it', checks: /agent-check: (every HAProxy drains it|back in every HAProxy)/ },
   { sentence: 'takes an L7 node that blackholes a VIP while its monitor answers out of that service on every L4 node, by its checks through the tunnel, with no request failing after, and gives it back (and shows the failures without those checks)', checks: /^iptables DROP of \S+ on / },
+  { sentence: 'puts back an L7 node\'s kernel state undone by hand: a sysctl at its read of the kernel, a VIP address and a tunnel device on the kernel\'s events', checks: /^drift on / },
   { sentence: 'announces a VIP added to the running site from every L4 node, answers it, and withdraws a disabled L4 node\'s next hop for it', checks: /^live edit: / },
   { sentence: 'shows every VIP with all its tiers in tierlb status --site, from the users\' side through etcd', checks: /^tierlb status --site/ },
   { sentence: 'drains a server in every HAProxy and withdraws an L4 node (graceful-shutdown first) through etcd from the users\' side, takes both back, and shows all four changes in tierlb history', checks: /^tierlb (depool|pool|history) (srv|l4|shows)/ },
