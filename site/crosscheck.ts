@@ -14,9 +14,11 @@ import { checkDnsNames, checkZones } from './crosscheck-dns.js';
 import { checkTunnelSources } from './crosscheck-tunnel-sources.js';
 import { checkEtcd, checkFleetNames } from './crosscheck-etcd.js';
 import { checkServiceFields, checkServiceNodes, checkServicePools } from './crosscheck-services.js';
+import { checkServiceL7Features } from './crosscheck-l7-features.js';
 
 const CHECKS: readonly Check[] = [
   needs(['services'], checkServiceFields),
+  needs(['services'], checkServiceL7Features),
   needs(['pools'], checkPoolNames),
   needs(['nodes'], checkNodes),
   needs(['services', 'pools'], checkServicePools),

@@ -5,13 +5,23 @@ import type { Asn, Community, DnsName, Family, FsPath, HttpPath, IpAddress, Ipv4
 import type { Prefix } from './prefix.js';
 import type { Duration } from './duration.js';
 import type { EtcdEndpoint, EtcdPrefix } from './etcd.js';
-import type { BALANCES, DNS_POLICIES, MH_FLAGS, ROLES, SPEAKERS } from './schema.js';
+import type { ALPN_PROTOCOLS, BALANCES, DNS_POLICIES, MH_FLAGS, PROXY_PROTOCOLS, ROLES, SPEAKERS, TLS_VERSIONS } from './schema.js';
 
 export type Role = (typeof ROLES)[number];
 export type Speaker = (typeof SPEAKERS)[number];
 export type MhFlag = (typeof MH_FLAGS)[number];
 export type Balance = (typeof BALANCES)[number];
 export type DnsPolicy = (typeof DNS_POLICIES)[number];
+export type ProxyProtocol = (typeof PROXY_PROTOCOLS)[number];
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
+export type AlpnProtocol = (typeof ALPN_PROTOCOLS)[number];
+
+export interface ServiceTls {
+  /** In file order: HAProxy presents the first to users whose SNI matches none. */
+  readonly certificates: readonly FsPath[];
+  readonly minVersion: TlsVersion;
+  readonly alpn?: readonly AlpnProtocol[];
+}
 
 export interface Listen {
   readonly address: IpAddress;
@@ -93,6 +103,8 @@ export interface Service {
     readonly forwarding: 'tunnel';
     readonly quorum: number;
     readonly depoolThreshold: number;
+    /** 0: an L7 node back up gets its full weight at once. */
+    readonly rampUp: Duration;
   };
   readonly l7: {
     readonly mode: 'http' | 'tcp';
@@ -105,6 +117,10 @@ export interface Service {
      * all of them build the same table; new L7 nodes are appended.
      */
     readonly nodes: readonly Token[];
+    readonly proxyProtocol: ProxyProtocol;
+    /** 0: off. */
+    readonly slowStart: Duration;
+    readonly tls?: ServiceTls;
   };
   readonly dns: readonly DnsAnswer[];
 }

@@ -13,6 +13,9 @@ export const SPEAKERS = ['gobgp', 'bird'] as const;
 export const MH_FLAGS = ['mh-port', 'mh-fallback'] as const;
 export const BALANCES = ['roundrobin', 'leastconn', 'source', 'first', 'static-rr', 'uri'] as const;
 export const DNS_POLICIES = ['multifo', 'first-up'] as const;
+export const PROXY_PROTOCOLS = ['none', 'v2'] as const;
+export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+export const ALPN_PROTOCOLS = ['h2', 'http/1.1'] as const;
 
 const listen = obj({
   address: ip('address to listen on'),
@@ -77,6 +80,16 @@ const checkSchema = obj({
   fall: intIn(1, 100, 'consecutive failures that mark a server down').default(3),
 });
 
+// Slow start and the L4 ramp are off by default: a returning server or L7
+// node takes its full share at once, as before these settings existed.
+const tlsSchema = obj({
+  certificates: z.array(fsPath('PEM file holding a certificate, its chain and its private key (HAProxy\'s crt)')).min(1).max(16)
+    .meta({ description: 'certificates HAProxy presents, the first one to users that send no matching SNI; the agent reloads HAProxy when the content of one changes' }),
+  minVersion: z.enum(TLS_VERSIONS).default('TLSv1.2').meta({ description: 'oldest TLS version accepted (HAProxy\'s ssl-min-ver)' }),
+  alpn: z.array(z.enum(ALPN_PROTOCOLS)).min(1).optional()
+    .meta({ description: 'mode http only: protocols offered through ALPN, in order of preference (h2 lets users speak HTTP/2 to HAProxy); default none, HTTP/1.1' }),
+}).meta({ description: 'TLS termination on the service\'s frontend: HAProxy decrypts, the backend servers get plain text' });
+
 const serviceSchema = obj({
   name: token('service name'),
   vips: z.array(vip('VIP')).min(1).meta({ description: 'virtual IPs, IPv4 and IPv6, announced by L4 nodes' }),
@@ -89,6 +102,7 @@ const serviceSchema = obj({
     forwarding: z.literal('tunnel').default('tunnel').meta({ description: 'IPVS forwarding method' }),
     quorum: intIn(1, 1000, 'healthy L7 nodes needed to announce the VIPs').default(1),
     depoolThreshold: z.number().min(0).max(1).default(0.5).meta({ description: 'share of L7 nodes kept in the table even when checks fail' }),
+    rampUp: duration('how long an L7 node that comes back up (or joins a running L4 node\'s table) takes to reach its full IPVS weight, in 4 equal steps from 25%; 0s: full weight at once. Each step changes the Maglev table, which moves some new flows (existing flows keep their node); 0s or 10s to 1h').prefault('0s'),
   }).prefault({}).meta({ description: 'the IPVS service on every L4 node' }),
   l7: obj({
     mode: z.enum(['http', 'tcp']).default('http').meta({ description: 'HAProxy mode' }),
@@ -100,6 +114,9 @@ const serviceSchema = obj({
       server: durationAbove0('timeout server').prefault('60s'),
     }).prefault({}).meta({ description: 'HAProxy timeouts of the service' }),
     nodes: z.array(token('l7 node name')).optional().meta({ description: 'L7 nodes serving the service; default every l7 node' }),
+    proxyProtocol: z.enum(PROXY_PROTOCOLS).default('none').meta({ description: 'v2: open every connection to a backend server, health checks included, with a PROXY protocol v2 header naming the user\'s address (HAProxy\'s send-proxy-v2); the servers must expect it. Agent-checks stay plain' }),
+    slowStart: duration('how long a backend server that comes back up takes to reach its full HAProxy weight (HAProxy\'s slowstart, linear, updated at each health check); 0s: off. Needs balance roundrobin or leastconn; 0s or from twice the check interval to 1h').prefault('0s'),
+    tls: tlsSchema.optional(),
   }).prefault({}).meta({ description: 'the HAProxy frontend and backend on every L7 node serving the service' }),
   dns: z.array(obj({
     name: dnsName('name that resolves to the VIPs'),
