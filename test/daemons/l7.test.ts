@@ -59,6 +59,35 @@ describe('haproxy -c', () => {
     expect(r.ok, r.output).toBe(true);
   });
 
+  describe('with TLS, PROXY protocol v2 and slow start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tierlb-l7-tls-'));
+    const cert = join(dir, 'www.pem');
+    const featured = (certificates: string[]): Site => changedSite((v) => {
+      v.services[0].l7.tls = { certificates, alpn: ['h2', 'http/1.1'] };
+      v.services[0].l7.slowStart = '30s';
+      v.services[1].l7.proxyProtocol = 'v2';
+      v.services[1].l7.slowStart = '1m';
+    });
+
+    beforeAll(async () => {
+      const key = join(dir, 'www.key');
+      await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=www.example.org', '-keyout', key, '-out', join(dir, 'www.crt')]);
+      writeFileSync(cert, readFileSync(join(dir, 'www.crt'), 'utf8') + readFileSync(key, 'utf8'));
+    });
+
+    it('accepts the config when the certificate is there', async () => {
+      const r = await checkCfg(cfgOf(featured([cert]), 'l7-1'));
+      expect(r.output).not.toContain('[ALERT]');
+      expect(r.ok, r.output).toBe(true);
+    });
+
+    it('refuses the config when a certificate is missing, so a reload never loses the listener', async () => {
+      const r = await checkCfg(cfgOf(featured([cert, join(dir, 'absent.pem')]), 'l7-1'));
+      expect(r.ok).toBe(false);
+      expect(r.output).toContain('absent.pem');
+    });
+  });
+
   it('rejects a config with an unknown keyword', async () => {
     const broken = cfgOf(example, 'l7-1').replace('balance roundrobin', 'balancee roundrobin');
     const r = await checkCfg(broken);

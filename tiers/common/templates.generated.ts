@@ -343,10 +343,16 @@ backend <%= v.enabler.backend %>
     server <%= v.enabler.server %> <%= v.enabler.address %> agent-check agent-port <%= v.enabler.agentPort %> agent-inter <%= v.enabler.agentInter %>
 <%_ for (const s of v.services) { -%>
 
+<%_   if (s.tls) { -%>
+    <%_ /* The agent's digest of each file: a renewed certificate changes this file, which makes the agent check it and reload HAProxy. */ -%>
+<%_     for (const c of s.tls.certificates) { -%>
+# certificate <%= c.path %> <%= c.digest %>
+<%_     } -%>
+<%_   } -%>
 frontend <%= s.frontend %>
     mode <%= s.mode %>
 <%_   for (const bind of s.binds) { -%>
-    bind <%= bind %>
+    bind <%= bind %><% if (s.tls) { %> ssl<% for (const c of s.tls.certificates) { %> crt <%= c.path %><% } %> ssl-min-ver <%= s.tls.minVersion %><% if (s.tls.alpn) { %> alpn <%= s.tls.alpn %><% } %><% } %>
 <%_   } -%>
     timeout client <%= s.timeouts.client %>
 <%_   if (s.tunnelCheckPath) { -%>
@@ -356,6 +362,9 @@ frontend <%= s.frontend %>
 <%_   if (s.setForwardedFor) { -%>
     # Users reach this tier directly, so any X-Forwarded-For they send is forged: replace it.
     http-request set-header X-Forwarded-For %[src]
+<%_   } -%>
+<%_   if (s.setForwardedProto) { -%>
+    http-request set-header X-Forwarded-Proto https
 <%_   } -%>
     default_backend <%= s.backend %>
 
@@ -370,7 +379,7 @@ backend <%= s.backend %>
     http-check expect status <%= s.httpCheck.expectStatus %>
 <%_   } -%>
 <%_   for (const srv of s.servers) { -%>
-    server <%= srv.name %> <%= srv.address %> check inter <%= srv.inter %> fall <%= srv.fall %> rise <%= srv.rise %> weight <%= srv.weight %><% if (srv.agent) { %> agent-check agent-port <%= srv.agent.port %> agent-inter <%= srv.agent.inter %><% } %>
+    server <%= srv.name %> <%= srv.address %> check inter <%= srv.inter %> fall <%= srv.fall %> rise <%= srv.rise %> weight <%= srv.weight %><% if (srv.slowStart) { %> slowstart <%= srv.slowStart %><% } %><% if (srv.sendProxyV2) { %> send-proxy-v2 check-send-proxy<% } %><% if (srv.agent) { %> agent-check agent-port <%= srv.agent.port %> agent-inter <%= srv.agent.inter %><% } %>
 <%_   } -%>
 <%_ } -%>
 `,

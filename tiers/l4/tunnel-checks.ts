@@ -14,7 +14,7 @@
 // L7 node with the VIP as source, which the kernel only accepts on a host
 // that holds the VIP itself with accept_local. Pure.
 import { familyOf, type Family, type IpAddress, type Port, type Service, type Site, type SiteNode, type Token } from '../../site/index.js';
-import { tunnelCheckPath } from '../common/tunnel-check-path.js';
+import { tunnelCheckMode, tunnelCheckPath } from '../common/tunnel-check-path.js';
 import type { TargetHealth } from './health.js';
 
 /** How many marks a site may use from its first: one per L7 node, and room for the applier to find its own. */
@@ -109,10 +109,11 @@ export function tunnelCheckTargets(site: Site, node: SiteNode): TunnelCheckTarge
     const probes = probesOf(service, node, l7, mark);
     if (probes.length === 0) return [];
     const check = service.l7.check;
+    const mode = tunnelCheckMode(service);
     return [{
-      l7: name, service: service.name, mode: service.l7.mode, path: tunnelCheckPath(site, service),
+      l7: name, service: service.name, mode, path: tunnelCheckPath(site, service),
       ...timing(check.interval.ms, Math.min(check.timeout.ms, site.l4.tunnelChecks.timeout.ms)), rise: check.rise, fall: check.fall, probes,
-      ...(service.l7.mode === 'http' ? { expectBody: name } : {}),
+      ...(mode === 'http' ? { expectBody: name } : {}),
     }];
   }));
 }

@@ -35,3 +35,18 @@ export function ipv6OnlySite(): Site {
     v.nodes[7].addresses = { ipv6: 'fd00:1::31' };
   });
 }
+
+/**
+ * The example with every L7 feature on: TLS with two certificates and ALPN
+ * on web, slow start on both services, and PROXY protocol v2 to the servers
+ * of api (mode tcp).
+ */
+export function featuresSite(): Site {
+  return changedSite((v) => {
+    v.services[0].l7.tls = { certificates: ['/etc/tierlb/certs/www.pem', '/etc/tierlb/certs/www-ecdsa.pem'], minVersion: 'TLSv1.2', alpn: ['h2', 'http/1.1'] };
+    v.services[0].l7.slowStart = '30s';
+    v.services[1].l7.proxyProtocol = 'v2';
+    v.services[1].l7.slowStart = '1m';
+    v.services[1].l4.rampUp = '20s';
+  });
+}

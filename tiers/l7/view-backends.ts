@@ -1,9 +1,10 @@
 // Backends of the services an L7 node serves, and the enabler backend that
 // carries the node's own maintenance state.
-import { tunnelCheckPath } from '../common/tunnel-check-path.js';
+import { tunnelCheckMode, tunnelCheckPath } from '../common/tunnel-check-path.js';
 import { poolOf, type Ipv4, type Pool, type Server, type Service, type Site, type SiteNode } from '../../site/index.js';
+import { digestText, type CertificateDigests } from './certificates.js';
 import { endpoint } from './endpoint.js';
-import type { EnablerView, ServerView, ServiceView } from './view-types.js';
+import type { EnablerView, ServerView, ServiceView, TlsView } from './view-types.js';
 import { frontendBinds } from './view-frontends.js';
 
 export const ENABLER_BACKEND = 'enabler';
@@ -50,18 +51,33 @@ function serverView(service: Service, pool: Pool, server: Server): ServerView {
     rise: check.rise,
     weight: server.weight,
     ...(agent ? { agent } : {}),
+    sendProxyV2: service.l7.proxyProtocol === 'v2',
+    ...(service.l7.slowStart.ms > 0 ? { slowStart: service.l7.slowStart.toString() } : {}),
   };
 }
 
-export function serviceView(site: Site, service: Service): ServiceView {
+function tlsView(service: Service, digests: CertificateDigests | undefined): TlsView | undefined {
+  const tls = service.l7.tls;
+  if (!tls) return undefined;
+  return {
+    certificates: tls.certificates.map((path) => ({ path, digest: digestText(digests, path) })),
+    minVersion: tls.minVersion,
+    ...(tls.alpn ? { alpn: tls.alpn.join(',') } : {}),
+  };
+}
+
+/** `digests`: what the agent read of the certificate files; absent in `tierlb render`. */
+export function serviceView(site: Site, service: Service, digests?: CertificateDigests): ServiceView {
   const pool = poolOf(site, service);
   const { check, timeouts, mode } = service.l7;
+  const tls = tlsView(service, digests);
   return {
     name: service.name,
     mode,
     frontend: frontendName(service),
     backend: backendName(service),
     binds: frontendBinds(service),
+    ...(tls ? { tls } : {}),
     balance: service.l7.balance,
     timeouts: {
       client: timeouts.client.toString(),
@@ -70,8 +86,9 @@ export function serviceView(site: Site, service: Service): ServiceView {
       check: check.timeout.toString(),
     },
     setForwardedFor: mode === 'http',
+    setForwardedProto: mode === 'http' && tls !== undefined,
     ...(mode === 'http' ? { httpCheck: { path: check.path, expectStatus: check.expectStatus } } : {}),
-    ...(mode === 'http' && site.l4.tunnelChecks.enabled ? { tunnelCheckPath: tunnelCheckPath(site, service) } : {}),
+    ...(tunnelCheckMode(service) === 'http' && site.l4.tunnelChecks.enabled ? { tunnelCheckPath: tunnelCheckPath(site, service) } : {}),
     // File order, not sorted: `balance first` and the stats page follow it.
     servers: pool.servers.map((s) => serverView(service, pool, s)),
   };

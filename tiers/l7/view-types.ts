@@ -56,6 +56,23 @@ export interface ServerView {
   readonly rise: number;
   readonly weight: number;
   readonly agent?: AgentCheckView;
+  /** `send-proxy-v2` and its health checks with it; agent-checks stay plain. */
+  readonly sendProxyV2: boolean;
+  /** HAProxy's slowstart; absent when off. */
+  readonly slowStart?: string;
+}
+
+export interface CertificateView {
+  readonly path: string;
+  /** What the agent read of the file (certificates.ts): a change of it is a change of the config, so HAProxy reloads. */
+  readonly digest: string;
+}
+
+export interface TlsView {
+  readonly certificates: readonly CertificateView[];
+  readonly minVersion: string;
+  /** `h2,http/1.1`; absent: no ALPN. */
+  readonly alpn?: string;
 }
 
 export interface HttpCheckView {
@@ -69,10 +86,14 @@ export interface ServiceView {
   readonly frontend: string;
   readonly backend: string;
   readonly binds: readonly Endpoint[];
+  /** TLS terminated on every bind of the frontend. */
+  readonly tls?: TlsView;
   readonly balance: string;
   readonly timeouts: { readonly client: string; readonly connect: string; readonly server: string; readonly check: string };
   /** Mode http only: the user's address for the backends, replacing any forged header. */
   readonly setForwardedFor: boolean;
+  /** Mode http with TLS: tells the backends the user came over https, replacing any forged header. */
+  readonly setForwardedProto: boolean;
   /** Present in mode http only; mode tcp checks with a plain TCP connect. */
   readonly httpCheck?: HttpCheckView;
   /** Mode http with tunnel checks on: the path this frontend answers 200 itself, for the L4 nodes' checks through the tunnel. */

@@ -1,6 +1,7 @@
 // haproxy.cfg of one L7 node as a view-model: every decision about the file
 // is made here, the template only prints.
 import { servicesOnL7, type Site, type SiteNode } from '../../site/index.js';
+import type { CertificateDigests } from './certificates.js';
 import { haproxyPaths } from './paths.js';
 import { backendName, enablerView, serviceView } from './view-backends.js';
 import { monitorView, statsView } from './view-frontends.js';
@@ -24,7 +25,8 @@ function globalView(node: SiteNode): GlobalView {
   };
 }
 
-export function haproxyView(site: Site, node: SiteNode): HaproxyView {
+/** `certificates`: the digests of the TLS certificate files as the agent read them (certificates.ts). */
+export function haproxyView(site: Site, node: SiteNode, certificates?: CertificateDigests): HaproxyView {
   const services = servicesOnL7(site, node.name);
   return {
     node: node.name,
@@ -32,6 +34,6 @@ export function haproxyView(site: Site, node: SiteNode): HaproxyView {
     stats: statsView(site, node),
     monitor: monitorView(site, node, services, backendName),
     enabler: enablerView(node),
-    services: services.map((s) => serviceView(site, s)),
+    services: services.map((s) => serviceView(site, s, certificates)),
   };
 }
