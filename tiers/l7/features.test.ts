@@ -2,13 +2,13 @@
 // the servers, slow start), against its golden copy and line by line.
 import { describe, expect, it } from 'vitest';
 import { expectGolden } from '../../test/helpers/golden.js';
-import type { CertificateDigests } from './certificates.js';
+import type { CertificateDigest, CertificateDigests } from './certificates.js';
 import { renderHaproxyCfg } from './index.js';
 import { featuresSite, nodeOf } from './test-site.js';
 import { haproxyView } from './view.js';
 
 const site = featuresSite();
-const DIGESTS: CertificateDigests = new Map([
+const DIGESTS: CertificateDigests = new Map<string, CertificateDigest>([
   ['/etc/tierlb/certs/www.pem', `sha256:${'a'.repeat(64)}`],
   ['/etc/tierlb/certs/www-ecdsa.pem', 'missing'],
 ]);
@@ -36,7 +36,7 @@ describe('haproxy.cfg with TLS, PROXY protocol v2 and slow start', () => {
       `# certificate /etc/tierlb/certs/www.pem sha256:${'a'.repeat(64)}`,
       '# certificate /etc/tierlb/certs/www-ecdsa.pem missing',
     ]);
-    const renewed = new Map(DIGESTS).set('/etc/tierlb/certs/www.pem', `sha256:${'b'.repeat(64)}`);
+    const renewed = new Map<string, CertificateDigest>(DIGESTS).set('/etc/tierlb/certs/www.pem', `sha256:${'b'.repeat(64)}`);
     expect(cfg(renewed)).not.toBe(cfg(DIGESTS));
     expect(cfg(new Map(DIGESTS))).toBe(cfg(DIGESTS));
   });

@@ -1,7 +1,8 @@
 // The l7 role with fake drivers (HAProxy, kernel, installer, agent-check
 // sockets) driven by a real one writer, as the runtime drives it, while the
 // site file and the node's agent-check file are edited.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeHaproxy } from '../../../test/fakes/haproxy.js';
@@ -14,6 +15,7 @@ import type { Endpoint } from '../../apply/listeners.js';
 import type { InstallResult } from '../../install/install.js';
 import { RoleStartError } from '../../role.js';
 import { KERNEL_CHECK_MS, l7Role, type L7Plan } from './index.js';
+import { fileCertificates } from '../../inputs/certificates.js';
 import type { FleetView } from '../../../fleet/store.js';
 import type { PoolRecord } from '../../../fleet/record.js';
 
@@ -61,6 +63,7 @@ function harness(initial: SiteValue, mss = new FakeMssClamp(), fleet?: () => Fle
     installed: async () => haproxy.installed,
     mssClamp: mss,
     kernelEvents: kernelEvents.port,
+    certificates: fileCertificates,
     agentCheck: () => async (e: Endpoint) => {
       const key = `${e.host}:${e.port}`;
       if (listening.has(key)) throw new Error(`EADDRINUSE ${key}`);
@@ -350,5 +353,57 @@ describe('the l7 role\'s MSS clamp', () => {
     expect(h.haproxy.loaded).toBeDefined();
     expect(mss.attachedTo.size).toBe(0);
     expect(JSON.stringify(h.role.status(h.site()).notes)).toMatch(/MSS clamp: not applied: the MSS clamp program is not built/);
+  });
+});
+
+describe('the l7 role with TLS certificates', () => {
+  const waitFor = async (done: () => boolean, ms = 3000): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!done()) {
+      if (Date.now() > end) throw new Error('expected the watch to bring a turn');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  function tlsValue(cert: string): SiteValue {
+    return value((v) => { (v.services[0] as { l7: Record<string, unknown> }).l7.tls = { certificates: [cert] }; });
+  }
+
+  it('reloads HAProxy when a certificate\'s content changes, by the watch alone', async () => {
+    const cert = join(mkdtempSync(join(tmpdir(), 'tierlb-l7-cert-')), 'www.pem');
+    writeFileSync(cert, 'first\n');
+    const h = harness(tlsValue(cert));
+    await h.start();
+    const reloads = h.haproxy.reloads;
+    const before = h.haproxy.loaded;
+    writeFileSync(cert, 'renewed\n');
+    await waitFor(() => h.haproxy.reloads > reloads);
+    expect(h.haproxy.loaded).not.toBe(before);
+    expect(h.haproxy.loaded).toMatch(new RegExp(`^# certificate ${cert} sha256:[0-9a-f]{64}$`, 'm'));
+  });
+
+  it('does not reload HAProxy for a certificate that was only touched', async () => {
+    const cert = join(mkdtempSync(join(tmpdir(), 'tierlb-l7-cert-')), 'www.pem');
+    writeFileSync(cert, 'same\n');
+    const h = harness(tlsValue(cert));
+    await h.start();
+    const reloads = h.haproxy.reloads;
+    const later = new Date(Date.now() + 5000);
+    utimesSync(cert, later, later);
+    writeFileSync(cert, 'same\n');
+    await new Promise((r) => setTimeout(r, 600));
+    await h.kick('after the touch');
+    expect(h.haproxy.reloads).toBe(reloads);
+  });
+
+  it('watches the certificate a site edit adds, and serves it at once', async () => {
+    const cert = join(mkdtempSync(join(tmpdir(), 'tierlb-l7-cert-')), 'www.pem');
+    writeFileSync(cert, 'first\n');
+    const h = harness(value());
+    await h.start();
+    await h.edit(tlsValue(cert));
+    expect(h.haproxy.loaded).toContain(`bind 198.51.100.1:80 ssl crt ${cert} ssl-min-ver TLSv1.2`);
+    const reloads = h.haproxy.reloads;
+    writeFileSync(cert, 'renewed\n');
+    await waitFor(() => h.haproxy.reloads > reloads);
   });
 });

@@ -37,6 +37,8 @@ import { l7ServiceStatus, parseShowStat, type StatRow } from './status.js';
 import { ServerAdminApplier } from './server-admin-applier.js';
 import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry, serverWordsOf } from '../../../fleet/precedence.js';
 import { readAtMostEvery } from '../../observe/metrics.js';
+import { CertificateWatch, fileCertificates, type CertificateSource } from '../../inputs/certificates.js';
+import { certificatePaths, changedCertificates, type CertificateDigests } from '../../../tiers/l7/certificates.js';
 
 export type { L7Plan } from './plan.js';
 
@@ -54,6 +56,8 @@ export interface L7Drivers {
   readonly mssClamp: MssClampPort;
   /** Links and addresses undone under the agent, as the kernel reports them; absent: read back on the interval only. */
   readonly kernelEvents?: KernelEventsPort;
+  /** The TLS certificate files: their digests, and a watch on them. */
+  readonly certificates: CertificateSource;
 }
 
 /** The MSS clamp's counts are read for a scrape, at most this often: each read is a bpftool process. */
@@ -86,6 +90,7 @@ export function realL7Drivers(deps: RoleDeps): L7Drivers {
     agentCheck: (read) => (e) => startAgentCheckServer({ host: e.host, port: e.port, logger: deps.log, read, metrics: deps.metrics }),
     mssClamp: tcMssClampPort(processRunner),
     kernelEvents: ipMonitorEvents(deps.log),
+    certificates: fileCertificates,
   };
 }
 
@@ -114,6 +119,9 @@ class L7Role implements Role<L7Plan> {
   private kernelCheckDue = false;
   private kernelCheckedAt = 0;
   private kernelEvents: { stop(): void } | undefined;
+  private readonly certificateWatch: CertificateWatch;
+  /** The certificates' digests of the last plan: what the config carries now. */
+  private certificateDigests: CertificateDigests | undefined;
 
   constructor(private readonly deps: RoleDeps, private readonly drivers: L7Drivers) {
     this.watched = [deps.node.agent.agentCheckFile];
@@ -129,11 +137,12 @@ class L7Role implements Role<L7Plan> {
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     const read = async (): Promise<AgentReply> => (this.stopping ? renderAgentReply(STOPPING) : this.source.read());
     this.listeners = new ListenerSet(drivers.agentCheck(read), deps.clock, AGENT_CHECK_LINGER_MS);
+    this.certificateWatch = new CertificateWatch(drivers.certificates, (path) => void deps.kick(`certificate ${path} written`));
   }
 
   async start(site: Site): Promise<void> {
     const node = this.nodeIn(site);
-    const first = planL7(site, node, { state: 'up' }, false);
+    const first = planL7(site, node, { state: 'up' }, false, new Map(), await this.readCertificates(site, node));
     this.lastNetOps = first.netOps;
     await this.drivers.net.apply(first.netOps);
     const bound = await this.listeners.apply([first.agentCheck]);
@@ -163,7 +172,23 @@ class L7Role implements Role<L7Plan> {
     const fleet = this.deps.fleet?.();
     const servers = servicesOnL7(site, node.name).flatMap((s) => site.pools.find((p) => p.name === s.pool)?.servers.map((v) => v.name as string) ?? []);
     this.timers.wakeAt('fleet state expiry', nextFleetExpiry(fleet, [node.name, ...servers], now));
-    return this.keepLeaving(site, planL7(site, node, state, this.stopping, serverWordsOf(fleet, servers, now)), now);
+    const certificates = await this.readCertificates(site, node);
+    return this.keepLeaving(site, planL7(site, node, state, this.stopping, serverWordsOf(fleet, servers, now), certificates), now);
+  }
+
+  /**
+   * The certificates' digests as the files hold them now, watched from here
+   * on. A changed digest changes haproxy.cfg: the applier checks it (`haproxy
+   * -c` loads the certificates) and reloads, as for any other change.
+   */
+  private async readCertificates(site: Site, node: SiteNode): Promise<CertificateDigests> {
+    const paths = certificatePaths(site, node.name);
+    await this.certificateWatch.sync(paths).catch((err: unknown) => this.deps.log.error({ err, paths }, 'cannot watch the TLS certificates: a renewed one is served from the next turn on'));
+    const digests = await this.drivers.certificates.digests(paths);
+    const changed = this.certificateDigests ? changedCertificates(this.certificateDigests, digests) : [];
+    for (const path of changed) this.deps.log.info({ certificate: path, digest: digests.get(path) ?? 'no longer used' }, `certificate ${path} changed: haproxy.cfg is checked and HAProxy reloaded with it`);
+    this.certificateDigests = digests;
+    return digests;
   }
 
   /** The addresses of services this node left stay until their bound: the L4 nodes still send it the flows it holds. */
@@ -262,6 +287,7 @@ class L7Role implements Role<L7Plan> {
       this.deps.log.info({ result, graceMs }, 'haproxy stopped');
     }
     this.timers.clear();
+    await this.certificateWatch.close();
     await this.listeners.closeAll();
   }
 

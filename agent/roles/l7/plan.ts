@@ -6,6 +6,7 @@ import type { Site, SiteNode } from '../../../site/index.js';
 import type { AgentReason, AgentState } from '../../../tiers/backend/index.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { haproxyView, l7NetOps, renderHaproxyCfg } from '../../../tiers/l7/index.js';
+import type { CertificateDigests } from '../../../tiers/l7/certificates.js';
 import { planMssClamp, type MssClampPlan } from '../../../tiers/l7/mss.js';
 import { planServerAdmin, type ServerAdminPlan, type ServerWord } from '../../../tiers/l7/server-admin.js';
 import { serverPortsOf, type ServerPorts } from '../../../tiers/l7/server-state.js';
@@ -29,9 +30,13 @@ export interface L7Plan {
 /** What the enabler says while the agent stops: the L4 nodes take this node out before HAProxy goes. */
 export const STOPPING: AgentState = { state: 'down', reason: 'tierlb agent stopping' as AgentReason };
 
-export function planL7(site: Site, node: SiteNode, maintenance: AgentState, stopping: boolean, servers: ReadonlyMap<string, ServerWord> = new Map()): L7Plan {
+/** `certificates`: the digests of the TLS certificate files now; a changed one changes `config`, which HAProxy then reloads. */
+export function planL7(
+  site: Site, node: SiteNode, maintenance: AgentState, stopping: boolean,
+  servers: ReadonlyMap<string, ServerWord> = new Map(), certificates?: CertificateDigests,
+): L7Plan {
   // One view for the config and its server ports.
-  const view = node.role === 'l7' ? haproxyView(site, node) : undefined;
+  const view = node.role === 'l7' ? haproxyView(site, node, certificates) : undefined;
   return {
     config: view ? renderHaproxyCfg(view) : '',
     serverPorts: view ? serverPortsOf(view) : new Map(),
