@@ -55,6 +55,29 @@ describe('L7Monitor', () => {
     await h.monitor.stop();
   });
 
+  it('ramps none of the L7 nodes of its first sync: they are learned, not back', async () => {
+    const h = harness([up, up]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    await h.tick(1000);
+    expect(h.monitor.snapshot().get('l7-1/web')).not.toHaveProperty('returnedAt');
+    await h.monitor.stop();
+  });
+
+  it('treats an L7 node appended to a running site as joining: its coming up is a return', async () => {
+    const h = harness([up, up, up, up]);
+    await h.monitor.sync([target]);
+    await h.tick(0);
+    const joiner: L7CheckTarget = { ...target, l7: 'l7-5', address: '10.0.1.35' };
+    await h.monitor.sync([target, joiner]);
+    expect(h.monitor.snapshot().get('l7-5/web')?.joining).toBe(true);
+    await h.tick(0);
+    await h.tick(1000);
+    expect(h.monitor.snapshot().get('l7-5/web')).toMatchObject({ state: 'up', returnedAt: 1000 });
+    expect(h.monitor.snapshot().get('l7-1/web')).not.toHaveProperty('returnedAt');
+    await h.monitor.stop();
+  });
+
   it('keeps an up L7 node up through checks this agent ran too late to judge, and says so', async () => {
     const stalled: [string, number][] = [];
     const late: MonitorReply = { kind: 'stalled', lateMs: 1200 };

@@ -4,7 +4,7 @@
 // steady site costs no turns).
 import type { Clock } from '../ports/clock.js';
 import { healthKey } from '../../tiers/l4/plan-node.js';
-import { INITIAL_HEALTH, stepHealth, type TargetHealth } from '../../tiers/l4/health.js';
+import { INITIAL_HEALTH, JOINING_HEALTH, stepHealth, type TargetHealth } from '../../tiers/l4/health.js';
 import { outcomesOf } from './l7-monitor-reply.js';
 import type { MonitorFetch } from './l7-monitor-fetch.js';
 import type { L7CheckTarget } from './l7-monitor-targets.js';
@@ -57,6 +57,7 @@ export const MIN_RECHECK_MS = 100;
 export class L7Monitor {
   private readonly health = new Map<string, TargetHealth>();
   private readonly loops = new Map<string, Loop>();
+  private synced = false;
 
   constructor(private readonly deps: L7MonitorDeps) {}
 
@@ -70,10 +71,19 @@ export class L7Monitor {
    * address restarts from unknown; one that only serves other services (a
    * service added to or removed from the site) keeps what it knew of the
    * services it still serves: forgetting it would take the node out of every
-   * service's quorum until `rise` new checks. A gone target stops.
+   * service's quorum until `rise` new checks. A gone target stops. An L7
+   * node new after the first sync joins: its coming up ramps its weight
+   * like a return (tiers/l4/ramp.ts); at the first sync nobody joins.
    */
   async sync(targets: readonly L7CheckTarget[]): Promise<void> {
     const wanted = new Map(targets.map((t) => [t.l7, t]));
+    const known = new Set(this.loops.keys());
+    if (this.synced) {
+      for (const t of targets.filter((x) => !known.has(x.l7))) {
+        for (const service of Object.keys(t.services)) if (!this.health.has(healthKey(t.l7, service))) this.health.set(healthKey(t.l7, service), JOINING_HEALTH);
+      }
+    }
+    this.synced = true;
     for (const [l7, loop] of this.loops) {
       const t = wanted.get(l7);
       if (t && JSON.stringify(t) === loop.signature) continue;

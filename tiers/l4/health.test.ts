@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type CheckOutcome, type TargetHealth, INITIAL_HEALTH, describeOutcome, isUp, replayHealth, stepHealth,
+  type CheckOutcome, type TargetHealth, INITIAL_HEALTH, JOINING_HEALTH, describeOutcome, isUp, replayHealth, stepHealth,
 } from './health.js';
 
 // One letter per check: o ok, f bad status, t timeout, x refused, r reset, m maintenance (503 from the enabler), s the checker stalled.
@@ -82,7 +82,7 @@ describe('a down target', () => {
 
   it('comes back up after rise consecutive successes, at the time of the last one', () => {
     const h = replayHealth(checks('oo'), RULE, 1000, 10, down);
-    expect(h).toEqual({ state: 'up', consecutiveOk: 2, consecutiveFail: 0, since: 1010 });
+    expect(h).toEqual({ state: 'up', consecutiveOk: 2, consecutiveFail: 0, since: 1010, returnedAt: 1010 });
   });
 
   it('keeps the reason of its last failure while it is not up yet', () => {
@@ -116,6 +116,35 @@ describe('flapping', () => {
   it('brings a target back from maintenance only after rise good checks', () => {
     expect(statesOf('mo', up)).toEqual(['down', 'down']);
     expect(statesOf('moo', up).at(-1)).toBe('up');
+  });
+});
+
+describe('when a target came back, for the weight ramp', () => {
+  it('records the return of a target that was down', () => {
+    expect(replayHealth(checks('oo'), RULE, 500, 10, down).returnedAt).toBe(510);
+  });
+
+  it('keeps the time of the return while the target stays up', () => {
+    const back = replayHealth(checks('oo'), RULE, 500, 10, down);
+    expect(replayHealth(checks('ooo'), RULE, 900, 10, back).returnedAt).toBe(510);
+  });
+
+  it('records no return for a target first learned up: a starting checker ramps nobody', () => {
+    expect(replayHealth(checks('oo'), RULE)).not.toHaveProperty('returnedAt');
+  });
+
+  it('records the coming up of a target that joined a running checker as a return', () => {
+    expect(replayHealth(checks('oo'), RULE, 300, 10, JOINING_HEALTH).returnedAt).toBe(310);
+  });
+
+  it('keeps a joining target joining until its first verdict, and forgets it after', () => {
+    expect(replayHealth(checks('o'), RULE, 0, 1, JOINING_HEALTH).joining).toBe(true);
+    expect(replayHealth(checks('x'), RULE, 0, 1, JOINING_HEALTH)).not.toHaveProperty('joining');
+  });
+
+  it('drops the return when the target goes down again', () => {
+    const back = replayHealth(checks('oo'), RULE, 500, 10, down);
+    expect(replayHealth(checks('x'), RULE, 900, 10, back)).not.toHaveProperty('returnedAt');
   });
 });
 

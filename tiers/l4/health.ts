@@ -28,6 +28,14 @@ export interface TargetHealth {
   readonly lastReason?: string;
   /** When `state` last changed (the `now` passed to stepHealth). */
   readonly since?: number;
+  /**
+   * Up only: when the target came up after being down, or after joining a
+   * table that was already serving (JOINING_HEALTH); the L4 tier ramps its
+   * weight from then (ramp.ts). A target first learned up has none.
+   */
+  readonly returnedAt?: number;
+  /** Unknown only: the target joined while the others were already checked, so coming up is a return. */
+  readonly joining?: true;
 }
 
 export interface RiseFall {
@@ -38,6 +46,14 @@ export interface RiseFall {
 }
 
 export const INITIAL_HEALTH: TargetHealth = { state: 'unknown', consecutiveOk: 0, consecutiveFail: 0 };
+
+/**
+ * A target that joined a running checker (an L7 node appended to the site):
+ * unknown like any new one, but its coming up ramps like a return. At the
+ * checker's start every target is new and none ramps, so a starting L4 node
+ * builds the same table as its peers.
+ */
+export const JOINING_HEALTH: TargetHealth = { ...INITIAL_HEALTH, joining: true };
 
 export function isUp(h: TargetHealth): boolean {
   return h.state === 'up';
@@ -78,13 +94,18 @@ function isImmediateDown(outcome: CheckOutcome): boolean {
 
 // Optional fields are left out rather than set to undefined, so a logged or
 // compared health carries only what is known.
-function moveTo(prev: TargetHealth, next: Omit<TargetHealth, 'since'>, now: number): TargetHealth {
-  const since = next.state === prev.state ? prev.since : now;
+function moveTo(prev: TargetHealth, next: Pick<TargetHealth, 'state' | 'consecutiveOk' | 'consecutiveFail' | 'lastReason'>, now: number): TargetHealth {
+  const changed = next.state !== prev.state;
+  const since = changed ? now : prev.since;
+  const returnedAt = next.state !== 'up' ? undefined
+    : changed ? (prev.state === 'down' || prev.joining ? now : undefined) : prev.returnedAt;
   const { lastReason, ...counts } = next;
   return {
     ...counts,
     ...(lastReason === undefined ? {} : { lastReason }),
     ...(since === undefined ? {} : { since }),
+    ...(returnedAt === undefined ? {} : { returnedAt }),
+    ...(next.state === 'unknown' && prev.joining ? { joining: true as const } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeNamed, type SiteNode } from '../../site/index.js';
-import { loadSite } from '../../test/helpers/site.js';
-import type { TargetHealth } from './health.js';
+import { loadSite, siteOf, exampleValue } from '../../test/helpers/site.js';
+import { replayHealth, type TargetHealth } from './health.js';
 import { healthKey, planL4Node, type L4Observations } from './plan-node.js';
 
 const site = loadSite();
@@ -116,3 +116,50 @@ describe('planL4Node', () => {
   });
 });
 
+
+describe('planL4Node with a ramp (l4.rampUp)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const value = exampleValue() as Record<string, any>;
+  value.services[0].l4.rampUp = '30s';
+  const ramped = siteOf(value);
+  const node = nodeNamed(ramped, 'l4-1') as SiteNode;
+  const backAt = (returnedAt: number): TargetHealth => ({ state: 'up', consecutiveOk: 2, consecutiveFail: 0, since: returnedAt, returnedAt });
+
+  function comingBack(now: number): L4Observations {
+    const o = obs({ now });
+    const health = new Map(o.health);
+    health.set(healthKey('l7-2', 'web'), backAt(10_000));
+    health.set(healthKey('l7-2', 'api'), backAt(10_000));
+    return { ...o, health };
+  }
+
+  it.each([
+    [10_000, 25], [19_999, 25], [20_000, 50], [30_000, 75], [40_000, 100],
+  ])('at %i ms gives the node back at 10 s weight %i in the web service', (now, weight) => {
+    expect(weightsOf(planL4Node(ramped, node, comingBack(now)), '198.51.100.1:80')).toEqual([100, weight, 100, 100]);
+  });
+
+  it('wakes the agent at each step of the ramp, then no more', () => {
+    expect(planL4Node(ramped, node, comingBack(12_000)).wakeAt).toBe(20_000);
+    expect(planL4Node(ramped, node, comingBack(31_000)).wakeAt).toBe(40_000);
+    expect(planL4Node(ramped, node, comingBack(40_000)).wakeAt).toBeUndefined();
+  });
+
+  it('leaves a service without a ramp at full weight for the same return', () => {
+    expect(weightsOf(planL4Node(ramped, node, comingBack(12_000)), '198.51.100.3:80')).toEqual([100, 100, 100, 100]);
+  });
+
+  it('ramps a node back from an operator\'s drain like one back from a failure: the L4 node sees both as down', () => {
+    const drained = replayHealth([{ kind: 'ok' }, { kind: 'ok' }, { kind: 'maintenance', reason: 'drain' }, { kind: 'ok' }, { kind: 'ok' }], { rise: 2, fall: 2 }, 0, 1000);
+    const o = obs({ now: 5000 });
+    const health = new Map(o.health).set(healthKey('l7-2', 'web'), drained);
+    expect(weightsOf(planL4Node(ramped, node, { ...o, health }), '198.51.100.1:80')).toEqual([100, 25, 100, 100]);
+  });
+
+  it('ramps nobody at an L4 node\'s start: every node is first learned up', () => {
+    const fresh = replayHealth([{ kind: 'ok' }, { kind: 'ok' }], { rise: 2, fall: 2 }, 0, 1000);
+    const o = obs({ now: 2000 });
+    const health = new Map([...o.health.keys()].map((k) => [k, fresh]));
+    expect(weightsOf(planL4Node(ramped, node, { ...o, health }), '198.51.100.1:80')).toEqual([100, 100, 100, 100]);
+  });
+});

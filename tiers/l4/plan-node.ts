@@ -36,7 +36,7 @@ export interface L4NodePlan {
   readonly ipvs: IpvsState;
   readonly announcements: readonly PlannedAnnouncement[];
   readonly services: readonly ServiceDecision[];
-  /** When the plan will change with no new input (end of a drain): the agent wakes then. */
+  /** When the plan will change with no new input (end of a drain, next step of a ramp): the agent wakes then. */
   readonly wakeAt?: number;
 }
 
@@ -50,7 +50,8 @@ export function planL4Node(site: Site, node: SiteNode, obs: L4Observations): L4N
     if (a === 'no' || a === undefined) return [];
     return s.vips.map((vip) => ({ vip, gracefulShutdown: a === 'graceful-shutdown' }));
   });
-  const wakes = services.flatMap((d) => (d.announce.until !== undefined ? [d.announce.until] : []));
+  // The end of a drain, of a join's settling, or of a ramp's step.
+  const wakes = services.flatMap((d) => [d.announce.until, d.weights.wakeAt].filter((t) => t !== undefined));
   return {
     ipvs: planIpvs(site, node, undefined, perService),
     announcements: dedupe(announcements),
@@ -61,7 +62,7 @@ export function planL4Node(site: Site, node: SiteNode, obs: L4Observations): L4N
 
 function decideService(site: Site, service: Service, obs: L4Observations): ServiceDecision {
   const nodes = service.l7.nodes.map((name) => ({ name, health: obs.health.get(healthKey(name, service.name)) ?? INITIAL_HEALTH }));
-  const weights = planWeights(nodes, { fullWeight: FULL_WEIGHT, depoolThreshold: service.l4.depoolThreshold });
+  const weights = planWeights(nodes, { fullWeight: FULL_WEIGHT, depoolThreshold: service.l4.depoolThreshold, rampUp: { ms: service.l4.rampUp.ms, now: obs.now } });
   const joins = !service.vips.some((vip) => obs.announcing.has(vip));
   const check = service.l7.check;
   const announce = decideAnnounce({

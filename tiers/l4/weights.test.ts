@@ -106,3 +106,52 @@ describe('planWeights for each node', () => {
     expect(plan).toEqual({ weights: new Map(), depoolBlocked: [], reasons: new Map(), healthy: 0 });
   });
 });
+
+describe('planWeights with a ramp', () => {
+  const RAMP = { ms: 30_000, now: 100_000 };
+  const back = (returnedAt: number): TargetHealth => ({ state: 'up', consecutiveOk: 2, consecutiveFail: 0, since: returnedAt, returnedAt });
+
+  it('gives a node that came back 25% of its weight, says why, and asks to wake at the next step', () => {
+    const nodes = MAGLEV.map((name) => ({ name, health: name === 'l7-2' ? back(95_000) : UP }));
+    const plan = planWeights(nodes, { fullWeight: 100, depoolThreshold: 0.5, rampUp: RAMP });
+    expect([...plan.weights.values()]).toEqual([100, 25, 100, 100]);
+    expect(plan.reasons.get('l7-2')).toBe('up; ramping up after its return: step 1 of 4, weight 25');
+    expect(plan.wakeAt).toBe(105_000);
+  });
+
+  it('counts a ramping node as healthy for the quorum', () => {
+    const nodes = MAGLEV.map((name) => ({ name, health: back(95_000) }));
+    expect(planWeights(nodes, { fullWeight: 100, depoolThreshold: 0.5, rampUp: RAMP }).healthy).toBe(4);
+  });
+
+  it('gives full weight and no wake-up once the ramp is over', () => {
+    const nodes = MAGLEV.map((name) => ({ name, health: name === 'l7-2' ? back(70_000) : UP }));
+    const plan = planWeights(nodes, { fullWeight: 100, depoolThreshold: 0.5, rampUp: RAMP });
+    expect([...plan.weights.values()]).toEqual([100, 100, 100, 100]);
+    expect(plan).not.toHaveProperty('wakeAt');
+  });
+
+  it('ramps nobody while the depool threshold keeps a failing node at full weight', () => {
+    const nodes: L7Health<string>[] = [
+      { name: 'l7-1', health: downAt(0) }, { name: 'l7-2', health: downAt(0) }, { name: 'l7-3', health: downAt(0) }, { name: 'l7-4', health: back(95_000) },
+    ];
+    const plan = planWeights(nodes, { fullWeight: 100, depoolThreshold: 0.5, rampUp: RAMP });
+    expect([...plan.weights.values()]).toEqual([100, 0, 0, 100]);
+    expect(plan.depoolBlocked).toEqual(['l7-1']);
+    expect(plan).not.toHaveProperty('wakeAt');
+  });
+
+  it('keeps the depool threshold\'s choice whatever the ramp: a ramping node is up, and kept nodes are the failing ones', () => {
+    const nodes: L7Health<string>[] = [
+      { name: 'l7-1', health: downAt(0) }, { name: 'l7-2', health: back(95_000) }, { name: 'l7-3', health: UP }, { name: 'l7-4', health: downAt(0) },
+    ];
+    const plan = planWeights(nodes, { fullWeight: 100, depoolThreshold: 0.5, rampUp: RAMP });
+    expect(plan.depoolBlocked).toEqual([]);
+    expect([...plan.weights.values()]).toEqual([0, 25, 100, 0]);
+  });
+
+  it('gives full weight at once without a ramp', () => {
+    const nodes = MAGLEV.map((name) => ({ name, health: back(95_000) }));
+    expect([...planWeights(nodes, { fullWeight: 100, depoolThreshold: 0.5 }).weights.values()]).toEqual([100, 100, 100, 100]);
+  });
+});

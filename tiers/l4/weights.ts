@@ -6,7 +6,13 @@
 // it no new flows but keeps the existing ones (quiescent). An operator drain
 // of an L7 node reaches us only as its monitor URI failing, so a drain and a
 // failure look the same here, and both are simply "not up".
+// A node back up after being down (a failure or an operator's drain, which
+// look the same here) ramps over the service's rampUp (ramp.ts) while it
+// counts as up for the quorum and the depool threshold. No node ramps while
+// the threshold keeps a failing node at full weight: the service is short of
+// capacity then, and a healthy node below a failing one would be backwards.
 import { type TargetHealth, isUp } from './health.js';
+import { rampWeight, RAMP_STEPS } from './ramp.js';
 
 export interface L7Health<N extends string> {
   readonly name: N;
@@ -18,6 +24,8 @@ export interface WeightRule {
   readonly fullWeight: number;
   /** Share (0..1) of the serving L7 nodes kept at full weight even when their checks fail. */
   readonly depoolThreshold: number;
+  /** The ramp of a node that came back; absent or 0 ms: full weight at once. */
+  readonly rampUp?: { readonly ms: number; readonly now: number };
 }
 
 export interface WeightPlan<N extends string> {
@@ -27,6 +35,8 @@ export interface WeightPlan<N extends string> {
   readonly reasons: Map<N, string>;
   /** L7 nodes whose checks say up; depool-blocked nodes do not count, so quorum sees the truth. */
   readonly healthy: number;
+  /** When a ramping node's weight next rises: the plan changes then with no new input. */
+  readonly wakeAt?: number;
 }
 
 /**
@@ -63,10 +73,13 @@ export function planWeights<N extends string>(nodes: readonly L7Health<N>[], rul
   const need = minPooled(rule.depoolThreshold, nodes.length);
   const weights = new Map<N, number>();
   const reasons = new Map<N, string>();
+  const wakes: number[] = [];
   for (const { name, health } of nodes) {
     if (isUp(health)) {
-      weights.set(name, rule.fullWeight);
-      reasons.set(name, 'up');
+      const ramp = kept.length === 0 && rule.rampUp ? rampWeight(rule.fullWeight, health.returnedAt, rule.rampUp.now, rule.rampUp.ms) : { weight: rule.fullWeight };
+      weights.set(name, ramp.weight);
+      reasons.set(name, ramp.step === undefined ? 'up' : `up; ramping up after its return: step ${ramp.step} of ${RAMP_STEPS}, weight ${ramp.weight}`);
+      if (ramp.until !== undefined) wakes.push(ramp.until);
     } else if (kept.includes(name)) {
       weights.set(name, rule.fullWeight);
       reasons.set(name, `${downReason(health)}; kept at full weight: depool threshold ${rule.depoolThreshold} keeps ${need} of ${nodes.length} pooled`);
@@ -75,5 +88,8 @@ export function planWeights<N extends string>(nodes: readonly L7Health<N>[], rul
       reasons.set(name, `${downReason(health)}; weight 0, existing flows stay`);
     }
   }
-  return { weights, depoolBlocked: kept, reasons, healthy: nodes.filter((n) => isUp(n.health)).length };
+  return {
+    weights, depoolBlocked: kept, reasons, healthy: nodes.filter((n) => isUp(n.health)).length,
+    ...(wakes.length > 0 ? { wakeAt: Math.min(...wakes) } : {}),
+  };
 }

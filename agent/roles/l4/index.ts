@@ -301,7 +301,7 @@ class L4Role implements Role<L4Plan> {
     }, sessionTimers);
     const plan = this.keepDeparting(site, base, now);
     this.lastPlan = plan;
-    this.timers.wakeAt('drain', plan.node.wakeAt);
+    this.timers.wakeAt('drain or ramp step', plan.node.wakeAt);
     this.timers.wakeAt('disable expiry', reading.expiresAt);
     return plan;
   }
