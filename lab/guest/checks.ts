@@ -4,7 +4,9 @@
 // (the checks through the tunnel), kernel state undone by hand on an L7 node
 // (drift repair), the L7 nodes' MSS clamp with ICMP too-big
 // dropped, the outer sources of tunnelled flows (flow entropy), the maintenance
-// walk through the fleet state in etcd, a live edit of the running site, then a summary. Writes results.json beside the
+// walk through the fleet state in etcd, the L7 features (TLS and certificate
+// renewal, PROXY protocol v2, slow start, the L4 ramp), a live edit of the
+// running site, then a summary. Writes results.json beside the
 // logs. Run alone by `npm run lab` (main.ts), and first by the disruption
 // bench when it is asked to share the lab's boot with them.
 import { writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { l4Disable, l7Down, serverDrain } from './maintenance.js';
 import { mssClamp } from './mss.js';
 import { flowEntropy } from './flow-entropy.js';
 import { fleetWalk } from './fleet.js';
+import { l7Features } from './l7-features.js';
 
 /**
  * The demo's steps in the order they run, by the names `npm run lab -- --only`
@@ -27,7 +30,7 @@ import { fleetWalk } from './fleet.js';
  */
 const DEMO: Readonly<Record<string, (env: LabEnv, up: Set<string>) => Promise<Check[]>>> = {
   explain: flowsExplained, 'l4-disable': l4Disable, 'l7-down': l7Down, 'server-drain': serverDrain,
-  blackhole: l7Blackhole, drift: l7Drift, mss: mssClamp, entropy: flowEntropy, fleet: fleetWalk, 'live-edit': vipAddedLive,
+  blackhole: l7Blackhole, drift: l7Drift, mss: mssClamp, entropy: flowEntropy, fleet: fleetWalk, 'l7-features': l7Features, 'live-edit': vipAddedLive,
 };
 
 export function summary(checks: readonly Check[]): string[] {

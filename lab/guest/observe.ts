@@ -94,7 +94,7 @@ export async function haproxyServers(env: LabEnv, l7: string): Promise<HaproxySe
     .map((f) => ({ backend: f[col('pxname')] ?? '', server: f[col('svname')] ?? '', status: f[col('status')] ?? '', weight: Number(f[col('weight')]), scur: Number(f[col('scur')]) || 0 }));
 }
 
-export interface Answer { readonly url: string; readonly local: string; readonly ok: boolean; readonly status?: number; readonly body?: string; readonly error?: string; readonly ms: number }
+export interface Answer { readonly url: string; readonly local: string; readonly ok: boolean; readonly status?: number; readonly body?: string; readonly error?: string; readonly ms: number; readonly cert?: string }
 export interface Request { readonly url: string; readonly local: string }
 
 /** Sends the requests from the users namespace, 16 at a time, in one process. */

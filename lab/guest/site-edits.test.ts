@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { allVips, nodesWithRole, parseSiteText, type Site } from '../../site/index.js';
 import { REPO } from '../../test/helpers/site.js';
 import {
-  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withNode, withoutVip, withService, withVip,
+  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withNode, withoutVip, withService, withServiceSetting, withVip,
 } from './site-edits.js';
 
 const text = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
@@ -139,3 +139,17 @@ describe('nextFreeVip', () => {
     expect(nextFreeVip(parse(withVip(text, 'web', '198.51.100.9')), 'ipv4')).toBe('198.51.100.10');
   });
 });
+
+describe('withServiceSetting', () => {
+  it('sets a setting of one service, making the section when missing', () => {
+    const out = parse(withServiceSetting(withServiceSetting(text, 'api', ['l7', 'proxyProtocol'], 'v2'), 'web', ['l4', 'rampUp'], '30s'));
+    expect(out.services.map((s) => [s.name, s.l7.proxyProtocol, s.l4.rampUp.toString()])).toEqual([['web', 'none', '30s'], ['api', 'v2', '0s']]);
+  });
+
+  it('sets a mapping, and refuses a value the site would refuse', () => {
+    const out = parse(withServiceSetting(text, 'web', ['l7', 'tls'], { certificates: ['/etc/lb/tls/www.pem'] }));
+    expect(out.services[0]?.l7.tls?.certificates).toEqual(['/etc/lb/tls/www.pem']);
+    expect(() => withServiceSetting(text, 'web', ['l7', 'slowStart'], '1s')).toThrow(/slowStart: expected 0s \(off\)/);
+  });
+});
+

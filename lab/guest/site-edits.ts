@@ -165,3 +165,9 @@ export function nextFreeVip(site: Site, family: Family, after: readonly string[]
   for (let i = 0; i < 1000 && taken.has(next); i++) next += 1n;
   return fromBigInt(next, family);
 }
+
+/** `value` set at `path` under the service `service` (`['l7', 'slowStart']`), the section made when missing. */
+export function withServiceSetting(text: string, service: string, path: readonly string[], value: unknown): string {
+  const what = `set ${path.join('.')} of ${service}`;
+  return edit(text, what, (doc) => { doc.setIn(['services', serviceIndex(doc, service, what), ...path], doc.createNode(value, { flow: true })); });
+}
