@@ -136,12 +136,17 @@ async function samples(ms: number, everyMs: number, read: () => Promise<number |
   return seen;
 }
 
-/** Between full (exclusive) and 0 (exclusive) at least once, never falling after it first rose, and full at the end. */
+/**
+ * Between 0 and full (both exclusive) at least once, never falling from the
+ * first such weight on, and full at the end. What comes before that first
+ * weight does not count: HAProxy shows a DOWN server at its full weight, so a
+ * ramp read there starts 100 → 7 → 13 ….
+ */
 export function rampedUp(seen: readonly number[], full: number): boolean {
-  const from = seen.findIndex((w) => w > 0);
+  const from = seen.findIndex((w) => w > 0 && w < full);
   if (from < 0) return false;
   const rising = seen.slice(from);
-  return rising.some((w) => w < full) && rising.at(-1) === full && rising.every((w, i) => i === 0 || w >= (rising[i - 1] ?? 0));
+  return rising.at(-1) === full && rising.every((w, i) => i === 0 || w >= (rising[i - 1] ?? 0));
 }
 
 // ---- The step ----
