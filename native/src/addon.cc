@@ -16,6 +16,7 @@
 
 #include "ipvs.h"
 #include "marked-socket.h"
+#include "sd-notify.h"
 
 namespace tierlb {
 namespace {
@@ -336,6 +337,7 @@ class IpvsHandle : public Napi::ObjectWrap<IpvsHandle> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Ipvs", IpvsHandle::Define(env));
   ExportMarkedSocket(env, exports);
+  ExportSdNotify(env, exports);
   return exports;
 }
 

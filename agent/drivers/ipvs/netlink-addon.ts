@@ -153,6 +153,7 @@ interface RawAddon {
   // Absent from a build that predates them.
   markedTcpSocket?: (family: 4 | 6, mark: number) => number;
   socketMark?: (fd: number) => number;
+  sdNotify?: (socket: string, text: string) => void;
 }
 
 const ADDON_FILE = 'ipvs_netlink.node';
@@ -183,7 +184,7 @@ export function netlinkAvailable(): { readonly ok: true } | { readonly ok: false
 }
 
 /** One of the functions a newer build added, or why it cannot be called. */
-function addonFunction<K extends 'markedTcpSocket' | 'socketMark'>(name: K): { readonly fn: NonNullable<RawAddon[K]> } | { readonly why: string } {
+function addonFunction<K extends 'markedTcpSocket' | 'socketMark' | 'sdNotify'>(name: K): { readonly fn: NonNullable<RawAddon[K]> } | { readonly why: string } {
   const l = load();
   if (!('addon' in l)) return { why: l.reason };
   const fn = l.addon[name];
@@ -221,6 +222,16 @@ export function socketMark(fd: number): { readonly mark: number } | { readonly e
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+/**
+ * The addon's sender of service-manager notifications: one unix datagram to
+ * a socket path or `@abstract` name, which Node.js cannot send. Absent, it
+ * says why (agent/drivers/systemd falls back to systemd-notify).
+ */
+export function sdNotifySender(): { readonly send: (socket: string, text: string) => void } | { readonly why: string } {
+  const f = addonFunction('sdNotify');
+  return 'fn' in f ? { send: f.fn } : { why: f.why };
 }
 
 /** One netlink socket; calls run one at a time, in call order, off the event loop. */
