@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './observe/log.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { startStatusServer } from './observe/status-server.js';
 import { timedKick } from './observe/reaction.js';
+import { ServiceState } from './observe/service-state.js';
+import { noServiceManager, type ServiceManagerPort } from './ports/service-manager.js';
 import { ListenerSet, type Endpoint } from './apply/listeners.js';
 import type { StatusReport } from './observe/status.js';
 import { overridesOf, type AgentOptions } from './options.js';
@@ -32,7 +34,7 @@ export interface RunningAgent {
   /** The port the status endpoint is bound to now (it follows the site file's listen address). */
   readonly statusPort: number;
   status(): StatusReport;
-  /** Re-reads the site file (SIGHUP does this too). */
+  /** Re-reads the site file, as SIGHUP asks: the service manager is told it reloads, and when it is done. */
   reloadSite(): Promise<void>;
   /** Planned stop: the role's drain sequence, then daemons, then the endpoint. */
   stop(): Promise<void>;
@@ -42,7 +44,8 @@ export class AgentStartError extends Error {
   readonly code = 'TIERLB_AGENT_START';
 }
 
-export async function startAgent(opts: AgentOptions, log?: Logger): Promise<RunningAgent> {
+/** `serviceManager`: told when the agent is ready, reloads and stops (systemd's notify socket under systemd). */
+export async function startAgent(opts: AgentOptions, log?: Logger, serviceManager: ServiceManagerPort = noServiceManager): Promise<RunningAgent> {
   const source = new SiteSource(opts.config, opts.node, overridesOf(opts));
   const first = await source.reload();
   if (first.kind === 'refused') throw new AgentStartError(`cannot start: ${first.issues.join('\n  ')}`);
@@ -50,6 +53,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   const node = nodeNamed(site(), opts.node);
   if (!node) throw new AgentStartError(`node "${opts.node}" is not in ${opts.config}`);
   const logger = log ?? createLogger(node.name);
+  const service = new ServiceState(serviceManager, node.role, logger);
   const metrics: Metrics = createMetrics(new Registry(), true);
   const supervisorEvents: { started: (name: string, pid: number) => void } = { started: () => undefined };
   const supervisor = new Supervisor(systemClock, (e) => {
@@ -103,16 +107,19 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
       const routine = outcome === 'applied' && reasons.every((r) => ROUTINE_REASONS.has(r));
       const level = outcome === 'error' || outcome === 'partial' ? 'warn' : routine ? 'debug' : 'info';
       logger[level]({ outcome, reasons, ...timing, ...(error !== undefined ? { err: error } : {}) }, `turn ${outcome}`);
+      if (!routine) service.turned(outcome, reasons);
     },
   );
   kickRef.kick = (reason, opts) => writer.kick(reason, opts);
 
-  const reloadSite = async (): Promise<void> => {
+  /** Resolves with the reason when the site file was refused. */
+  const reloadSite = async (): Promise<string | undefined> => {
     try {
       const r = await source.reload();
       if (r.kind === 'refused') {
         metrics.configRejected.inc({ stage: 'validate' });
         logger.error({ issues: r.issues }, `site file refused; the running state stays as it was: ${r.issues[0] ?? ''}`);
+        return r.issues[0] ?? 'refused';
       } else if (r.kind === 'loaded') {
         noteRestartNeeded();
         await fleet.follow(site().etcd);
@@ -122,7 +129,9 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
     } catch (err) {
       metrics.configRejected.inc({ stage: 'validate' });
       logger.error({ err }, 'site file reload failed; the running state stays as it was');
+      return (err as Error).message;
     }
+    return undefined;
   };
 
   // The last fleet state seen is there before the role's first plan: a restarted agent keeps a depool.
@@ -162,16 +171,21 @@ export async function startAgent(opts: AgentOptions, log?: Logger): Promise<Runn
   }
   await writer.kick('start');
   publisher.follow(site().etcd);
-  logger.info({ role: node.role, status: `${listenAt.host}:${statusListeners.portOf(listenAt) ?? listenAt.port}` }, 'agent started');
+  logger.info({ role: node.role, status: `${listenAt.host}:${statusListeners.portOf(listenAt) ?? listenAt.port}`, serviceManager: serviceManager.how }, 'agent started');
+  service.ready();
 
   return {
     get statusPort() {
       return statusListeners.endpoints()[0]?.port ?? 0;
     },
     status,
-    reloadSite,
+    async reloadSite() {
+      service.reloading();
+      service.reloaded(await reloadSite());
+    },
     async stop() {
       logger.info('planned stop');
+      service.stopping();
       await watch.close();
       // The role's stop runs its drain through the writer; after it, nothing may act (a turn could re-announce).
       await role.stop(site());

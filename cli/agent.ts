@@ -2,11 +2,14 @@
 // drain, withdraw, stop daemons); SIGHUP re-reads the site file.
 import { AgentStartError, startAgent } from '../agent/runtime.js';
 import { AgentOptionError, overridesOf, type AgentOptions } from '../agent/options.js';
+import { systemdServiceManager } from '../agent/drivers/systemd/notify.js';
 import { checkOverrides } from '../site/index.js';
 import { CliError } from './errors.js';
 
 export async function agentCommand(opts: AgentOptions): Promise<void> {
   checkOptions(opts);
+  // Before anything is started: the daemons inherit the environment as it is then.
+  const serviceManager = systemdServiceManager({ env: process.env });
   // A SIGTERM while the agent starts (a supervisor's stop or restart then) is
   // a planned stop too: held until the start is done, then the whole drain.
   // Without a handler yet, Node would die at once and leave its daemons
@@ -20,7 +23,7 @@ export async function agentCommand(opts: AgentOptions): Promise<void> {
   process.on('SIGHUP', askReload);
   let agent;
   try {
-    agent = await startAgent(opts);
+    agent = await startAgent(opts, undefined, serviceManager);
   } catch (err) {
     if (err instanceof AgentStartError) throw new CliError(err.message, 1, { cause: err });
     throw err;
