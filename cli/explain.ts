@@ -10,8 +10,8 @@ import { planIpvs } from '../tiers/l4/plan.js';
 import { CliError } from './errors.js';
 import { readSite } from './read-site.js';
 
-/** Where the packaged agent reads its site. */
-export const DEFAULT_SITE = '/etc/lb/site.yaml';
+/** Where the packaged agent reads its site (packaging/tierlb-agent@.service); the commands that read one default to it. */
+export const DEFAULT_SITE = '/etc/tierlb/site.yaml';
 
 export interface ExplainOptions {
   readonly site?: string;

@@ -54,7 +54,7 @@ function program(io: CliIo, fleet: FleetDeps): Command {
     .showHelpAfterError();
   cmd
     .command('validate')
-    .argument('<file>', 'site file (YAML)')
+    .argument('[file]', 'site file (YAML)', DEFAULT_SITE)
     .description('check a site file as a whole; list every error with its field path and line')
     .action(async (file: string) => {
       await validateCommand(file, (l) => io.out(`${l}\n`));
@@ -70,7 +70,7 @@ function program(io: CliIo, fleet: FleetDeps): Command {
     });
   cmd
     .command('agent')
-    .requiredOption('--config <file>', 'site file (YAML); watched, re-read on change and on SIGHUP')
+    .option('--config <file>', 'site file (YAML); watched, re-read on change and on SIGHUP', DEFAULT_SITE)
     .requiredOption('--node <name>', 'this node\'s name in the site file; its role decides what runs')
     .option('--disable-file <path>', 'override the node\'s disable file')
     .option('--agent-check-file <path>', 'override the node\'s agent-check file')
