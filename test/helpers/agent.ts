@@ -30,7 +30,7 @@ let nextPort = 19400 + (process.pid % 500) * 2;
  * `statusHost`: the address its status endpoint listens on, one the test can
  * reach (inside a namespace, 127.0.0.1 is the namespace's own loopback).
  */
-export async function startAgentProcess(siteFile: string, node: string, opts: { wrap?: readonly string[]; extra?: readonly string[]; statusHost?: string } = {}): Promise<AgentProcess> {
+export async function startAgentProcess(siteFile: string, node: string, opts: { wrap?: readonly string[]; extra?: readonly string[]; statusHost?: string; env?: Readonly<Record<string, string>> } = {}): Promise<AgentProcess> {
   const statusHost = opts.statusHost ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), `tierlb-agent-${node}-`));
   for (const d of ['etc-lb', 'run', 'state', 'conf']) mkdirSync(join(dir, d));
@@ -43,7 +43,7 @@ export async function startAgentProcess(siteFile: string, node: string, opts: { 
   ];
   const [cmd, ...pre] = opts.wrap && opts.wrap.length > 0 ? [...opts.wrap, process.execPath] : [process.execPath];
   let text = '';
-  const child = execa(cmd as string, [...pre, ...args], { reject: false, all: true, cwd: REPO, env: { TIERLB_LOG_LEVEL: 'debug' } });
+  const child = execa(cmd as string, [...pre, ...args], { reject: false, all: true, cwd: REPO, env: { TIERLB_LOG_LEVEL: 'debug', ...opts.env } });
   child.all?.on('data', (c: Buffer) => { text += c.toString(); });
   const statusUrl = `http://${statusHost}:${port}`;
   const ready = Date.now() + 20000;
