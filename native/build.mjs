@@ -3,13 +3,18 @@
 // reports a failed build and exits 0: the package and its pure parts still
 // work, the L4 applier falls back to ipvsadm, and the lab tests of the addon
 // say "native addon not built: run npm run build:native".
+// `--directory DIR` builds a copy of binding.gyp and src/ there instead (the
+// Debian package's build, with Debian's hardening flags in CFLAGS, CXXFLAGS
+// and LDFLAGS, leaves the checkout's own build alone).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const optional = process.argv.includes('--optional');
+const { values } = parseArgs({ options: { optional: { type: 'boolean', default: false }, directory: { type: 'string' } } });
+const here = values.directory ?? dirname(fileURLToPath(import.meta.url));
+const optional = values.optional;
 
 // npm sets npm_config_node_gyp for scripts; otherwise look beside npm.
 const candidates = [
