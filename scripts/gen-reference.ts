@@ -87,10 +87,12 @@ const KINDS: Readonly<Record<string, string>> = {
   name: 'name', ipv4: 'IPv4 address', ipv6: 'IPv6 address', ip: 'IP address', vip: 'VIP', port: 'port', asn: 'AS number',
   'host-ipv4': 'host address (IPv4)', 'host-ipv6': 'host address (IPv6)', 'host-ip': 'host address (IP)', 'router-id': 'router ID',
   duration: 'duration', 'duration-above-0': 'duration above 0', 'fs-path': 'absolute path', 'run-dir': 'socket folder', 'http-path': 'HTTP path', 'dns-name': 'DNS name', community: 'community',
+  'interface-name': 'network device name', 'multicast-group': 'multicast address',
 };
 
 const CROSS_CHECKS: readonly (readonly [string, string])[] = [
   ['services', 'service names unique; VIPs, ports, l4.flags and l7.nodes not repeated within a service; a VIP:port:protocol used by one service only; protocol tcp (HAProxy cannot terminate UDP); l7.check.timeout at most l7.check.interval'],
+  ['l4', 'connectionSync.interface given when connectionSync.enabled; connectionSync.maxlen fits a UDP datagram of the group\'s family'],
   ['pools', 'pool names unique; server names and server address:port unique within a pool'],
   ['nodes', 'node names and node addresses unique; every node has an ipv4 or ipv6 address; at least one l4 and one l7 node'],
   ['services, pools', 'a service\'s pool exists'],

@@ -13,6 +13,7 @@ import { checkAgentCheckPorts, checkBinds } from './crosscheck-binds.js';
 import { checkDnsNames, checkZones } from './crosscheck-dns.js';
 import { checkTunnelSources } from './crosscheck-tunnel-sources.js';
 import { checkEtcd, checkFleetNames } from './crosscheck-etcd.js';
+import { checkConnectionSync } from './crosscheck-connection-sync.js';
 import { checkServiceFields, checkServiceNodes, checkServicePools } from './crosscheck-services.js';
 import { checkServiceL7Features } from './crosscheck-l7-features.js';
 
@@ -31,6 +32,7 @@ const CHECKS: readonly Check[] = [
   needs(['services', 'nodes', 'dns'], checkDnsNames),
   needs(['agent', 'pools'], checkAgentCheckPorts),
   needs(['agent', 'l7', 'bgp', 'services', 'pools', 'nodes'], checkBinds),
+  needs(['l4'], checkConnectionSync),
   needs(['etcd'], checkEtcd),
   needs(['etcd', 'pools', 'nodes'], checkFleetNames),
 ];

@@ -10,6 +10,7 @@ import { toDuration, toDurationAbove0 } from './duration.js';
 import { toHostIp, toHostIpv4, toHostIpv6, toVip } from './address-use.js';
 import { toPrefix } from './prefix.js';
 import { toEtcdEndpoint, toEtcdPrefix } from './etcd.js';
+import { toInterfaceName, toMulticastGroup } from './connection-sync.js';
 
 // `format` is a JSON Schema annotation: docs/site-reference.md names the
 // value's kind from it, since the schema's input type is only string/number.
@@ -57,6 +58,8 @@ export const prefix4 = (what: string) => branded(z.string(), toPrefix('ipv4'), w
 export const prefix6 = (what: string) => branded(z.string(), toPrefix('ipv6'), what, 'ipv6-prefix');
 export const etcdEndpoint = (what: string) => branded(z.string(), toEtcdEndpoint, what, 'etcd-endpoint');
 export const etcdPrefix = (what: string) => branded(z.string(), toEtcdPrefix, what, 'etcd-prefix');
+export const interfaceName = (what: string) => branded(z.string(), toInterfaceName, what, 'interface-name');
+export const multicastGroup = (what: string) => branded(z.string(), toMulticastGroup, what, 'multicast-group');
 export const port = (what: string) => brandedInt(toPort, what, 'port');
 export const asn = (what: string) => brandedInt(toAsn, what, 'asn');
 

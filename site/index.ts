@@ -8,3 +8,4 @@ export * from './query.js';
 export { checkOverrides, overrideNode, type NodeOverrides } from './override.js';
 export { prefixAddresses, prefixHolds, type Prefix } from './prefix.js';
 export { toEtcdEndpoint, toEtcdPrefix, type EtcdEndpoint, type EtcdPrefix } from './etcd.js';
+export { isMulticast, toInterfaceName, toMulticastGroup, type InterfaceName, type MulticastGroup } from './connection-sync.js';

@@ -5,6 +5,7 @@ import type { Asn, Community, DnsName, Family, FsPath, HttpPath, IpAddress, Ipv4
 import type { Prefix } from './prefix.js';
 import type { Duration } from './duration.js';
 import type { EtcdEndpoint, EtcdPrefix } from './etcd.js';
+import type { InterfaceName, MulticastGroup } from './connection-sync.js';
 import type { ALPN_PROTOCOLS, BALANCES, DNS_POLICIES, MH_FLAGS, PROXY_PROTOCOLS, ROLES, SPEAKERS, TLS_VERSIONS } from './schema.js';
 
 export type Role = (typeof ROLES)[number];
@@ -169,6 +170,7 @@ export interface Site {
   readonly l4: {
     readonly tunnelChecks: { readonly enabled: boolean; readonly timeout: Duration; readonly firstMark: number };
     readonly flowEntropy: { readonly enabled: boolean };
+    readonly connectionSync: ConnectionSyncSettings;
   };
   readonly bgp: Bgp;
   readonly services: readonly Service[];
@@ -194,4 +196,17 @@ export interface EtcdSettings {
   readonly tls?: { readonly ca: FsPath; readonly cert?: FsPath; readonly key?: FsPath };
   readonly auth?: { readonly user: Token; readonly passwordFile: FsPath };
   readonly limits: EtcdLimits;
+}
+
+/** The kernel's IPVS sync daemons on every L4 node (l4.connectionSync). */
+export interface ConnectionSyncSettings {
+  readonly enabled: boolean;
+  /** Always given when enabled (a cross-check). */
+  readonly interface?: InterfaceName;
+  readonly group: MulticastGroup;
+  readonly port: Port;
+  readonly ttl: number;
+  /** Absent: the kernel's default (1500 less the headers). */
+  readonly maxlen?: number;
+  readonly syncId: number;
 }

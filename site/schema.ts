@@ -3,7 +3,7 @@
 // has a description: docs/site-reference.md is generated from them.
 import { z } from 'zod';
 import {
-  asn, community, dnsName, duration, durationAbove0, etcdEndpoint, etcdPrefix, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, intIn, ip, port, prefix4, prefix6, routerId, runDir, token, vip,
+  asn, community, dnsName, duration, durationAbove0, etcdEndpoint, etcdPrefix, fsPath, hostIp, hostIpv4, hostIpv6, httpPath, interfaceName, intIn, ip, multicastGroup, port, prefix4, prefix6, routerId, runDir, token, vip,
 } from './fields.js';
 
 const obj = z.strictObject;
@@ -218,6 +218,15 @@ export const siteSchema = obj({
     flowEntropy: obj({
       enabled: z.boolean().default(true).meta({ description: 'on l4 nodes with tunnelSources: a tc egress program sets the outer source of every IPIP / ip6ip6 packet from a hash of the user\'s flow, one of the node\'s tunnelSources, so each flow keeps one and the flows spread over the L7 node\'s receive queues' }),
     }).prefault({}).meta({ description: 'flow entropy of the tunnel\'s outer header' }),
+    connectionSync: obj({
+      enabled: z.boolean().default(false).meta({ description: 'every L4 node runs the kernel\'s IPVS sync daemons, a master that multicasts its connection entries and a backup that takes the other nodes\' entries: a flow that ECMP moves to another L4 node keeps its L7 node even after the Maglev table changed (an L7 node drained, joined or left); see docs/connection-sync.md' }),
+      interface: interfaceName('device the sync messages leave and arrive on, the same on every L4 node (the network between the L4 nodes); required when enabled').optional(),
+      group: multicastGroup('multicast group of the sync messages, IPv4 or IPv6; the kernel\'s default is 224.0.0.81').prefault('224.0.0.81'),
+      port: port('UDP port of the sync messages; the kernel\'s default is 8848').prefault(8848),
+      ttl: intIn(1, 255, 'multicast TTL (IPv6 hop limit) of the sync messages: 1 keeps them on the L4 nodes\' own link').default(1),
+      maxlen: intIn(1024, 65507, 'largest sync message (UDP payload), bytes; default the kernel\'s, 1500 less the IP and UDP headers; more only with jumbo frames on the interface').optional(),
+      syncId: intIn(1, 255, 'sync ID of this site\'s messages: every L4 node sends it and takes only messages that carry it, so two sites sharing a group and port do not mix their entries').default(1),
+    }).prefault({}).meta({ description: 'IPVS connection synchronisation between the L4 nodes' }),
   }).prefault({}).meta({ description: 'site-wide settings of the L4 nodes' }),
   bgp: bgpSchema.meta({ description: 'BGP between routers, route reflectors and L4 nodes' }),
   services: z.array(serviceSchema).min(1).meta({ description: 'what the site serves: VIPs and ports, and how each tier handles them' }),

@@ -32,6 +32,21 @@ export const IPVS_SYSCTLS: readonly Sysctl[] = [
     'a SYN that reuses the port of a finished flow goes through the Maglev table like on every other L4 node; mode 2 adds FIN_WAIT, the last state a tunnel-mode director sees; the 1 s SYN-drop delay of reuse only occurs with vs.conntrack=1, left at 0 here'),
 ];
 
+/**
+ * With l4.connectionSync. A synced entry is found by the same lookup as a
+ * local one (ip_vs_conn_in_get matches addresses, ports and protocol, not
+ * IP_VS_CONN_F_SYNC) and takes the tunnel of its destination here
+ * (ip_vs_bind_dest); sloppy_tcp stays on for the flows no entry covers yet
+ * (not synced before their third packet, or lost messages), which Maglev
+ * then schedules as before. docs/connection-sync.md.
+ */
+const SYNC_SYSCTLS: readonly Sysctl[] = [
+  sysctl('net.ipv4.vs.sync_version', '1',
+    'sync messages of version 1 carry IPv6 connections and each entry\'s timeout; version 0 drops IPv6 and gives every synced entry a default timeout; the kernel default, pinned'),
+  sysctl('net.ipv4.vs.backup_only', '0',
+    'every L4 node runs a backup sync daemon and keeps serving: backup_only=1 would stop IPVS from scheduling on a node while its backup daemon runs'),
+];
+
 /** A check through the tunnel is answered by the L7 node from the VIP, an address this node holds too: without this the answer is a martian and dropped. */
 const ACCEPT_LOCAL = sysctl('net.ipv4.conf.all.accept_local', '1',
   'the answer to a check through the tunnel comes from the VIP, which is local here too; IPv4 drops a packet from outside with a local source unless accept_local is set (IPv6 has no such rule)');
@@ -57,5 +72,6 @@ export function planNetOps(site: Site, node?: SiteNode): NetOp[] {
     ...sources,
     ...IPVS_SYSCTLS,
     ...(site.l4.tunnelChecks.enabled ? [ACCEPT_LOCAL] : []),
+    ...(site.l4.connectionSync.enabled ? SYNC_SYSCTLS : []),
   ];
 }
