@@ -17,6 +17,7 @@
 #include "ipvs.h"
 #include "marked-socket.h"
 #include "sd-notify.h"
+#include "sync-daemon.h"
 
 namespace tierlb {
 namespace {
@@ -338,6 +339,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Ipvs", IpvsHandle::Define(env));
   ExportMarkedSocket(env, exports);
   ExportSdNotify(env, exports);
+  ExportSyncDaemon(env, exports);
   return exports;
 }
 

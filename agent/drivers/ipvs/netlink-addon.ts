@@ -154,7 +154,23 @@ interface RawAddon {
   markedTcpSocket?: (family: 4 | 6, mark: number) => number;
   socketMark?: (fd: number) => number;
   sdNotify?: (socket: string, text: string) => void;
+  syncDaemons?: () => RawSyncDaemon[];
+  startSyncDaemon?: (spec: RawSyncDaemon) => void;
+  stopSyncDaemon?: (state: 'master' | 'backup') => void;
 }
+
+/** A sync daemon as the addon takes and gives it (native/src/sync-daemon.cc); older kernels report no group, port, ttl or maxlen. */
+export interface RawSyncDaemon {
+  readonly state: 'master' | 'backup';
+  readonly interface: string;
+  readonly syncId: number;
+  readonly group?: string;
+  readonly port?: number;
+  readonly ttl?: number;
+  readonly maxlen?: number;
+}
+
+type AddonFunctionName = 'markedTcpSocket' | 'socketMark' | 'sdNotify' | 'syncDaemons' | 'startSyncDaemon' | 'stopSyncDaemon';
 
 const ADDON_FILE = 'ipvs_netlink.node';
 // From the sources (agent/drivers/ipvs/) and from the build (dist/agent/drivers/ipvs/).
@@ -184,7 +200,7 @@ export function netlinkAvailable(): { readonly ok: true } | { readonly ok: false
 }
 
 /** One of the functions a newer build added, or why it cannot be called. */
-function addonFunction<K extends 'markedTcpSocket' | 'socketMark' | 'sdNotify'>(name: K): { readonly fn: NonNullable<RawAddon[K]> } | { readonly why: string } {
+export function addonFunction<K extends AddonFunctionName>(name: K): { readonly fn: NonNullable<RawAddon[K]> } | { readonly why: string } {
   const l = load();
   if (!('addon' in l)) return { why: l.reason };
   const fn = l.addon[name];
