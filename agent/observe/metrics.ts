@@ -17,6 +17,8 @@ export const EVENT_LOOP_SAMPLE_MS = 500;
 export interface ProgramReaders {
   flowEntropy?: () => Promise<void>;
   mssClamp?: () => Promise<void>;
+  /** Reads /proc (the connection table can be large): for a scrape, at most every 30 s. */
+  connectionSync?: () => Promise<void>;
 }
 
 /** `read` at most once per `minAgeMs`: a scrape soon after another shows the counts that one read. */
@@ -45,6 +47,11 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     recheckHints: new Counter({ name: 'tierlb_l4_recheck_hints_total', help: 'datagrams on the recheck-hint port: taken (the named L7 node checked at once) or refused (not a hint from an L7 node of the site)', labelNames: ['result'], registers: r }),
     mssSynAcks: new Gauge({ name: 'tierlb_l7_mss_clamp_syn_acks', help: 'SYN-ACKs from VIPs the MSS clamp program saw and clamped (lowered) since it was loaded, read from its maps when scraped (at most every 10 s)', labelNames: ['family', 'result'], registers: r, collect: () => programReaders.mssClamp?.() }),
     flowEntropyPackets: new Gauge({ name: 'tierlb_l4_flow_entropy_packets', help: 'tunnelled packets from this node\'s own address the flow-entropy program saw, and gave another outer source (one of the node\'s tunnelSources), since it was loaded; read from its maps when scraped (at most every 10 s)', labelNames: ['family', 'result'], registers: r, collect: () => programReaders.flowEntropy?.() }),
+    syncDaemonUp: new Gauge({ name: 'tierlb_l4_sync_daemon_up', help: '1 when the kernel runs this L4 node\'s IPVS sync daemon of that state (master: sends this node\'s connection entries; backup: takes the other nodes\') with the site\'s settings, 0 when it should and does not, or connection sync is off', labelNames: ['state'], registers: r }),
+    syncDaemonChanges: new Counter({ name: 'tierlb_l4_sync_daemon_changes_total', help: 'IPVS sync daemons started and stopped by this agent (a settings edit is a stop and a start), by state and action', labelNames: ['state', 'action'], registers: r }),
+    syncDaemonErrors: new Counter({ name: 'tierlb_l4_sync_daemon_errors_total', help: 'starts and stops of an IPVS sync daemon the kernel refused, by state, and failed reads of the kernel\'s daemons (state list)', labelNames: ['state'], registers: r }),
+    syncConnections: new Gauge({ name: 'tierlb_l4_sync_connections', help: 'IPVS connection entries on this L4 node by origin: local (scheduled here) or sync (made by the backup daemon from another node\'s messages); read from /proc/net/ip_vs_conn_sync when scraped, at most every 30 s, with connection sync on', labelNames: ['origin'], registers: r, collect: () => programReaders.connectionSync?.() }),
+    syncReceiveDrops: new Gauge({ name: 'tierlb_l4_sync_receive_drops', help: 'sync messages the backup daemon\'s UDP socket dropped (receive buffer full) since the daemon started: entries of other nodes this node lacks; read from /proc/net/udp(6) with tierlb_l4_sync_connections', registers: r }),
     tunnelChecks: new Counter({ name: 'tierlb_l4_tunnel_checks_total', help: 'connections of the checks through the tunnel, by L7 node, service and outcome (ok, fail, timeout, refused, reset, stalled)', labelNames: ['real_server', 'service', 'result'], registers: r }),
     checksStalled: new Counter({ name: 'tierlb_l4_health_checks_stalled_total', help: 'checks of an L7 node whose deadline this agent judged too late to blame the node (the agent was starved): not counted for or against it', labelNames: ['real_server'], registers: r }),
     driftRepairs: new Counter({ name: 'tierlb_agent_drift_repairs_total', help: 'state the agent had applied and its drift check found undone, then put back, by kind: address, link, sysctl (kernel), route (a VIP the BGP speaker should announce, or should not), haproxy (a server state the fleet state set), state-file (gdnsd\'s VIP states)', labelNames: ['kind'], registers: r }),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeFlowEntropy } from '../../../test/fakes/flow-entropy.js';
 import { FakeIpvs } from '../../../test/fakes/ipvs.js';
+import { FakeSyncDaemons } from '../../../test/fakes/sync-daemons.js';
 import type { NetOp } from '../../../tiers/common/files.js';
 import { FakeNet } from '../../../test/fakes/net.js';
 import { FakeKernelEvents } from '../../../test/fakes/kernel-events.js';
@@ -69,6 +70,7 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
   const ipvs = new FakeIpvs();
   const net = new FakeNet();
   const kernelEvents = new FakeKernelEvents();
+  const syncDaemons = new FakeSyncDaemons();
   // The hint sockets: what the role bound, and a way to deliver a datagram to it.
   const hints = { bound: [] as Endpoint[], deliver: (_bytes: Uint8Array, _from: string): void => undefined };
   const h = roleHarness(value, 'l4-1', (deps) => l4Role(deps, {
@@ -81,9 +83,10 @@ function harness(value: SiteValue, monitorFetch: MonitorFetch = async () => ({ k
     tunnelChecks: () => tunnel.drivers,
     flowEntropy,
     kernelEvents: kernelEvents.port,
+    connectionSync: { port: () => ({ port: syncDaemons }), counters: { origins: async () => ({ local: 3, sync: 2 }), backupDrops: async () => 0 } },
   }), fleet);
   running.push(h);
-  return { ...h, speaker, ipvs, net, hints, tunnel, flowEntropy, kernelEvents, disableFile: join(h.dir, 'disable') };
+  return { ...h, speaker, ipvs, net, hints, tunnel, flowEntropy, kernelEvents, syncDaemons, disableFile: join(h.dir, 'disable') };
 }
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 5000, interval: 20 });
@@ -497,5 +500,47 @@ describe('the l4 role\'s flow entropy', () => {
     await h.start();
     await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
     await waitFor(() => expect(flowEntropy.counts()).toEqual({ ipv4: 32, ipv6: 16 }));
+  });
+});
+
+describe('the l4 role\'s connection sync', () => {
+  const sync = (settings: Record<string, unknown>) => (v: SiteValue): void => { v.l4 = { connectionSync: settings }; };
+  const running = (h: ReturnType<typeof harness>): string[] => h.syncDaemons.running.map((d) => `${d.state} ${d.interface} ${d.group}:${d.port} ttl ${d.ttl} id ${d.syncId}`);
+
+  it('runs no daemon while the site leaves it off, and starts both on an edit that turns it on, with its sysctls', async () => {
+    const h = harness(fastSite());
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    expect(h.syncDaemons.running).toEqual([]);
+    expect(h.role.status(h.site()).notes).toContain('connection sync: off');
+    await h.edit(fastSite(sync({ enabled: true, interface: 'eth1', group: '239.1.2.3' })));
+    await waitFor(() => expect(running(h)).toEqual(['master eth1 239.1.2.3:8848 ttl 1 id 1', 'backup eth1 239.1.2.3:8848 ttl 1 id 1']));
+    expect(h.net.held).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'sysctl', key: 'net.ipv4.vs.sync_version', value: '1' })]));
+    expect(h.role.status(h.site()).notes?.find((n) => n.startsWith('connection sync:'))).toContain('master on eth1, 239.1.2.3:8848 ttl 1, sync ID 1');
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toContain('tierlb_l4_sync_daemon_up{state="master"} 1');
+    expect(metrics).toContain('tierlb_l4_sync_daemon_changes_total{state="backup",action="start"} 1');
+    expect(metrics).toContain('tierlb_l4_sync_connections{origin="sync"} 2');
+  });
+
+  it('moves both daemons to new settings on a live edit, and stops them when an edit turns sync off; VIPs stay announced', async () => {
+    const h = harness(fastSite(sync({ enabled: true, interface: 'eth1' })));
+    await h.start();
+    await waitFor(() => expect(running(h)).toHaveLength(2));
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await h.edit(fastSite(sync({ enabled: true, interface: 'eth0', port: 8900, ttl: 2, syncId: 4 })));
+    await waitFor(() => expect(running(h)).toEqual(['master eth0 224.0.0.81:8900 ttl 2 id 4', 'backup eth0 224.0.0.81:8900 ttl 2 id 4']));
+    await h.edit(fastSite());
+    await waitFor(() => expect(h.syncDaemons.running).toEqual([]));
+    expect(h.speaker.announced()).toHaveLength(8);
+    expect(await h.metrics.registry.metrics()).toContain('tierlb_l4_sync_daemon_changes_total{state="master",action="stop"} 2');
+  });
+
+  it('serves and announces when the kernel refuses the daemons, and says why', async () => {
+    const h = harness(fastSite(sync({ enabled: true, interface: 'eth7' })));
+    await h.start();
+    await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
+    await waitFor(() => expect(h.role.status(h.site()).notes?.find((n) => n.startsWith('connection sync:'))).toContain('No such device (ENODEV)'));
+    expect(h.syncDaemons.running).toEqual([]);
   });
 });

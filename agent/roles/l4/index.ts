@@ -54,6 +54,9 @@ import type { SpeakerPort } from './speaker-port.js';
 import { tcFlowEntropyPort, type FlowEntropyPort } from '../../drivers/bpf/flow-entropy-port.js';
 import { FlowEntropyApplier } from './flow-entropy-applier.js';
 import { readAtMostEvery } from '../../observe/metrics.js';
+import { netlinkSyncDaemonPort } from '../../drivers/ipvs/sync-daemon-port.js';
+import { procSyncCounters } from '../../drivers/ipvs/sync-counters.js';
+import { ConnectionSync, type ConnectionSyncDrivers } from './connection-sync.js';
 
 export { IPVS_REPAIR_MS } from './ipvs-applier.js';
 export type { L4Plan } from './plan.js';
@@ -74,6 +77,8 @@ export interface L4Drivers {
   readonly flowEntropy: FlowEntropyPort;
   /** Links and addresses undone under the agent, as the kernel reports them; absent: read back on the interval only. */
   readonly kernelEvents?: KernelEventsPort;
+  /** The kernel's IPVS sync daemons (the addon), and what /proc shows of them. */
+  readonly connectionSync: ConnectionSyncDrivers;
 }
 
 /** A failed IPVS apply or announce is tried again after this long. */
@@ -88,6 +93,8 @@ const SESSION_READ_MS = 1000;
 const FLOW_ENTROPY_RETRY_MS = 10000;
 /** The flow-entropy program's counts are read for a scrape, at most this often. */
 const FLOW_ENTROPY_STATS_MS = 10000;
+/** Sync daemons the kernel refused are tried again this much later; flows keep being served meanwhile. */
+const CONNECTION_SYNC_RETRY_MS = 10000;
 /** Bounds the stop sequence: at most this many turns. */
 const STOP_TURNS = 4;
 
@@ -110,6 +117,7 @@ export function realL4Drivers(deps: RoleDeps): L4Drivers {
     tunnelChecks: realTunnelChecks,
     flowEntropy: tcFlowEntropyPort(processRunner),
     kernelEvents: ipMonitorEvents(deps.log),
+    connectionSync: { port: netlinkSyncDaemonPort, counters: procSyncCounters },
   };
 }
 
@@ -155,6 +163,7 @@ class L4Role implements Role<L4Plan> {
   private netCheckDue = false;
   private kernelEvents: { stop(): void } | undefined;
   private readonly flowEntropy: FlowEntropyApplier;
+  private readonly connectionSync: ConnectionSync;
   private departures: Departure[] = [];
   private readonly sessionTimers = new SessionTimers();
   /** The drift check's period has come: the next apply reads the kernel's table even if it was verified moments ago. */
@@ -166,6 +175,7 @@ class L4Role implements Role<L4Plan> {
     this.timers = new Timers(deps.clock, (reason) => void deps.kick(reason, { repair: true }));
     this.announcer = new Announcer(drivers.speaker, deps.log, deps.clock);
     this.flowEntropy = new FlowEntropyApplier(drivers.flowEntropy, deps.log, () => deps.clock.now());
+    this.connectionSync = new ConnectionSync(drivers.connectionSync, deps.log, deps.metrics, () => deps.clock.now());
     this.monitor = new L7Monitor({
       fetch: drivers.monitorFetch, watch: drivers.monitorWatch, clock: deps.clock,
       onChange: (changes) => {
@@ -326,6 +336,8 @@ class L4Role implements Role<L4Plan> {
     const net = await this.drivers.net.apply(p.netOps, { check: netCheck });
     for (const r of net.repaired) this.deps.metrics.driftRepairs.inc({ kind: kernelStateKind(r.op) });
     if ((await this.flowEntropy.apply(p.flowEntropy, node)) === 'retry') this.timers.retry(FLOW_ENTROPY_RETRY_MS, 'flow entropy');
+    // After the sysctls (sync_version) it needs; the daemons stay through a planned stop, as the table does.
+    if ((await this.connectionSync.apply(p.connectionSync, check)) === 'retry') this.timers.retry(CONNECTION_SYNC_RETRY_MS, 'connection sync');
     await this.applyCheckServices(site, node);
     this.driftCheckDue = false;
     const table = net.essential ? await this.ipvs.apply(p.node.ipvs, { leaving, verify: attracts || !wasVerified, check }) : undefined;
@@ -386,6 +398,7 @@ class L4Role implements Role<L4Plan> {
         this.ipvsNote,
         this.tunnelStatus(site),
         this.flowEntropy.status(this.lastPlan?.flowEntropy),
+        this.connectionSync.status(),
         `IPVS drift check every ${IPVS_REPAIR_MS / 1000} s, ${ipvs?.lastCheck ?? 'not run: no IPVS'}`,
         `${netDriftText(this.drivers.net.drift, NET_CHECK_MS)}; BGP speaker: ${this.announcer.driftRepairs} announcements put back`,
         ...(speaker.restartNeeded !== undefined ? [`restart needed: ${speaker.restartNeeded}`] : []),

@@ -9,6 +9,7 @@ import type { TimersView } from '../../../tiers/ecmp/view.js';
 import { renderL4 } from '../../../tiers/l4/index.js';
 import { planL4Node, type L4NodePlan, type L4Observations } from '../../../tiers/l4/plan-node.js';
 import { planFlowEntropy, type FlowEntropyPlan } from '../../../tiers/l4/flow-entropy.js';
+import { planConnectionSync, type ConnectionSyncPlan } from '../../../tiers/l4/connection-sync.js';
 
 export type SpeakerDaemonName = 'gobgpd' | 'bird';
 
@@ -28,13 +29,14 @@ export interface L4Plan {
   readonly node: L4NodePlan;
   readonly speaker: SpeakerPlan;
   readonly flowEntropy: FlowEntropyPlan;
+  readonly connectionSync: ConnectionSyncPlan;
 }
 
 /** `sessionTimers`: per BGP session, timers other than the site's (BIRD's sessions moving to new ones one at a time). */
 export function planL4(site: Site, node: SiteNode, obs: L4Observations, sessionTimers?: ReadonlyMap<string, TimersView>): L4Plan {
   return {
     netOps: renderL4(site, node).netOps, node: planL4Node(site, node, obs), speaker: planSpeaker(site, node, sessionTimers),
-    flowEntropy: planFlowEntropy(site, node),
+    flowEntropy: planFlowEntropy(site, node), connectionSync: planConnectionSync(site, node),
   };
 }
 
