@@ -107,7 +107,7 @@ touch "$SHARE/go"
 wait $client
 ip netns exec b ipvsadm -Lnc > "$SHARE/b-conns-after.txt"
 ip netns exec a ipvsadm -Lnc > "$SHARE/a-conns-after.txt"
-${guest('b', 'apply', 'b-edits', [{ ...SYNC, ttl: 2, port: 8900 }, { enabled: false }, { ...SYNC, interface: 'nosuch0' }])}
+${guest('b', 'apply', 'b-edits', [{ ...SYNC, group: 'ff02::81', ttl: 2, port: 8900 }, { enabled: false }, { ...SYNC, interface: 'nosuch0' }])}
 `;
 
 const read = (run: UmlRun, name: string): string => readFileSync(join(run.shareDir, name), 'utf8');
@@ -168,14 +168,16 @@ describe('IPVS connection sync between two L4 nodes in the user-mode-linux kerne
     expect(entry('a-conns-after.txt')).toEqual([expect.stringMatching(/ ESTABLISHED /)]);
   });
 
-  it('moves b\'s daemons to new settings on an edit, stops them when sync is turned off, and names a device b lacks', () => {
+  it('moves b\'s daemons to new settings (an IPv6 group) on an edit, stops them when sync is turned off, and names a device b lacks', () => {
     if (!run) throw new Error('the guest did not run');
     const [edited, off, missing] = results(run, 'b-edits');
     expect(edited?.counted).toEqual(['stop master', 'stop backup', 'start master', 'start backup']);
     expect(edited?.daemons).toEqual([
-      expect.objectContaining({ state: 'master', port: 8900, ttl: 2 }),
-      expect.objectContaining({ state: 'backup', port: 8900, ttl: 2 }),
+      expect.objectContaining({ state: 'master', group: 'ff02::81', port: 8900, ttl: 2 }),
+      expect.objectContaining({ state: 'backup', group: 'ff02::81', port: 8900, ttl: 2 }),
     ]);
+    // The backup's socket found in /proc/net/udp6.
+    expect(edited?.drops).toBe(0);
     expect(off?.counted).toEqual(['stop master', 'stop backup']);
     expect(off?.daemons).toEqual([]);
     expect(missing?.result).toBe('retry');
