@@ -32,6 +32,12 @@ describe('findDaemonPid', () => {
     expect(findDaemonPid(BIRD, '/nonexistent-proc')).toBeUndefined();
   });
 
+  it('finds a daemon running with its restart arguments (a router\'s BIRD restarted with -R)', () => {
+    const restarted = { ...BIRD, restartArgs: [...BIRD.args, '-R'] };
+    expect(findDaemonPid(restarted, fakeProc({ 40: ['bird', ...BIRD.args, '-R'] }))).toBe(40);
+    expect(findDaemonPid(BIRD, fakeProc({ 40: ['bird', ...BIRD.args, '-R'] }))).toBeUndefined();
+  });
+
   it('takes the lowest pid when two match', () => {
     expect(findDaemonPid(BIRD, fakeProc({ 31: ['bird', ...BIRD.args], 30: ['bird', ...BIRD.args] }))).toBe(30);
   });

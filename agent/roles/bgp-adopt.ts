@@ -3,7 +3,8 @@
 // next agent must take that daemon over, not start a second one that would
 // fight it for the control socket and port 179. The daemon is recognised by
 // its exact command line: the same binary with the same arguments (config
-// file, socket, pid file, API address) is this node's daemon, and nothing
+// file, socket, pid file, API address), or with the arguments of a restart
+// (a router's BIRD restarted with -R), is this node's daemon, and nothing
 // else is.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,15 +12,18 @@ import { basename, join } from 'node:path';
 export interface CommandLine {
   readonly command: string;
   readonly args: readonly string[];
+  /** The arguments it runs with after a restart, when they differ. */
+  readonly restartArgs?: readonly string[];
 }
 
-/** The pid of the one process whose argv is `command args...` (argv[0] compared by basename), or undefined. */
+/** The pid of the one process whose argv is `command args...` or `command restartArgs...` (argv[0] compared by basename), or undefined. */
 export function findDaemonPid(want: CommandLine, procDir = '/proc'): number | undefined {
+  const restarted = want.restartArgs ? { command: want.command, args: want.restartArgs } : undefined;
   const matches: number[] = [];
   for (const entry of safeReaddir(procDir)) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = readArgv(join(procDir, entry, 'cmdline'));
-    if (argv && sameCommandLine(argv, want)) matches.push(Number(entry));
+    if (argv && (sameCommandLine(argv, want) || (restarted && sameCommandLine(argv, restarted)))) matches.push(Number(entry));
   }
   // Two would already be fighting each other; adopting the lowest pid is as
   // good as any, and a deterministic choice.
