@@ -2,7 +2,9 @@
 // reflectors) and installs them as one multipath kernel route per VIP. The
 // agent renders and checks bird.conf, keeps BIRD running, and reloads it in
 // place with `configure` on its control socket (sessions stay up; BIRD restarts only the
-// protocols whose config changed). Crash and stop behaviour: bgp-role.ts.
+// protocols whose config changed). A BIRD that dies is started again with
+// -R, in graceful-restart recovery, so the VIPs keep their kernel routes
+// meanwhile (birdSpec, bird.conf). Agent crash and stop: bgp-role.ts.
 import { nodeNamed, type Site, type SiteNode } from '../../site/index.js';
 import type { NetOp } from '../../tiers/common/files.js';
 import type { Runner } from '../../tiers/common/runner.js';

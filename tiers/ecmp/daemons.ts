@@ -21,6 +21,8 @@ export interface DaemonCommand {
   readonly stopTimeoutMs?: number;
   /** Routers and reflectors carry everyone's routes: they keep running if the agent dies. */
   readonly outlivesAgent?: boolean;
+  /** Arguments for a start after the daemon died, when they must differ from the first start's. */
+  readonly restartArgs?: readonly string[];
 }
 
 /** How a running daemon takes a new config file. */
@@ -56,9 +58,18 @@ export function gobgpdSpec(node: SiteNode, options: GobgpdOptions): DaemonComman
   return withLife(node, options, { name: 'gobgpd', command: 'gobgpd', args, stopTimeoutMs: STOP_TIMEOUT_MS });
 }
 
+/**
+ * A router's BIRD that died is started again with `-R`: graceful-restart
+ * recovery, so the new BIRD leaves the routes its predecessor installed in
+ * the kernel until its BGP sessions have refilled the table (bird.conf says
+ * how, and bounds the wait). Not on a first start: a router that has just
+ * booted has no routes to keep, and its first routes would wait for every
+ * peer's End-of-RIB, up to that bound while a reflector is down, for nothing.
+ */
 export function birdSpec(node: SiteNode, options: BirdOptions): DaemonCommand {
   const args = ['-f', '-c', options.configFile, '-s', options.socket, '-P', options.pidFile];
-  return withLife(node, options, { name: 'bird', command: 'bird', args, stopTimeoutMs: STOP_TIMEOUT_MS });
+  const restartArgs = node.role === 'router' ? [...args, '-R'] : undefined;
+  return withLife(node, options, { name: 'bird', command: 'bird', args, stopTimeoutMs: STOP_TIMEOUT_MS, ...(restartArgs ? { restartArgs } : {}) });
 }
 
 /**
@@ -88,5 +99,6 @@ export function gobgpdReload(): DaemonReload {
 function withLife(node: SiteNode, options: LifeOptions, spec: DaemonCommand): DaemonCommand {
   const die = options.dieWithAgent ?? node.role === 'l4';
   if (!die) return { ...spec, outlivesAgent: true };
-  return { ...spec, command: 'setpriv', args: ['--pdeathsig', 'TERM', '--', spec.command, ...spec.args] };
+  const wrap = (args: readonly string[]): string[] => ['--pdeathsig', 'TERM', '--', spec.command, ...args];
+  return { ...spec, command: 'setpriv', args: wrap(spec.args), ...(spec.restartArgs ? { restartArgs: wrap(spec.restartArgs) } : {}) };
 }
