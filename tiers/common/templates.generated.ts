@@ -108,6 +108,17 @@ protocol static vips_<%= s.family %> {
   "ecmp/bird.conf.ejs": `<% const v = locals -%>
 # bird.conf of <%= v.node %> (<%= v.role %>), rendered by tierlb: edits are overwritten.
 router id <%= v.routerId %>;
+<% if (v.gracefulRestartWaitSeconds !== undefined) { -%>
+
+# A BIRD that died is started again with -R (graceful-restart recovery): the
+# kernel protocols ("graceful restart on") leave its predecessor's routes in
+# the kernel until every BGP session ("graceful restart aware") has sent its
+# End-of-RIB, then replace them in place; without it, the first kernel scan
+# deletes them and the VIPs have no route until the sessions are back. A
+# peer that is down sends none: the recovery ends after this wait at the
+# latest, and until then no route change reaches the kernel.
+graceful restart wait <%= v.gracefulRestartWaitSeconds %>;
+<% } -%>
 
 protocol device {
 }
@@ -134,6 +145,8 @@ protocol kernel kernel_<%= f %> {
     export where source = RTS_BGP;
   };
   merge paths on;
+<%# Under -R, no kernel sync (which deletes the routes this BIRD did not install) before the sessions have refilled the table. -%>
+  graceful restart on;
 }
 <% }) -%>
 <% for (const set of v.vipSets) { -%>
@@ -201,6 +214,10 @@ protocol bgp <%= s.symbol %> {
 <% if (s.bfd) { -%>
   bfd on;
 <% } -%>
+<% if (v.role === 'router') { -%>
+<%# Under -R the recovery waits for this session's End-of-RIB. Aware, not on: a router announces nothing, so its peers have nothing to keep for it; and aware is BIRD's default, so a running router takes this file without restarting its sessions. -%>
+  graceful restart aware;
+<% } -%>
   <%= s.family %> {
 <% if (s.importFilter) { -%>
     import filter <%= s.importFilter %>;
@@ -247,6 +264,12 @@ protocol bgp <%= s.symbol %> {
     idle-hold-time-after-reset = <%= v.timers.connectRetrySeconds %>
   [neighbors.transport.config]
     local-address = "<%= n.localAddress %>"
+<% if (n.gracefulRestartHelper) { -%>
+<%# A router's BIRD restarted with -R keeps its kernel routes until it has this session's End-of-RIB, which gobgpd sends only when graceful restart is negotiated. Helper only: gobgpd itself does not restart gracefully. -%>
+  [neighbors.graceful-restart.config]
+    enabled = true
+    helper-only = true
+<% } -%>
 <% if (n.routeReflectorClient) { -%>
   [neighbors.route-reflector.config]
     route-reflector-client = true

@@ -38,6 +38,36 @@ export interface BirdConfView {
   readonly vipSets: readonly PrefixSetView[];
   /** Speaker only: communities added to every announced VIP. */
   readonly vipCommunities: readonly CommunityView[];
+  /** Router only: the bound on a graceful-restart recovery (`graceful restart wait`), see gracefulRestartWaitSeconds. */
+  readonly gracefulRestartWaitSeconds?: number;
+}
+
+/**
+ * gobgpd (3.10) keeps a neighbor whose session dropped in Idle for a fixed
+ * 5 s, refusing its connections, whatever idle-hold-time-after-reset says
+ * (that one is for resets asked through its API).
+ */
+const GOBGP_IDLE_HOLD_SECONDS = 5;
+/** BIRD's first connect to a peer waits this long (`connect delay time`, its default). */
+const BIRD_CONNECT_DELAY_SECONDS = 5;
+/** BIRD's own default is 240 s: long hold times must not bring it back. */
+const GRACEFUL_RESTART_WAIT_MAX_SECONDS = 60;
+
+/**
+ * How long a router's BIRD restarted with `-R` keeps its predecessor's kernel
+ * routes untouched while it waits for every peer's End-of-RIB. A reflector
+ * that is up takes the session back once its idle hold is over and BIRD
+ * connects (after its connect delay, then every connect retry), and a hold
+ * time covers a peer that has not yet seen the old session close; measured
+ * on the example site: 9–10 s for the last of its four sessions, against
+ * 15 s here. A peer that is down never sends one: until this wait ends, no
+ * route change reaches the kernel, hence the bound (BIRD's default, 240 s,
+ * held a router's route installs for four minutes while a reflector was
+ * down).
+ */
+export function gracefulRestartWaitSeconds(timers: TimersView): number {
+  const back = GOBGP_IDLE_HOLD_SECONDS + BIRD_CONNECT_DELAY_SECONDS + 2 * timers.connectRetrySeconds + timers.holdSeconds;
+  return Math.min(GRACEFUL_RESTART_WAIT_MAX_SECONDS, back);
 }
 
 /** `sessionTimers`: per session symbol, timers other than the site's (a router moving its sessions to new ones). */
@@ -59,6 +89,7 @@ export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4
     gracefulShutdown: communityOf(site.bgp.communities.gracefulShutdown),
     vipSets,
     vipCommunities: site.bgp.communities.vip.map(communityOf),
+    ...(node.role === 'router' ? { gracefulRestartWaitSeconds: gracefulRestartWaitSeconds(timers) } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ export interface GobgpNeighborView extends SessionView {
   readonly addPathsSendMax?: number;
   /** Reflector towards L4 nodes: accept add-paths from them. */
   readonly addPathsReceive: boolean;
+  /** Towards a router: negotiate graceful restart (helper only), so the router gets an End-of-RIB. */
+  readonly gracefulRestartHelper: boolean;
 }
 
 export interface GobgpView {
@@ -48,6 +50,7 @@ export function gobgpView(site: Site, node: SiteNode & { role: 'reflector' | 'l4
       routeReflectorClient: client,
       ...(client && s.peerRole === 'router' ? { addPathsSendMax: sendMax } : {}),
       addPathsReceive: client && s.peerRole === 'l4',
+      gracefulRestartHelper: s.peerRole === 'router',
     };
   });
   const listenAddresses = FAMILIES.flatMap((f) => (node.addresses[f] ? [node.addresses[f]] : []));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSite } from '../../test/helpers/site.js';
 import { sessionsOf, timersOf } from './view.js';
-import { birdConfView } from './view-bird.js';
+import { birdConfView, gracefulRestartWaitSeconds } from './view-bird.js';
 import { gobgpView } from './view-gobgp.js';
 import { birdDirectSite, birdSpeakerSite, changedSite, nodeOf } from './test-sites.js';
 import type { Site } from '../../site/index.js';
@@ -71,6 +71,21 @@ describe('birdConfView', () => {
     expect(routerView(off).sessions.some((s) => s.bfd)).toBe(false);
   });
 
+  it('bounds a router\'s graceful-restart recovery by its sessions\' return, far below BIRD\'s 240 s', () => {
+    expect(routerView(site).gracefulRestartWaitSeconds).toBe(15);
+    const slow = changedSite((v) => { v.bgp.holdTime = '9s'; v.bgp.keepalive = '3s'; v.bgp.connectRetry = '2s'; });
+    expect(routerView(slow).gracefulRestartWaitSeconds).toBe(5 + 5 + 2 * 2 + 9);
+  });
+
+  it('keeps the recovery bound at 60 s at most, whatever the timers', () => {
+    expect(gracefulRestartWaitSeconds({ holdSeconds: 240, keepaliveSeconds: 80, connectRetrySeconds: 120 })).toBe(60);
+  });
+
+  it('gives an L4 speaker no graceful-restart wait: it has no kernel routes to keep', () => {
+    const s = birdSpeakerSite();
+    expect(birdConfView(s, { ...nodeOf(s, 'l4-1'), role: 'l4' }).gracefulRestartWaitSeconds).toBeUndefined();
+  });
+
   it('exports the static VIP routes from a BIRD speaker with the site communities', () => {
     const s = birdSpeakerSite();
     const view = birdConfView(s, { ...nodeOf(s, 'l4-1'), role: 'l4' });
@@ -99,6 +114,11 @@ describe('gobgpView', () => {
   it('reflects nothing to an eBGP peer', () => {
     const ebgp = changedSite((v) => { v.nodes[0].asn = 64999; });
     expect(gobgp(ebgp, 'rr-1').neighbors.filter((n) => n.peer === 'rt-1').map((n) => n.routeReflectorClient)).toEqual([false, false]);
+  });
+
+  it('negotiates graceful restart (helper only) with routers alone, so a restarted router gets End-of-RIB', () => {
+    const view = gobgp(site, 'rr-1');
+    expect(view.neighbors.filter((n) => n.gracefulRestartHelper).map((n) => n.peer)).toEqual(['rt-1', 'rt-1', 'rt-2', 'rt-2']);
   });
 
   it('gives an l4 speaker no reflector settings', () => {
