@@ -9,6 +9,7 @@
 // kernel route. Prints progress, then the p50 / p99 table, written with the
 // raw samples to bench/results/bgp-chain-*.{md,json}. Namespaces and daemons
 // go on exit, on an error and on Ctrl-C.
+import { stopOnInterrupt } from './common/interrupt.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join, relative } from 'node:path';
@@ -36,19 +37,7 @@ async function main(): Promise<number> {
   const say = (line: string): void => { process.stdout.write(`[bgp-chain ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
   const siteText = await readFile(o.site, 'utf8');
   const dir = await mkdtemp(join(tmpdir(), 'tlbc-'));
-  let stopCurrent: (() => Promise<void>) | undefined;
-  let interrupted = false;
-  // Every signal is handled, not only the first: tsx relays the terminal's
-  // Ctrl-C to this process, which its group got already, and a second one
-  // unhandled would end it before the namespaces are gone.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) return;
-    interrupted = true;
-    say(`${signal}: stopping the daemons and removing the namespaces`);
-    void (stopCurrent?.() ?? Promise.resolve()).finally(() => rm(dir, { recursive: true, force: true }).finally(() => process.exit(130)));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = stopOnInterrupt(dir, say);
 
   const runs: ActionRun[] = [];
   const notes: string[] = [];
@@ -56,8 +45,8 @@ async function main(): Promise<number> {
     for (const [i, speaker] of o.speakers.entries()) {
       // Each speaker gets an equal share of the time left.
       const until = Date.now() + (deadline - Date.now()) / (o.speakers.length - i);
-      const r = await oneSpeaker(speaker, { siteText, dir: join(dir, speaker), reps: o.reps, until, say, onStop: (stop) => { stopCurrent = stop; } });
-      stopCurrent = undefined;
+      const r = await oneSpeaker(speaker, { siteText, dir: join(dir, speaker), reps: o.reps, until, say, onStop: (stop) => interrupt.stopWith(stop) });
+      interrupt.stopWith(undefined);
       runs.push(...r.runs);
       notes.push(...r.notes);
     }

@@ -10,6 +10,7 @@
 // `graceful restart wait`, not at BIRD's default 240 s. Prints the table
 // (p50 / p99 / max of the time the route had fewer than 2 next hops) and
 // writes it with the raw runs to bench/results/router-restart-*.{md,json}.
+import { stopOnInterrupt } from './common/interrupt.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -89,19 +90,10 @@ async function main(): Promise<number> {
   const say: Say = (line) => { process.stdout.write(`[router-restart ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
   const site = parseSite(await readFile(o.site, 'utf8'), o.site);
   const dir = await mkdtemp(join(tmpdir(), 'tlbr-'));
-  let stopCurrent: (() => Promise<void>) | undefined;
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) return;
-    interrupted = true;
-    say(`${signal}: stopping the daemons and removing the namespaces`);
-    void (stopCurrent?.() ?? Promise.resolve()).finally(() => rm(dir, { recursive: true, force: true }).finally(() => process.exit(130)));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = stopOnInterrupt(dir, say);
   const all: ScenarioRuns[] = [];
   try {
-    for (const behaviour of o.behaviours) all.push(...(await oneBehaviour(site, behaviour, o, join(dir, behaviour), say, (stop) => { stopCurrent = stop; })));
+    for (const behaviour of o.behaviours) all.push(...(await oneBehaviour(site, behaviour, o, join(dir, behaviour), say, (stop) => interrupt.stopWith(stop))));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
