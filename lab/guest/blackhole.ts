@@ -33,6 +33,12 @@ const LEAD_MS = 3000;
 const OFF_HOLD_MS = 9000;
 /** How long the stream runs on once weight 0 was seen, before the VIP comes back. */
 const ON_HOLD_MS = 6000;
+/**
+ * How long weight 0 is waited for: the bound is interval × fall + timeout
+ * (6.5 s), but in a lab kernel starved by the host the L4 agents' turns have
+ * waited 20-28 s behind one another; the time is reported against the bound.
+ */
+const ZERO_WAIT_MS = 90000;
 /** An edit of every node's site reaches every L4 node's kernel within this, in the busy one-CPU lab kernel. */
 const EDIT_MS = 60000;
 
@@ -74,6 +80,14 @@ async function stream(env: LabEnv, flows: string, url: string, ms: number): Prom
   ], ms + 60000);
   if (r.code !== 0 && r.code !== 3) throw new Error(`flows client: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
   return (JSON.parse(readFileSync(file, 'utf8')) as { flows: FlowResult[] }).flows;
+}
+
+/**
+ * Weight 0 seen so late that the stream ends within the hold after it (a
+ * starved lab kernel): the users' requests after it need a stream of their own.
+ */
+export function needsLateStream(zeroAt: number | null, streamEnds: number, holdMs: number): boolean {
+  return zeroAt !== null && zeroAt > streamEnds - holdMs;
 }
 
 const broken = (flows: readonly FlowResult[], from: number, to = Infinity): FlowResult[] =>
@@ -122,16 +136,20 @@ async function withChecks(env: LabEnv, s: Scene, flows: string): Promise<Check[]
   // A VIP and port count once the checks have held them through their grace (they were just turned on again), and a round more.
   progress(env, `  checks through the tunnel on again: waiting out their ${TUNNEL_PROBE_GRACE_MS / 1000} s grace for new VIPs and ports`);
   await sleep(TUNNEL_PROBE_GRACE_MS + check.interval.ms * 2);
-  const running = stream(env, flows, s.url, LEAD_MS + boundMs + ON_HOLD_MS + 15000);
+  const streamMs = LEAD_MS + boundMs + ON_HOLD_MS + 15000;
+  const streamEnds = Date.now() + streamMs;
+  const running = stream(env, flows, s.url, streamMs);
   await sleep(LEAD_MS);
   const gone = await vipDropped(env, s.target.name, '-I', s.vip);
-  const zero = await ipvsTaken(env, s.target.name, gone, (w) => w.length > 0 && w.every((x) => x === 0), 30000, ofService(s));
+  const zero = await ipvsTaken(env, s.target.name, gone, (w) => w.length > 0 && w.every((x) => x === 0), ZERO_WAIT_MS, ofService(s));
   progress(env, `  weight 0 for ${s.service.name} ${secs(zero.ms)} after the drop (${[...zero.perL4].map(([n, ms]) => `${n} ${secs(ms)}`).join(', ')}; bound ${secs(boundMs)})`);
+  const late = needsLateStream(zero.ms === null ? null : gone + zero.ms, streamEnds, ON_HOLD_MS) ? stream(env, flows, s.url, ON_HOLD_MS) : Promise.resolve([]);
   await sleep(ON_HOLD_MS);
+  const lateFlows = await late;
   const again = await vipDropped(env, s.target.name, '-D', s.vip);
   const back = await ipvsTaken(env, s.target.name, again, (w) => w.length > 0 && w.every((x) => x > 0), 60000, ofService(s));
   progress(env, `  weight back ${secs(back.ms)} after the rule's removal (rise ${check.rise} checks ${check.interval.ms / 1000} s apart)`);
-  const all = await running;
+  const all = [...await running, ...lateFlows];
   const zeroAt = zero.ms === null ? Infinity : gone + zero.ms;
   const after = broken(all, zeroAt);
   const before = broken(all, gone, zeroAt);
