@@ -24,9 +24,9 @@ import { editPlan, editsBootSite } from './edit-plan.js';
 import { movedBootSite, movedPlan } from './moved-plan.js';
 import { markdownTable } from './report.js';
 import type { BenchRun, ScenarioResult } from './result.js';
-import { DEFAULT, ORDER, selectScenarios } from './scenario-ids.js';
+import { DEFAULT, isFaultRun, rowOrder, selectScenarios } from './scenario-ids.js';
 
-const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${DEFAULT.join(',')}|moved] [--flows N] [--seconds S] [--short] [--lab-checks] [--out DIR] [--from-logs LOGDIR]`;
+const USAGE = `usage: npm run bench:disruption -- [--site FILE] [--scenarios ${DEFAULT.join(',')}|moved|faults] [--flows N] [--seconds S] [--short] [--lab-checks] [--out DIR] [--from-logs LOGDIR]`;
 /**
  * Scenario `moved` on top of its row: four learns of 8000 connections, each
  * bounded by 12 min (guest/moved-learn.ts: LEARN_MS), two edits of up to
@@ -123,7 +123,7 @@ async function main(): Promise<number> {
     }
   }
   // Stable: the rows of one scenario's steps keep their order.
-  results.sort((a, b) => ORDER.indexOf(a.scenario ?? a.id) - ORDER.indexOf(b.scenario ?? b.id));
+  results.sort((a, b) => rowOrder(a.scenario ?? a.id) - rowOrder(b.scenario ?? b.id));
 
   const count = (role: string): number => site.nodes.filter((n) => n.role === role).length;
   const bench: BenchRun = {
@@ -135,15 +135,16 @@ async function main(): Promise<number> {
   };
   await mkdir(v.out, { recursive: true });
   const stamp = startedAt.toISOString().replace(/:\d\d\.\d+Z$/, 'Z').replace(':', '');
-  const base = join(v.out, `disruption-${stamp}${v.short ? '-short' : ''}`);
-  const md = markdownTable(bench);
+  const faults = isFaultRun(scenarios);
+  const base = join(v.out, `${faults ? 'faults' : 'disruption'}-${stamp}${v.short ? '-short' : ''}`);
+  const md = markdownTable(bench, faults ? 'Fault bench' : 'Disruption bench');
   await writeFile(`${base}.md`, md);
   await writeFile(`${base}.json`, `${JSON.stringify({ ...bench, logDirs: fromLogs ? fromLogs.split(',') : [logDir] }, null, 2)}\n`);
   process.stdout.write(`\n${md}\n`);
   say(`table: ${base}.md; raw figures: ${base}.json; logs: ${logDir}`);
   const labOk = v['lab-checks'] && !fromLogs ? await labChecksPassed(logDir, say) : true;
   const ok = labOk && exitCode !== null && new Set(results.map((r) => r.scenario ?? r.id)).size === new Set(scenarios).size && results.every((r) => r.ok);
-  say(`disruption bench finished: ${results.filter((r) => r.ok).length}/${results.length} rows of ${scenarios.length} scenarios met their targets`);
+  say(`${faults ? 'fault' : 'disruption'} bench finished: ${results.filter((r) => r.ok).length}/${results.length} rows of ${scenarios.length} scenarios met their targets`);
   return ok ? 0 : 1;
 }
 

@@ -47,10 +47,10 @@ function movedTable(rows: readonly (ScenarioResult & { readonly moved: MovedFlow
   ];
 }
 
-export function markdownTable(run: BenchRun): string {
+export function markdownTable(run: BenchRun, title = 'Disruption bench'): string {
   const nodes = Object.entries(run.lab.nodes).map(([role, n]) => `${n} ${role}`).join(', ');
   const lines = [
-    `# Disruption bench, ${run.startedAt}`,
+    `# ${title}, ${run.startedAt}`,
     '',
     `Lab: site \`${run.lab.site}\` (${nodes}; ${run.lab.vips} VIPs, ${run.lab.userAddresses} user addresses). ` +
       `Machine: ${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memoryMb} MB, ${run.machine.kernel}; ${run.machine.where}. ` +

@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { allVips, nodesWithRole, parseSiteText, type Site } from '../../site/index.js';
 import { REPO } from '../../test/helpers/site.js';
 import {
-  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withNode, withoutVip, withService, withServiceSetting, withVip,
+  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withConnectionSync, withNode, withoutVip, withService, withServiceSetting, withVip,
 } from './site-edits.js';
 
 const text = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
@@ -125,6 +125,14 @@ describe('site text edits', () => {
     expect(value(off)).toEqual({ ...value(text), l7: { mssClamp: { enabled: false } } });
     expect(parse(off).l7.mssClamp.enabled).toBe(false);
     expect(parse(withMssClamp(off, true)).l7.mssClamp.enabled).toBe(true);
+  });
+
+  it('turns the L4 nodes\' connection sync on over a device, and off again, changing nothing else', () => {
+    const on = withConnectionSync(text, true, 'eth0');
+    expect(value(on)).toEqual({ ...value(text), l4: { connectionSync: { enabled: true, interface: 'eth0' } } });
+    expect(parse(on).l4.connectionSync).toMatchObject({ enabled: true, interface: 'eth0' });
+    expect(parse(withConnectionSync(on, false, 'eth0')).l4.connectionSync.enabled).toBe(false);
+    expect(() => withConnectionSync(text, true, 'a-device-name-too-long')).toThrow(/valid site/);
   });
 });
 

@@ -147,6 +147,14 @@ export function withMssClamp(text: string, enabled: boolean): string {
   return edit(text, `turn the MSS clamp ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l7', 'mssClamp', 'enabled'], enabled); });
 }
 
+/** The site-wide `l4.connectionSync`: the L4 nodes' IPVS sync daemons on `device` (the same name on every L4 node), or off. */
+export function withConnectionSync(text: string, enabled: boolean, device: string): string {
+  return edit(text, `turn IPVS connection sync ${enabled ? 'on' : 'off'}`, (doc) => {
+    doc.setIn(['l4', 'connectionSync', 'enabled'], enabled);
+    if (enabled) doc.setIn(['l4', 'connectionSync', 'interface'], device);
+  });
+}
+
 /** The site-wide `agent.agentCheckPort` (backends serve agent-check there; each L7 node's enabler asks its own agent there). */
 export function withAgentCheckPort(text: string, port: number): string {
   return edit(text, `set agent.agentCheckPort to ${port}`, (doc) => { doc.setIn(['agent', 'agentCheckPort'], port); });

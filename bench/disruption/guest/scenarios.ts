@@ -9,7 +9,9 @@ import { readNodeSite, siteWithout, writeNodeSite } from '../../../lab/guest/nod
 import { ipvsTable, nodeOfAddress } from '../../../lab/guest/observe.js';
 import { servedVia } from '../in-flight.js';
 import { EDITS } from './edits.js';
+import { FAULTS } from './faults.js';
 import { MOVED } from './moved.js';
+import { SYNC_OFF, SYNC_SCENARIOS } from './sync.js';
 import {
   addressesOf, agentPart, editMaintenance, ipvsReaction, l4Names, names, routeReaction, sh, steady, underLoad,
   type Body, type Scenario,
@@ -295,4 +297,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   MOVED,
   EDITS,
+  ...FAULTS,
+  ...SYNC_SCENARIOS,
+  SYNC_OFF,
 ];
