@@ -11,9 +11,10 @@ import type { LabTopology } from './topology.js';
  * then tc's clsact qdisc and BPF classifier (the L7 nodes' MSS clamp), then
  * the filter tables of iptables-legacy and ip6tables-legacy (x_tables,
  * ip_tables, ip6_tables come with them), with which the MSS check drops ICMP
- * on the routers: the lab kernel's nftables has no IPv4 or IPv6 family.
+ * on the routers: the lab kernel's nftables has no IPv4 or IPv6 family;
+ * last netem, the fault bench's lossy and slow link.
  */
-export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4', 'tunnel6', 'veth', 'bridge', 'dummy', 'overlay', 'sch_ingress', 'cls_bpf', 'iptable_filter', 'ip6table_filter'];
+export const LAB_MODULES = ['ip_vs', 'ip_vs_mh', 'ipip', 'ip6_tunnel', 'tunnel4', 'tunnel6', 'veth', 'bridge', 'dummy', 'overlay', 'sch_ingress', 'cls_bpf', 'iptable_filter', 'ip6table_filter', 'sch_netem'];
 
 export interface GuestOptions extends ScriptOptions {
   readonly checks: string;
