@@ -16,6 +16,7 @@ import { eventually, NetnsLab } from './ecmp-netns.js';
 
 const CHECKERS: Record<string, (file: string) => [string, string[]]> = {
   'bird.conf': (file) => ['bird', ['-p', '-c', file]],
+  'bird-bfd.conf': (file) => ['bird', ['-p', '-c', file]],
   'gobgpd.toml': (file) => ['gobgpd', ['-d', '-f', file]],
 };
 
