@@ -15,9 +15,16 @@ import { nodeNamed, type IpAddress, type Site, type SiteNode } from '../../site/
 import { gobgpAnnounceArgs, renderBirdVips, renderEcmp } from '../../tiers/ecmp/index.js';
 import { exampleValue, parseValue } from '../helpers/site.js';
 
-const VIP = '198.51.100.1' as IpAddress;
+/** One VIP per family: the router watches an L4 node's IPv4 and IPv6 addresses with BFD, each through its own host route. */
+const VIPS = { ipv4: '198.51.100.1' as IpAddress, ipv6: '2001:db8::c633:6401' as IpAddress };
+const FAMILIES = ['ipv4', 'ipv6'] as const;
+type Family = (typeof FAMILIES)[number];
 const NODES = ['rt-1', 'rr-1', 'l4-1', 'l4-2'];
-const FROZEN = { name: 'l4-1', address: '10.0.0.21' };
+const FROZEN = 'l4-1';
+const HOPS: Record<Family, { frozen: string; other: string }> = {
+  ipv4: { frozen: '10.0.0.21', other: '10.0.0.22' },
+  ipv6: { frozen: 'fd00::21', other: 'fd00::22' },
+};
 /** The promise: interval 100 ms x multiplier 3 = 300 ms to detect, plus BIRD's and the kernel's work. */
 const PROMISE_MS = 1000;
 const POLL_MS = 10;
@@ -85,7 +92,7 @@ class FreezeLab {
     if (node.role === 'router') return bird('bird.conf', 'bird');
     if (node.role === 'reflector') return gobgpd();
     if (this.site.bgp.speaker === 'bird') {
-      writeFileSync(join(dir, 'bird-vips.conf'), renderBirdVips(this.site, node, [VIP], { gracefulShutdown: false }));
+      writeFileSync(join(dir, 'bird-vips.conf'), renderBirdVips(this.site, node, Object.values(VIPS), { gracefulShutdown: false }));
       return bird('bird.conf', 'bird');
     }
     gobgpd();
@@ -102,14 +109,16 @@ class FreezeLab {
     for (const l4 of ['l4-1', 'l4-2']) {
       const gobgp = (args: readonly string[]) => execa('ip', ['netns', 'exec', this.ns(l4), 'gobgp', ...args], { reject: false, timeout: 10_000 });
       await until(`${l4} gobgpd API`, async () => (await gobgp(['global'])).exitCode === 0, SETTLE_MS);
-      const r = await gobgp(gobgpAnnounceArgs(this.site, this.node(l4), VIP, { gracefulShutdown: false }) ?? ['--bogus']);
-      expect(r.exitCode, r.stderr).toBe(0);
+      for (const vip of Object.values(VIPS)) {
+        const r = await gobgp(gobgpAnnounceArgs(this.site, this.node(l4), vip, { gracefulShutdown: false }) ?? ['--bogus']);
+        expect(r.exitCode, r.stderr).toBe(0);
+      }
     }
   }
 
-  /** The router's kernel route to the VIP, as `ip route` prints it. */
-  async route(): Promise<string> {
-    return (await execa('ip', ['-n', this.ns('rt-1'), 'route', 'show', VIP], { reject: false })).stdout;
+  /** The router's kernel route to the family's VIP, as `ip route` prints it. */
+  async route(family: Family): Promise<string> {
+    return (await execa('ip', ['-n', this.ns('rt-1'), ...(family === 'ipv6' ? ['-6'] : []), 'route', 'show', VIPS[family]], { reject: false })).stdout;
   }
 
   /** Every process in the node's namespace: its speaker and, beside gobgpd, the BFD-only BIRD. */
@@ -151,24 +160,44 @@ async function until(what: string, probe: () => Promise<boolean>, ms: number): P
   }
 }
 
-const hasHop = (route: string, address: string): boolean => new RegExp(`via ${address.replace(/\./g, '\\.')} `).test(route);
-const bothHops = (route: string): boolean => hasHop(route, '10.0.0.21') && hasHop(route, '10.0.0.22');
+const hasHop = (route: string, address: string): boolean => route.includes(`via ${address} `);
+const bothHops = async (lab: FreezeLab): Promise<boolean> => {
+  for (const f of FAMILIES) {
+    const route = await lab.route(f);
+    if (!hasHop(route, HOPS[f].frozen) || !hasHop(route, HOPS[f].other)) return false;
+  }
+  return true;
+};
 
-/** Brings the lab up with the VIP on both next hops, freezes l4-1, and times the router's kernel route losing it. */
-async function freezeAndTime(lab: FreezeLab): Promise<{ goneMs: number; backMs: number }> {
+interface Timing {
+  /** Per family: from SIGSTOP until the router's kernel route had lost the frozen node's next hop. */
+  readonly goneMs: Record<Family, number>;
+  /** From SIGCONT until both next hops were back in both families. */
+  readonly backMs: number;
+}
+
+/** Brings the lab up with the VIPs on both next hops, freezes l4-1, and times the router's kernel routes losing it. */
+async function freezeAndTime(lab: FreezeLab): Promise<Timing> {
   await lab.start();
   await lab.announce();
-  await until('both next hops on the router', async () => bothHops(await lab.route()), SETTLE_MS);
+  await until('both next hops on the router', () => bothHops(lab), SETTLE_MS);
   // Let BFD sessions that came up with the routes settle on their negotiated intervals.
   await new Promise((r) => setTimeout(r, 1000));
-  const frozen = await lab.signal(FROZEN.name, 'SIGSTOP');
+  const frozen = await lab.signal(FROZEN, 'SIGSTOP');
   expect(frozen.length).toBeGreaterThan(0);
-  const goneMs = await until(`${FROZEN.address} gone from the route`, async () => !hasHop(await lab.route(), FROZEN.address), SETTLE_MS);
-  expect(hasHop(await lab.route(), '10.0.0.22')).toBe(true);
-  await lab.signal(FROZEN.name, 'SIGCONT');
-  const backMs = await until(`${FROZEN.address} back in the route`, async () => bothHops(await lab.route()), SETTLE_MS);
-  return { goneMs, backMs };
+  const start = Date.now();
+  const goneMs: Partial<Record<Family, number>> = {};
+  await until(`${FROZEN} gone from the routes`, async () => {
+    for (const f of FAMILIES) if (goneMs[f] === undefined && !hasHop(await lab.route(f), HOPS[f].frozen)) goneMs[f] = Date.now() - start;
+    return FAMILIES.every((f) => goneMs[f] !== undefined);
+  }, SETTLE_MS);
+  for (const f of FAMILIES) expect(hasHop(await lab.route(f), HOPS[f].other), `${f}: the other node stays`).toBe(true);
+  await lab.signal(FROZEN, 'SIGCONT');
+  const backMs = await until(`${FROZEN} back in the routes`, () => bothHops(lab), SETTLE_MS);
+  return { goneMs: goneMs as Record<Family, number>, backMs };
 }
+
+const said = (t: Timing): string => `out of the route after ${t.goneMs.ipv4} ms (IPv4), ${t.goneMs.ipv6} ms (IPv6); back ${t.backMs} ms after SIGCONT`;
 
 const labs: FreezeLab[] = [];
 const tagOf = (c: string): string => `tbf${process.pid % 10000}${c}`;
@@ -181,9 +210,9 @@ describe.each(['gobgp', 'bird'] as const)('a frozen L4 node with the %s speaker'
   it(`leaves the router's multipath VIP route within ${PROMISE_MS} ms, and comes back once it runs again`, async () => {
     const lab = new FreezeLab(tagOf(speaker === 'gobgp' ? 'g' : 'b'), labSite(speaker, true));
     labs.push(lab);
-    const { goneMs, backMs } = await freezeAndTime(lab);
-    console.log(`${speaker} speaker, BFD 100 ms x 3: frozen ${FROZEN.name} out of the route after ${goneMs} ms; back ${backMs} ms after SIGCONT`);
-    expect(goneMs).toBeLessThanOrEqual(PROMISE_MS);
+    const t = await freezeAndTime(lab);
+    console.log(`${speaker} speaker, BFD 100 ms x 3: frozen ${FROZEN} ${said(t)}`);
+    for (const f of FAMILIES) expect(t.goneMs[f], f).toBeLessThanOrEqual(PROMISE_MS);
   }, 120_000);
 });
 
@@ -191,8 +220,8 @@ describe('a frozen L4 node with the gobgp speaker and BFD off', () => {
   it('stays in the route until a hold time expires (for comparison)', async () => {
     const lab = new FreezeLab(tagOf('n'), labSite('gobgp', false));
     labs.push(lab);
-    const { goneMs, backMs } = await freezeAndTime(lab);
-    console.log(`gobgp speaker, BFD off, hold time 3 s: frozen ${FROZEN.name} out of the route after ${goneMs} ms; back ${backMs} ms after SIGCONT`);
-    expect(goneMs).toBeGreaterThan(PROMISE_MS);
+    const t = await freezeAndTime(lab);
+    console.log(`gobgp speaker, BFD off, hold time 3 s: frozen ${FROZEN} ${said(t)}`);
+    for (const f of FAMILIES) expect(t.goneMs[f], f).toBeGreaterThan(PROMISE_MS);
   }, 120_000);
 });
