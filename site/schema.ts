@@ -60,11 +60,12 @@ const bgpSchema = obj({
   connectRetry: duration('BGP connect retry interval: whole seconds, at least 1s').prefault('1s'),
   drainTime: duration('how long a withdrawing L4 node announces with the graceful-shutdown community before it withdraws').prefault('5s'),
   bfd: obj({
-    enabled: z.boolean().default(true).meta({ description: 'run BFD on sessions where both ends are BIRD' }),
+    // Detection takes interval x multiplier (300 ms by default); the 1 s promise for a frozen L4 node holds while that product stays well below 1 s (not refused: a slower link may need more).
+    enabled: z.boolean().default(true).meta({ description: 'run BFD from every router to every L4 node (a BIRD speaker answers it, beside gobgp a BFD-only BIRD does), so a frozen L4 node leaves the routers\' multipath routes after interval x multiplier instead of the hold time; and on BGP sessions where both ends are BIRD (docs/bfd.md)' }),
     // BFD carries intervals as 32-bit microseconds (about 71 minutes); BIRD silently wraps a larger one.
     interval: durationAbove0('BFD transmit and receive interval, at most 1h').prefault('100ms'),
     multiplier: intIn(2, 255, 'missed BFD packets before the session is declared down').default(3),
-  }).prefault({}).meta({ description: 'BFD on BGP sessions' }),
+  }).prefault({}).meta({ description: 'BFD between routers and L4 nodes, and on BGP sessions between BIRDs' }),
   communities: obj({
     gracefulShutdown: community('RFC 8326 graceful-shutdown community').prefault('65535:0'),
     vip: z.array(community('community')).prefault([]).meta({ description: 'communities added to every VIP announcement' }),

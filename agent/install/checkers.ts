@@ -15,6 +15,8 @@ export function checkerCommand(daemon: Daemon, dir: string): [string, string[]] 
       return ['haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]];
     case 'bird':
       return ['bird', ['-p', '-c', join(dir, 'bird.conf')]];
+    case 'bird-bfd':
+      return ['bird', ['-p', '-c', join(dir, 'bird-bfd.conf')]];
     case 'gobgpd':
       return ['gobgpd', ['-d', '-f', join(dir, 'gobgpd.toml')]];
     case 'gdnsd':

@@ -11,7 +11,7 @@ import { DEFAULT_BACKOFF } from '../../agent/supervise/backoff.js';
 import { Supervisor } from '../../agent/supervise/supervisor.js';
 import { systemClock } from '../../agent/ports/clock.js';
 import { familyOf, nodesWithRole, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
-import { birdSpec, gobgpAnnounceArgs, gobgpdSpec, GOBGP_API_PORT, renderEcmp } from '../../tiers/ecmp/index.js';
+import { BIRD_BFD_FILE, birdSpec, gobgpAnnounceArgs, gobgpdSpec, GOBGP_API_PORT, renderEcmp } from '../../tiers/ecmp/index.js';
 import { waitFor } from '../../test/helpers/agent.js';
 import { NetnsLab } from '../../test/daemons/ecmp-netns.js';
 import { hopsOfJson } from './outage.js';
@@ -72,7 +72,7 @@ export async function startRouterLab(site: Site, vip: IpAddress, behaviour: Beha
     await mkdir(d, { recursive: true });
     const out = new Map<string, string>();
     for (const f of renderEcmp(site, node).files) {
-      const text = behaviour === 'new' ? f.content : f.name === 'bird.conf' ? oldBirdConf(f.content).text : oldGobgpdToml(f.content).text;
+      const text = behaviour === 'new' || f.name === BIRD_BFD_FILE ? f.content : f.name === 'bird.conf' ? oldBirdConf(f.content).text : oldGobgpdToml(f.content).text;
       out.set(f.name, join(d, f.name));
       await writeFile(join(d, f.name), text);
     }
@@ -95,8 +95,15 @@ export async function startRouterLab(site: Site, vip: IpAddress, behaviour: Beha
       startReflector(rr.name, config);
     }
     for (const l4 of nodes.speakers) {
-      const config = (await files(l4)).get('gobgpd.toml') ?? '';
+      const rendered = await files(l4);
+      const config = rendered.get('gobgpd.toml') ?? '';
       speakers.push(execa('ip', ['netns', 'exec', lab.ns(l4.name), 'gobgpd', '-f', config, '--api-hosts', `127.0.0.1:${GOBGP_API_PORT}`, '--pprof-disable'], { reject: false, all: true }));
+      // The BFD-only BIRD the L4 agent runs beside gobgpd: the router resolves this node's next hop only while it answers.
+      const bfd = rendered.get(BIRD_BFD_FILE);
+      if (bfd !== undefined) {
+        const base = join(dir, l4.name, 'bird-bfd');
+        speakers.push(execa('ip', ['netns', 'exec', lab.ns(l4.name), 'bird', '-f', '-c', bfd, '-s', `${base}.ctl`, '-P', `${base}.pid`], { reject: false, all: true }));
+      }
     }
     const birdConf = (await files(nodes.router)).get('bird.conf') ?? '';
     for (const op of renderEcmp(site, nodes.router).netOps) if (op.kind === 'sysctl') await lab.exec(nodes.router.name, 'sysctl', ['-qw', `${op.key}=${op.value}`]);

@@ -9,6 +9,7 @@ import { writeTree } from '../helpers/checker.js';
 const broken: readonly { daemon: Daemon; files: Record<string, string>; says: RegExp }[] = [
   { daemon: 'haproxy', files: { 'haproxy.cfg': 'global\n    foo bar\n' }, says: /unknown keyword 'foo' in 'global' section/ },
   { daemon: 'bird', files: { 'bird.conf': 'router id 10.0.0.1;\nprotocol nonsense {}\n' }, says: /bird\.conf:2:\d+ syntax error/ },
+  { daemon: 'bird-bfd', files: { 'bird-bfd.conf': 'router id 10.0.0.21;\nprotocol bfd { neighbor; }\n' }, says: /bird-bfd\.conf:2:\d+ syntax error/ },
   { daemon: 'gobgpd', files: { 'gobgpd.toml': '[global.config]\nas = "x"\n' }, says: /cannot parse 'global\.config\.as'/ },
   { daemon: 'gdnsd', files: { 'gdnsd/config': 'options => { nonsense => 1 }\n' }, says: /Invalid options key 'nonsense'/ },
 ];

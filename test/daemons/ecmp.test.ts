@@ -16,6 +16,7 @@ import { eventually, NetnsLab } from './ecmp-netns.js';
 
 const CHECKERS: Record<string, (file: string) => [string, string[]]> = {
   'bird.conf': (file) => ['bird', ['-p', '-c', file]],
+  'bird-bfd.conf': (file) => ['bird', ['-p', '-c', file]],
   'gobgpd.toml': (file) => ['gobgpd', ['-d', '-f', file]],
 };
 
@@ -118,6 +119,8 @@ describe('a router learning VIPs through a reflector, in network namespaces', ()
       if (node.role === 'router') birdSocket = join(dir, 'bird.ctl');
       if (node.role === 'router') lab.spawn(node.name, 'bird', ['-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')]);
       else lab.spawn(node.name, 'gobgpd', ['-f', join(dir, 'gobgpd.toml'), '--pprof-disable']);
+      // The router's BFD to the L4 nodes decides whether their next hops resolve: they answer as the agent would have them.
+      if (node.role === 'l4') lab.spawn(node.name, 'bird', ['-f', '-c', join(dir, 'bird-bfd.conf'), '-s', join(dir, 'bird-bfd.ctl'), '-P', join(dir, 'bird-bfd.pid')]);
     }
     await eventually(async () => (await lab.exec('l4-1', 'gobgp', ['global'])).exitCode === 0 && (await lab.exec('l4-2', 'gobgp', ['global'])).exitCode === 0);
   });

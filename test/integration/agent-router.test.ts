@@ -163,6 +163,8 @@ describe('router and reflector agents with real BIRD and gobgpd', () => {
       const dir = mkdtempSync(join(tmpdir(), `tierlb-${TAG}-${l4}-`));
       for (const f of renderEcmp(site, node(l4)).files) writeFileSync(join(dir, f.name), f.content);
       speakers.push(execa('ip', ['netns', 'exec', nsOf(l4), 'gobgpd', '-f', join(dir, 'gobgpd.toml'), '--api-hosts', '127.0.0.1:50051', '--pprof-disable'], { reject: false, all: true }));
+      // The BFD-only BIRD the L4 agent runs beside gobgpd: the router's next hops to this node resolve only while it answers.
+      speakers.push(execa('ip', ['netns', 'exec', nsOf(l4), 'bird', '-f', '-c', join(dir, 'bird-bfd.conf'), '-s', join(dir, 'bird-bfd.ctl'), '-P', join(dir, 'bird-bfd.pid')], { reject: false, all: true }));
     }
     reflector = await startAgent(siteFile, 'rr-1', agentDirs('rr-1'));
     agents.push(reflector);

@@ -3,7 +3,8 @@
 // prints both; the agent installs the files and applies the operations.
 import type { IpAddress } from '../../site/index.js';
 
-export type Daemon = 'haproxy' | 'bird' | 'gobgpd' | 'gdnsd' | 'ipvs' | 'kernel';
+/** `bird-bfd`: the BFD-only BIRD beside gobgpd on an L4 node (its own config file, socket and pid file). */
+export type Daemon = 'haproxy' | 'bird' | 'bird-bfd' | 'gobgpd' | 'gdnsd' | 'ipvs' | 'kernel';
 
 export interface RenderedFile {
   /** Relative path under the node's config folder: `haproxy.cfg`, `gdnsd/zones/example.org`. */

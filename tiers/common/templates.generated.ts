@@ -86,6 +86,27 @@ $TTL <%= v.ttl %>
 <%= d.owner %> <%= d.ttl %> DYNA <%= d.plugin %>!<%= d.resource %>
 <% } -%>
 `,
+  "ecmp/bird-bfd.conf.ejs": `<% const v = locals -%>
+# bird-bfd.conf of <%= v.node %> (l4), rendered by tierlb: edits are overwritten.
+# A BIRD that runs BFD only, beside gobgpd (which has none): the routers make
+# this node's VIP routes depend on these sessions, so a node that freezes is
+# out of their multipath routes after interval x multiplier.
+router id <%= v.routerId %>;
+
+protocol device {
+}
+
+protocol bfd {
+  interface "*" {
+    min rx interval <%= v.bfd.intervalMs %> ms;
+    min tx interval <%= v.bfd.intervalMs %> ms;
+    multiplier <%= v.bfd.multiplier %>;
+  };
+<% for (const n of v.neighbors) { -%>
+  neighbor <%= n %>;
+<% } -%>
+}
+`,
   "ecmp/bird-vips.conf.ejs": `<% const v = locals -%>
 # bird-vips.conf of <%= v.node %>: the VIPs it announces now. Rewritten by the
 # agent (announce, withdraw, graceful shutdown), then \`birdc configure\`.
@@ -142,7 +163,8 @@ protocol direct {
 protocol kernel kernel_<%= f %> {
   <%= f %> {
     import none;
-    export where source = RTS_BGP;
+<%# A BGP route whose next hop resolves to an unreachable host route is unreachable itself: never a kernel blackhole for a VIP. -%>
+    export where source = RTS_BGP && dest = RTD_UNICAST;
   };
   merge paths on;
 <%# Under -R, no kernel sync (which deletes the routes this BIRD did not install) before the sessions have refilled the table. -%>
@@ -166,6 +188,33 @@ filter vip_in_<%= set.family %> {
   accept;
 }
 <% } -%>
+<% if (v.bfdHosts.length > 0) { -%>
+
+# BFD to every L4 node, whoever the BGP peer is: the VIP routes learned from
+# an L4 node have its address as next hop, resolved (gateway recursive)
+# through the node's host route in bfd_l4_*, which stands only while the BFD
+# session to the node is up. A frozen node is out of the multipath route
+# after interval x multiplier, not the hold time. While BFD says a node is
+# down, its next hop resolves through bfd_l4_down_* instead, not through the
+# connected network (which would keep the dead node's routes valid): the
+# routes via it become unreachable and leave the multipath route.
+<% } -%>
+<% for (const g of v.bfdHosts) { -%>
+
+protocol static bfd_l4_<%= g.family %> {
+  <%= g.family %>;
+<% for (const h of g.hosts) { -%>
+  route <%= h.address %>/<%= g.family === 'ipv4' ? 32 : 128 %> via <%= h.address %> bfd;  # <%= h.node %>
+<% } -%>
+}
+
+protocol static bfd_l4_down_<%= g.family %> {
+  <%= g.family %> { preference 1; };
+<% for (const h of g.hosts) { -%>
+  route <%= h.address %>/<%= g.family === 'ipv4' ? 32 : 128 %> unreachable;  # <%= h.node %>
+<% } -%>
+}
+<% } -%>
 <% } else { -%>
 
 # The announced VIPs and the graceful-shutdown switch live in one file the
@@ -184,8 +233,8 @@ filter vip_out {
 <% } -%>
 <% if (v.bfd) { -%>
 
-# BFD for the sessions whose peer is BIRD too; eBGP sessions are single hop,
-# iBGP ones multihop, hence both blocks.
+# BFD between routers and L4 nodes (single hop), and for the BGP sessions
+# whose peer is BIRD too (eBGP single hop, iBGP multihop), hence both blocks.
 protocol bfd {
   interface "*" {
     min rx interval <%= v.bfd.intervalMs %> ms;
@@ -197,6 +246,9 @@ protocol bfd {
     min tx interval <%= v.bfd.intervalMs %> ms;
     multiplier <%= v.bfd.multiplier %>;
   };
+<% for (const n of v.bfdNeighbors) { -%>
+  neighbor <%= n %>;
+<% } -%>
 }
 <% } -%>
 <% for (const s of v.sessions) { -%>
@@ -219,6 +271,9 @@ protocol bgp <%= s.symbol %> {
   graceful restart aware;
 <% } -%>
   <%= s.family %> {
+<% if (s.gatewayRecursive) { -%>
+    gateway recursive;
+<% } -%>
 <% if (s.importFilter) { -%>
     import filter <%= s.importFilter %>;
 <% } else { -%>

@@ -73,6 +73,16 @@ export function birdSpec(node: SiteNode, options: BirdOptions): DaemonCommand {
 }
 
 /**
+ * The BFD-only BIRD beside gobgpd on an L4 node: its own supervisor name,
+ * socket and pid file. It dies with the agent, as the speaker does; a plain
+ * first start after a death (no -R: it holds no routes).
+ */
+export function birdBfdSpec(node: SiteNode, options: BirdOptions): DaemonCommand {
+  const args = ['-f', '-c', options.configFile, '-s', options.socket, '-P', options.pidFile];
+  return withLife(node, options, { name: 'bird-bfd', command: 'bird', args, stopTimeoutMs: STOP_TIMEOUT_MS });
+}
+
+/**
  * `birdc configure` re-reads bird.conf and its includes; BIRD refuses a file
  * with an error and keeps running the old one.
  */

@@ -4,7 +4,8 @@
 export { renderEcmp, renderBirdVips } from './render.js';
 export { gobgpAnnounceArgs, gobgpGracefulShutdownArgs, gobgpWithdrawArgs, type AnnounceOptions } from './view-gobgp.js';
 export { bgpPaths, GOBGP_API_PORT, type BgpPaths } from './paths.js';
-export { birdReload, birdSpec, gobgpdReload, gobgpdSpec, type DaemonCommand, type DaemonReload } from './daemons.js';
+export { BIRD_BFD_FILE, bfdPairs, type BfdPair } from './bfd.js';
+export { birdBfdSpec, birdReload, birdSpec, gobgpdReload, gobgpdSpec, type DaemonCommand, type DaemonReload } from './daemons.js';
 export { diffAnnouncements, normalizeAnnouncements, type Announcement, type BgpSpeaker, type SpeakerResult } from './speaker.js';
 export { parseGobgpRib } from './gobgp-rib.js';
 export {

@@ -9,6 +9,10 @@ export interface BgpPaths {
   readonly birdVips: string;
   readonly birdSocket: string;
   readonly birdPidFile: string;
+  /** The BFD-only BIRD beside gobgpd: its own files, so it never meets a BIRD speaker's. */
+  readonly birdBfdConfig: string;
+  readonly birdBfdSocket: string;
+  readonly birdBfdPidFile: string;
   readonly gobgpdConfig: string;
   /**
    * gobgpd's gRPC API. Loopback only: whoever reaches it can announce any
@@ -27,6 +31,9 @@ export function bgpPaths(node: SiteNode): BgpPaths {
     birdVips: `${configDir}/bird-vips.conf`,
     birdSocket: `${runDir}/bird.ctl`,
     birdPidFile: `${runDir}/bird.pid`,
+    birdBfdConfig: `${configDir}/bird-bfd.conf`,
+    birdBfdSocket: `${runDir}/bird-bfd.ctl`,
+    birdBfdPidFile: `${runDir}/bird-bfd.pid`,
     gobgpdConfig: `${configDir}/gobgpd.toml`,
     gobgpApi: { host: '127.0.0.1', port: GOBGP_API_PORT },
   };

@@ -4,7 +4,7 @@ import { expectGolden } from '../../test/helpers/golden.js';
 import { loadSite } from '../../test/helpers/site.js';
 import { renderBirdVips, renderEcmp } from './index.js';
 import { allVips } from '../../site/index.js';
-import { bgpNodes, birdSpeakerSite, ecmpVariants, nodeOf } from './test-sites.js';
+import { bgpNodes, birdSpeakerSite, changedSite, ecmpVariants, nodeOf } from './test-sites.js';
 
 const variants = ecmpVariants();
 
@@ -44,9 +44,20 @@ describe('renderEcmp', () => {
     expect(renderEcmp(site, nodeOf(site, 'rr-1')).files.map((f) => [f.name, f.daemon])).toEqual([['gobgpd.toml', 'gobgpd']]);
   });
 
-  it('renders gobgpd.toml for an l4 node when the speaker is gobgp', () => {
+  it('renders gobgpd.toml and the BFD-only bird-bfd.conf for an l4 node when the speaker is gobgp', () => {
     const site = loadSite();
+    expect(renderEcmp(site, nodeOf(site, 'l4-1')).files.map((f) => [f.name, f.daemon])).toEqual([['gobgpd.toml', 'gobgpd'], ['bird-bfd.conf', 'bird-bfd']]);
+  });
+
+  it('renders no bird-bfd.conf when the site disables BFD', () => {
+    const site = changedSite((v) => { v.bgp.bfd.enabled = false; });
     expect(renderEcmp(site, nodeOf(site, 'l4-1')).files.map((f) => f.name)).toEqual(['gobgpd.toml']);
+  });
+
+  it('renders no BFD-controlled host routes on a router when the site disables BFD', () => {
+    const site = changedSite((v) => { v.bgp.bfd.enabled = false; });
+    const conf = renderEcmp(site, nodeOf(site, 'rt-1')).files[0]?.content ?? '';
+    expect(conf).not.toMatch(/bfd|gateway recursive/);
   });
 
   it('renders bird.conf and an empty bird-vips.conf for an l4 node when the speaker is bird', () => {

@@ -3,6 +3,7 @@
 import type { IpAddress, Site, SiteNode } from '../../site/index.js';
 import type { NodeRender, RenderedFile } from '../common/files.js';
 import { renderTemplate } from '../common/template.js';
+import { BIRD_BFD_FILE, birdBfdView } from './bfd.js';
 import { routerNetOps } from './netops.js';
 import { birdConfView, birdVipsView } from './view-bird.js';
 import { gobgpView } from './view-gobgp.js';
@@ -33,7 +34,7 @@ export function renderEcmp(site: Site, node: SiteNode, options: EcmpRenderOption
 function l4Files(site: Site, node: SiteNode & { role: 'l4' }, sessionTimers?: ReadonlyMap<string, TimersView>): RenderedFile[] {
   switch (site.bgp.speaker) {
     case 'gobgp':
-      return [gobgpdToml(site, node)];
+      return [gobgpdToml(site, node), ...birdBfdConf(site, node)];
     case 'bird':
       // Nothing is announced before the agent has checked the L7 quorum.
       return [birdConf(site, node, sessionTimers), { name: 'bird-vips.conf', daemon: 'bird', content: renderBirdVips(site, node, [], { gracefulShutdown: false }) }];
@@ -42,6 +43,12 @@ function l4Files(site: Site, node: SiteNode & { role: 'l4' }, sessionTimers?: Re
 
 function birdConf(site: Site, node: SiteNode & { role: 'router' | 'l4' }, sessionTimers?: ReadonlyMap<string, TimersView>): RenderedFile {
   return { name: 'bird.conf', daemon: 'bird', content: renderTemplate('ecmp/bird.conf.ejs', 'bird', birdConfView(site, node, sessionTimers)) };
+}
+
+/** The BFD-only BIRD beside gobgpd; none when the site disables BFD. */
+function birdBfdConf(site: Site, node: SiteNode & { role: 'l4' }): RenderedFile[] {
+  const view = birdBfdView(site, node);
+  return view ? [{ name: BIRD_BFD_FILE, daemon: 'bird-bfd', content: renderTemplate('ecmp/bird-bfd.conf.ejs', 'bird', view) }] : [];
 }
 
 function gobgpdToml(site: Site, node: SiteNode & { role: 'reflector' | 'l4' }): RenderedFile {

@@ -3,6 +3,7 @@
 // the L4 speaker's bird.conf, and the speaker's bird-vips.conf (the announced
 // set and the graceful-shutdown switch, rewritten by the agent at run time).
 import { allVips, familyOf, type Family, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
+import { bfdHostsOf, bfdNeighborsOf, bfdTimersOf, type BfdTimersView } from './bfd.js';
 import {
   communityOf, familiesOf, hostPrefix, routerIdOf, sessionsOf, timersOf, vipPrefixes,
   type CommunityView, type SessionView, type TimersView,
@@ -16,6 +17,18 @@ export interface BirdSessionView extends SessionView {
   readonly importFilter?: string;
   /** Speaker: announce the static VIP routes; absent = `export none`. */
   readonly exportFilter?: string;
+  /**
+   * Router with BFD to the L4 nodes: next hops resolve through the
+   * BFD-controlled host routes, also on a direct eBGP session (whose default,
+   * `gateway direct`, would take any next hop on the link as it is).
+   */
+  readonly gatewayRecursive: boolean;
+}
+
+/** A router's BFD-watched L4 node addresses of one family (one static protocol each). */
+export interface BfdHostsView {
+  readonly family: Family;
+  readonly hosts: readonly { readonly node: string; readonly address: IpAddress }[];
 }
 
 /** Named after its family (`VIPS_ipv4`, filter `vip_in_ipv4`); only for families with VIPs. */
@@ -32,7 +45,11 @@ export interface BirdConfView {
   readonly sessions: readonly BirdSessionView[];
   /** Families with at least one session: one kernel (router) or static (speaker) protocol each. */
   readonly families: readonly Family[];
-  readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
+  readonly bfd?: BfdTimersView;
+  /** Router only: the L4 nodes it runs BFD to, whatever its BGP peers are. */
+  readonly bfdHosts: readonly BfdHostsView[];
+  /** L4 only: the routers this node answers BFD to. */
+  readonly bfdNeighbors: readonly IpAddress[];
   readonly gracefulShutdown: CommunityView;
   /** Router only: the VIP host prefixes it accepts, per family with sessions. */
   readonly vipSets: readonly PrefixSetView[];
@@ -76,8 +93,11 @@ export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4
   const families = familiesOf(plain);
   const vipSets = node.role === 'router' ? vipSetsOf(site, families) : [];
   const timers = timersOf(site);
-  const sessions = plain.map((s) => birdSession(site, node.role, s, vipSets, sessionTimers?.get(s.symbol) ?? timers));
-  const anyBfd = sessions.some((s) => s.bfd);
+  const bfdHosts = node.role === 'router' ? bfdHostsOf(site, node) : [];
+  const bfdNeighbors = node.role === 'l4' ? bfdNeighborsOf(site, node) : [];
+  const recursive = bfdHosts.length > 0;
+  const sessions = plain.map((s) => birdSession(site, node.role, s, vipSets, sessionTimers?.get(s.symbol) ?? timers, recursive));
+  const anyBfd = sessions.some((s) => s.bfd) || bfdHosts.length > 0 || bfdNeighbors.length > 0;
   return {
     node: node.name,
     role: node.role,
@@ -85,7 +105,9 @@ export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4
     timers,
     sessions,
     families,
-    ...(anyBfd ? { bfd: { intervalMs: site.bgp.bfd.interval.ms, multiplier: site.bgp.bfd.multiplier } } : {}),
+    ...(anyBfd ? { bfd: bfdTimersOf(site) } : {}),
+    bfdHosts,
+    bfdNeighbors,
     gracefulShutdown: communityOf(site.bgp.communities.gracefulShutdown),
     vipSets,
     vipCommunities: site.bgp.communities.vip.map(communityOf),
@@ -93,13 +115,15 @@ export function birdConfView(site: Site, node: SiteNode & { role: 'router' | 'l4
   };
 }
 
-function birdSession(site: Site, role: 'router' | 'l4', s: SessionView, vipSets: readonly PrefixSetView[], timers: TimersView): BirdSessionView {
+function birdSession(
+  site: Site, role: 'router' | 'l4', s: SessionView, vipSets: readonly PrefixSetView[], timers: TimersView, gatewayRecursive: boolean,
+): BirdSessionView {
   // gobgp has no BFD: asking for it towards a reflector would only keep the session down.
   const bfd = site.bgp.bfd.enabled && s.peerSpeaksBird;
-  if (role === 'l4') return { ...s, bfd, timers, exportFilter: 'vip_out' };
+  if (role === 'l4') return { ...s, bfd, timers, exportFilter: 'vip_out', gatewayRecursive: false };
   // BIRD refuses an empty prefix set: a family without VIPs imports nothing.
   const hasSet = vipSets.some((v) => v.family === s.family);
-  return { ...s, bfd, timers, ...(hasSet ? { importFilter: `vip_in_${s.family}` } : {}) };
+  return { ...s, bfd, timers, gatewayRecursive, ...(hasSet ? { importFilter: `vip_in_${s.family}` } : {}) };
 }
 
 function vipSetsOf(site: Site, families: readonly Family[]): PrefixSetView[] {

@@ -55,9 +55,29 @@ describe('birdConfView', () => {
     expect(v6?.importFilter).toBeUndefined();
   });
 
-  it('runs no BFD towards a gobgp reflector', () => {
-    expect(routerView(site).bfd).toBeUndefined();
+  it('runs no BFD on the BGP sessions towards a gobgp reflector', () => {
     expect(routerView(site).sessions.some((s) => s.bfd)).toBe(false);
+  });
+
+  it('runs BFD to every L4 node directly when the L4 nodes speak gobgp through reflectors', () => {
+    const view = routerView(site);
+    expect(view.bfd).toEqual({ intervalMs: 100, multiplier: 3 });
+    expect(view.bfdHosts.map((g) => [g.family, g.hosts.map((h) => `${h.node}=${h.address}`)])).toEqual([
+      ['ipv4', ['l4-1=10.0.0.21', 'l4-2=10.0.0.22', 'l4-3=10.0.0.23']],
+      ['ipv6', ['l4-1=fd00::21', 'l4-2=fd00::22', 'l4-3=fd00::23']],
+    ]);
+  });
+
+  it('resolves the VIP next hops recursively on every router session while BFD watches the L4 nodes', () => {
+    expect(routerView(site).sessions.every((s) => s.gatewayRecursive)).toBe(true);
+    expect(routerView(birdDirectSite()).sessions.every((s) => s.gatewayRecursive)).toBe(true);
+  });
+
+  it('has a BIRD speaker answer BFD to every router', () => {
+    const bird = birdSpeakerSite();
+    const view = birdConfView(bird, { ...nodeOf(bird, 'l4-1'), role: 'l4' });
+    expect(view.bfdNeighbors).toEqual(['10.0.0.1', 'fd00::1', '10.0.0.2', 'fd00::2']);
+    expect(view.bfd).toEqual({ intervalMs: 100, multiplier: 3 });
   });
 
   it('runs BFD with the site interval and multiplier towards a BIRD speaker', () => {
@@ -68,7 +88,10 @@ describe('birdConfView', () => {
 
   it('runs no BFD when the site disables it', () => {
     const off = changedSite((v) => { v.bgp.speaker = 'bird'; v.bgp.bfd.enabled = false; v.nodes[0].peers = ['l4-1']; });
-    expect(routerView(off).sessions.some((s) => s.bfd)).toBe(false);
+    const view = routerView(off);
+    expect(view.sessions.some((s) => s.bfd || s.gatewayRecursive)).toBe(false);
+    expect([view.bfd, view.bfdHosts]).toEqual([undefined, []]);
+    expect(birdConfView(off, { ...nodeOf(off, 'l4-1'), role: 'l4' }).bfdNeighbors).toEqual([]);
   });
 
   it('bounds a router\'s graceful-restart recovery by its sessions\' return, far below BIRD\'s 240 s', () => {

@@ -17,6 +17,8 @@ export interface SpeakerPlan {
   readonly daemon: SpeakerDaemonName;
   /** The daemon's config files (BIRD: bird.conf only; the announced set is the announcer's). */
   readonly files: readonly RenderedFile[];
+  /** The BFD-only BIRD's config beside gobgpd; empty with a BIRD speaker (it answers BFD itself) or BFD off. */
+  readonly bfdFiles: readonly RenderedFile[];
   /**
    * What every announced path carries besides its VIP and its graceful-shutdown
    * flag (communities, next hops): when it changes, every VIP is announced again.
@@ -42,10 +44,12 @@ export function planL4(site: Site, node: SiteNode, obs: L4Observations, sessionT
 
 export function planSpeaker(site: Site, node: SiteNode, sessionTimers?: ReadonlyMap<string, TimersView>): SpeakerPlan {
   const daemon: SpeakerDaemonName = site.bgp.speaker === 'gobgp' ? 'gobgpd' : 'bird';
-  const files = renderEcmp(site, node, sessionTimers ? { sessionTimers } : {}).files.filter((f) => f.daemon === daemon && f.name !== BIRD_VIPS_FILE);
+  const rendered = renderEcmp(site, node, sessionTimers ? { sessionTimers } : {}).files;
+  const files = rendered.filter((f) => f.daemon === daemon && f.name !== BIRD_VIPS_FILE);
+  const bfdFiles = rendered.filter((f) => f.daemon === 'bird-bfd');
   const pathAttributes = JSON.stringify({
     communities: site.bgp.communities,
     nextHops: [node.addresses.ipv4 ?? null, node.addresses.ipv6 ?? null],
   });
-  return { daemon, files, pathAttributes };
+  return { daemon, files, bfdFiles, pathAttributes };
 }

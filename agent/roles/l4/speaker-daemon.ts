@@ -8,7 +8,8 @@
 // neighbor, peer-group and policy changes, resetting the sessions whose
 // settings changed), BIRD on `configure` (its reply decides; it resets a
 // session only where a protocol option cannot change in place). A switch of
-// daemon (bgp.speaker) needs the agent restarted and is said so.
+// daemon (bgp.speaker) needs the agent restarted and is said so. Beside
+// gobgpd runs a BFD-only BIRD (bfd-daemon.ts), configured first, stopped last.
 import { readFile } from 'node:fs/promises';
 import type { Site, SiteNode } from '../../../site/index.js';
 import type { RenderedFile } from '../../../tiers/common/files.js';
@@ -24,6 +25,7 @@ import type { RoleDeps } from '../../role.js';
 import { birdShow, parseBirdProtocols } from '../bgp-bird.js';
 import { establishedSessions } from '../session-timers.js';
 import { announcesMore } from './announce-order.js';
+import { bfdDaemon } from './bfd-daemon.js';
 import type { SpeakerDaemonName } from './plan.js';
 import type { SpeakerConfigResult, SpeakerPort } from './speaker-port.js';
 
@@ -32,6 +34,7 @@ const BIRD_SOCKET_WAIT_MS = 15_000;
 
 export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervisor' | 'clock'>): SpeakerPort {
   let running: SpeakerDaemonName | undefined;
+  const bfd = bfdDaemon(deps);
   /** The agent's one connection to gobgpd's API, made when first needed, closed on stop. */
   let api: GobgpApiConnection | undefined;
 
@@ -81,6 +84,7 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
       if (running !== undefined && running !== plan.daemon) {
         return { kind: 'restart-needed', detail: `bgp.speaker changed to ${site.bgp.speaker}: restart the agent to switch speakers; ${running} keeps running` };
       }
+      await bfd.configure(node, plan.bfdFiles);
       const files = plan.daemon === 'bird' ? [...plan.files, await currentBirdVips(site, node)] : [...plan.files];
       const r = await installDaemonFiles(deps, node.agent.configDir, plan.daemon, files);
       if (r.kind === 'rejected') return { kind: 'refused', detail: `${plan.daemon} refused its config:\n${r.output}` };
@@ -121,6 +125,8 @@ export function speakerDaemon(deps: Pick<RoleDeps, 'log' | 'metrics' | 'supervis
 
     async stop() {
       if (running !== undefined) await deps.supervisor.stop(running);
+      // After the speaker: the VIPs are withdrawn, BFD down changes nothing at the routers.
+      await bfd.stop();
       api?.close();
       api = undefined;
     },
