@@ -15,7 +15,7 @@ export const ORDER: readonly string[] = ['1', '3', '5', '2b', '4', '2a', '6', 'm
  * files themselves.
  */
 export const FAULT_ORDER: readonly string[] = [
-  'fault.freeze', 'fault.link', 'fault.netem', 'fault.haproxy-hung', 'fault.reflector', 'fault.router-bird',
+  'fault.freeze', 'fault.freeze.bfd', 'fault.link', 'fault.netem', 'fault.haproxy-hung', 'fault.reflector', 'fault.router-bird',
   'fault.agent-ipvs', 'fault.agent-ipvs.sync', 'fault.agent-speaker', 'fault.disk-full', 'fault.garbage-site',
   'sync.join-leave.off', 'sync.join-leave.on', 'sync.drain-move.off', 'sync.drain-move.on', 'sync.reset',
 ];

@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { allVips, nodesWithRole, parseSiteText, type Site } from '../../site/index.js';
 import { REPO } from '../../test/helpers/site.js';
 import {
-  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withConnectionSync, withNode, withoutVip, withService, withServiceSetting, withVip,
+  nextFreeVip, withAgentCheckPort, withBgp, withExplicitL7Nodes, withL7NodeAppended, withL7NodeRemoved, withMssClamp, withConnectionSync, withBfd, withNode, withoutVip, withService, withServiceSetting, withVip,
 } from './site-edits.js';
 
 const text = readFileSync(join(REPO, 'lab', 'site.yaml'), 'utf8');
@@ -125,6 +125,14 @@ describe('site text edits', () => {
     expect(value(off)).toEqual({ ...value(text), l7: { mssClamp: { enabled: false } } });
     expect(parse(off).l7.mssClamp.enabled).toBe(false);
     expect(parse(withMssClamp(off, true)).l7.mssClamp.enabled).toBe(true);
+  });
+
+  it('turns BFD on with the lab\'s timers and off again, changing nothing else', () => {
+    const on = withBfd(text, true, { interval: '250ms', multiplier: 3 });
+    expect(value(on).bgp).toEqual({ ...value(text).bgp, bfd: { enabled: true, interval: '250ms', multiplier: 3 } });
+    expect(parse(on).bgp.bfd).toMatchObject({ enabled: true, multiplier: 3 });
+    expect(parse(on).bgp.bfd.interval.ms).toBe(250);
+    expect(parse(withBfd(on, false)).bgp.bfd.enabled).toBe(false);
   });
 
   it('turns the L4 nodes\' connection sync on over a device, and off again, changing nothing else', () => {

@@ -155,6 +155,13 @@ export function withConnectionSync(text: string, enabled: boolean, device: strin
   });
 }
 
+/** `bgp.bfd`: on with these timers, or off. */
+export function withBfd(text: string, enabled: boolean, timers?: { readonly interval: string; readonly multiplier: number }): string {
+  return edit(text, `turn BFD ${enabled ? 'on' : 'off'}`, (doc) => {
+    doc.setIn(['bgp', 'bfd'], doc.createNode({ enabled, ...(timers ?? {}) }, { flow: true }));
+  });
+}
+
 /** The site-wide `agent.agentCheckPort` (backends serve agent-check there; each L7 node's enabler asks its own agent there). */
 export function withAgentCheckPort(text: string, port: number): string {
   return edit(text, `set agent.agentCheckPort to ${port}`, (doc) => { doc.setIn(['agent', 'agentCheckPort'], port); });

@@ -14,7 +14,7 @@ import { agentLines, type LoggedLine } from '../../../lab/guest/agent-log.js';
 import { firstHeld, routeMonitors } from '../../../lab/guest/reaction.js';
 import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
 import { readNodeSite, writeNodeSite } from '../../../lab/guest/node-site.js';
-import { withServiceSetting } from '../../../lab/guest/site-edits.js';
+import { withBfd as withBfdText, withServiceSetting } from '../../../lab/guest/site-edits.js';
 import { setConnectionSync } from './sync.js';
 import {
   editMaintenance, ipvsReaction, l4Names, names, routeReaction, sh, underLoad,
@@ -91,6 +91,91 @@ function fault(id: string, name: string, act: (env: LabEnv, b: Body) => Promise<
   };
 }
 
+/** What BFD promises: a frozen L4 node out of the routers' tables within this. */
+const BFD_DETECTS_MS = 1000;
+
+/** SIGSTOP of the last L4 node's control plane for the hold, then SIGCONT: out of the routers' tables (within `targetMs`) and back. */
+async function freezeL4(env: LabEnv, b: Body, targetMs?: number): Promise<void> {
+  const node = lastL4(env);
+  const frozen = [...processes(agentOf(node)), ...daemonsOf(env, node, ['gobgpd', 'bird'])];
+  if (frozen.length < 2) throw new Error(`${node}: expected its agent and its speaker, found ${frozen.length} process(es)`);
+  b.notes.push(`the kernel of ${node} keeps forwarding (IPVS is in the kernel): the frozen part is the control plane (${frozen.length} processes); the routers drop it when BGP's hold time (${env.site.bgp.holdTime.toString()}) or BFD says so`);
+  await outAndBack(env, node, b, async () => {
+    b.actions.push(`SIGSTOP ${node}'s agent and daemons (${frozen.length} processes)`);
+    signal(frozen, 'SIGSTOP');
+  }, async () => {
+    b.actions.push(`SIGCONT ${node}'s agent and daemons`);
+    signal(frozen, 'SIGCONT');
+  }, 'frozen', targetMs);
+}
+
+/**
+ * The lab's BFD timers: the lab kernel is one CPU shared by every node, where
+ * a BIRD that waits its turn longer than interval x multiplier takes an L4
+ * node down; 250 ms x 3 still detects a freeze within 1 s.
+ */
+const LAB_BFD = { interval: '250ms', multiplier: 3 } as const;
+
+/** Up BFD sessions a router's BIRD reports (`show bfd sessions`). */
+async function bfdSessionsUp(env: LabEnv, router: string): Promise<number> {
+  const n = nodeNamed(env.site, router);
+  const r = await inNode(env, router, 'birdc', ['-s', `${n?.agent.runDir ?? '/run/tierlb'}/bird.ctl`, 'show', 'bfd', 'sessions']);
+  return r.stdout.split('\n').filter((l) => /\sUp\s/.test(l)).length;
+}
+
+/**
+ * BFD on in the site files: the L4 nodes first (each runs BFD before any
+ * router asks for it, so no router finds an L4 node silent), then the
+ * routers, until every router has a session up to every L4 address; off in
+ * the reverse order.
+ */
+async function setBfd(env: LabEnv, enabled: boolean, b: Pick<Body, 'actions' | 'notes'>): Promise<void> {
+  const l4 = l4Names(env);
+  const routers = names(nodesWithRole(env.site, 'router'));
+  const write = (nodes: readonly string[]): void => {
+    for (const n of nodes) writeNodeSite(env, n, withBfdText(readNodeSite(env, n), enabled, enabled ? LAB_BFD : undefined));
+  };
+  const l4Addresses = l4.flatMap((n) => [nodeNamed(env.site, n)?.addresses.ipv4, nodeNamed(env.site, n)?.addresses.ipv6]).filter((a) => a !== undefined).length;
+  const start = Date.now();
+  if (enabled) {
+    write(l4);
+    if (await firstHeld(90000, () => Promise.resolve(l4.every((n) => daemonsOf(env, n, ['bird']).length > 0)), 500) === null) throw new Error('an L4 node ran no BFD BIRD 90 s after the site edit');
+    write(routers);
+    const up = await firstHeld(90000, async () => (await Promise.all(routers.map((r) => bfdSessionsUp(env, r)))).every((x) => x >= l4Addresses), 500);
+    if (up === null) throw new Error(`a router had fewer than ${l4Addresses} BFD sessions up 90 s after the site edit`);
+  } else {
+    write(routers);
+    await sleep(5000);
+    write(l4);
+  }
+  const whole = await firstHeld(90000, async () => (await routesMatch(env, l4)) !== undefined, 500);
+  b.actions.push(`site files: bgp.bfd ${enabled ? `on (${LAB_BFD.interval} x ${LAB_BFD.multiplier}), L4 nodes first, then the routers` : 'off, the routers first, then the L4 nodes'}`);
+  b.notes.push(`BFD ${enabled ? `on: every router had ${l4Addresses} sessions up` : 'off'} and every route whole ${whole === null ? 'NOT within 90 s' : `${((whole - start) / 1000).toFixed(1)} s after the first edit`}`);
+}
+
+/** The same fault with BFD on for its flows, off again after. */
+function withBfd(s: Scenario): Scenario {
+  return {
+    id: `${s.id}.bfd`, name: `${s.name}; BFD on`, kind: s.kind,
+    async run(env: LabEnv, load: LoadOptions) {
+      const before: Body = { actions: [], reactions: [], notes: [] };
+      try {
+        await setBfd(env, true, before);
+      } catch (e) {
+        return { id: this.id, name: this.name, kind: this.kind, actions: before.actions, flows: null, reactions: [], ok: false, notes: before.notes, error: (e as Error).message };
+      }
+      const rows = [await s.run.call({ ...s, id: this.id, name: this.name }, env, load)].flat();
+      const after: Body = { actions: [], reactions: [], notes: [] };
+      try {
+        await setBfd(env, false, after);
+      } catch (e) {
+        progress(env, `  BFD off again after ${this.id}: ${(e as Error).message}`);
+      }
+      return rows.map((r) => ({ ...r, actions: [...before.actions, ...r.actions, ...after.actions], notes: [...before.notes, ...r.notes, ...after.notes] }));
+    },
+  };
+}
+
 /** The same fault with connection sync on for its flows (sync.ts), off again after. */
 function withSync(s: Scenario): Scenario {
   return {
@@ -133,19 +218,8 @@ const AGENT_IPVS = fault('fault.agent-ipvs', 'L4 agent killed during an IPVS app
 });
 
 export const FAULTS: readonly Scenario[] = [
-  fault('fault.freeze', 'L4 node frozen (SIGSTOP of its agent and BGP speaker), then thawed', async (env, b) => {
-    const node = lastL4(env);
-    const frozen = [...processes(agentOf(node)), ...daemonsOf(env, node, ['gobgpd', 'bird'])];
-    if (frozen.length < 2) throw new Error(`${node}: expected its agent and its speaker, found ${frozen.length} process(es)`);
-    b.notes.push(`the kernel of ${node} keeps forwarding (IPVS is in the kernel): the frozen part is the control plane; the routers drop it when BGP (or BFD) says so`);
-    await outAndBack(env, node, b, async () => {
-      b.actions.push(`SIGSTOP ${node}'s agent and speaker (${frozen.length} processes)`);
-      signal(frozen, 'SIGSTOP');
-    }, async () => {
-      b.actions.push(`SIGCONT ${node}'s agent and speaker`);
-      signal(frozen, 'SIGCONT');
-    }, 'frozen', env.site.bgp.bfd.enabled ? 1000 : undefined);
-  }),
+  fault('fault.freeze', 'L4 node frozen (SIGSTOP of its agent and BGP speaker), then thawed', (env, b) => freezeL4(env, b)),
+  withBfd(fault('fault.freeze', 'L4 node frozen (SIGSTOP of its agent, BGP speaker and BFD), then thawed', (env, b) => freezeL4(env, b, BFD_DETECTS_MS))),
   fault('fault.link', 'link between an L4 node and its switch cut, then back', async (env, b) => {
     const node = lastL4(env);
     const port = env.topology.ports.find((p) => p.ns === `${env.prefix}${node}` || p.ns === node);
