@@ -153,50 +153,34 @@ async function setBfd(env: LabEnv, enabled: boolean, b: Pick<Body, 'actions' | '
   b.notes.push(`BFD ${enabled ? `on: every router had ${l4Addresses} sessions up` : 'off'} and every route whole ${whole === null ? 'NOT within 90 s' : `${((whole - start) / 1000).toFixed(1)} s after the first edit`}`);
 }
 
-/** The same fault with BFD on for its flows, off again after. */
-function withBfd(s: Scenario): Scenario {
+/**
+ * The same fault with a setting on for its flows and off again after
+ * (`set`: BFD, connection sync); the row says both edits.
+ */
+function withSetting(s: Scenario, suffix: string, label: string, set: (env: LabEnv, on: boolean, b: Body) => Promise<void>): Scenario {
   return {
-    id: `${s.id}.bfd`, name: `${s.name}; BFD on`, kind: s.kind,
+    id: `${s.id}.${suffix}`, name: `${s.name}; ${label} on`, kind: s.kind,
     async run(env: LabEnv, load: LoadOptions) {
       const before: Body = { actions: [], reactions: [], notes: [] };
       try {
-        await setBfd(env, true, before);
+        await set(env, true, before);
       } catch (e) {
         return { id: this.id, name: this.name, kind: this.kind, actions: before.actions, flows: null, reactions: [], ok: false, notes: before.notes, error: (e as Error).message };
       }
       const rows = [await s.run.call({ ...s, id: this.id, name: this.name }, env, load)].flat();
       const after: Body = { actions: [], reactions: [], notes: [] };
       try {
-        await setBfd(env, false, after);
+        await set(env, false, after);
       } catch (e) {
-        progress(env, `  BFD off again after ${this.id}: ${(e as Error).message}`);
+        progress(env, `  ${label} off again after ${this.id}: ${(e as Error).message}`);
       }
       return rows.map((r) => ({ ...r, actions: [...before.actions, ...r.actions, ...after.actions], notes: [...before.notes, ...r.notes, ...after.notes] }));
     },
   };
 }
 
-/** The same fault with connection sync on for its flows (sync.ts), off again after. */
-function withSync(s: Scenario): Scenario {
-  return {
-    id: `${s.id}.sync`, name: `${s.name}; connection sync on`, kind: s.kind,
-    async run(env: LabEnv, load: LoadOptions) {
-      const notes: Body = { actions: [], reactions: [], notes: [] };
-      try {
-        await setConnectionSync(env, true, notes);
-      } catch (e) {
-        return { id: this.id, name: this.name, kind: this.kind, actions: notes.actions, flows: null, reactions: [], ok: false, notes: notes.notes, error: (e as Error).message };
-      }
-      const rows = [await s.run.call({ ...s, id: this.id, name: this.name }, env, load)].flat();
-      try {
-        await setConnectionSync(env, false, notes);
-      } catch (e) {
-        progress(env, `  sync off again after ${this.id}: ${(e as Error).message}`);
-      }
-      return rows.map((r) => ({ ...r, actions: [...notes.actions.slice(0, 1), ...r.actions], notes: [...notes.notes, ...r.notes] }));
-    },
-  };
-}
+const withBfd = (s: Scenario): Scenario => withSetting(s, 'bfd', 'BFD', setBfd);
+const withSync = (s: Scenario): Scenario => withSetting(s, 'sync', 'connection sync', setConnectionSync);
 
 /**
  * An L4 agent killed in the middle of an IPVS apply (an L7 node drained): its
