@@ -36,6 +36,12 @@ export interface UmlOptions {
   readonly shareDir?: string;
   /** The guest's console on this process's terminal (stdin and stdout), for an interactive guest. */
   readonly interactive?: boolean;
+  /**
+   * A command line the init execs after the script succeeded, as PID 1,
+   * instead of powering off (`/lib/systemd/systemd --unit=X`): it must power
+   * the guest off itself. The script's status is in `exitCode` as before.
+   */
+  readonly thenExec?: string;
 }
 
 /** The script runs under /bin/sh with `$SHARE` set to the shared folder and `modprobe` loading UML modules. */
@@ -51,7 +57,7 @@ export async function runInUml(script: string, opts: UmlOptions = {}): Promise<U
   for (const [name, content] of Object.entries(opts.files ?? {})) await writeFile(join(share, name), content);
   await writeFile(join(share, 'script.sh'), script);
   const init = join(share, 'init.sh');
-  await writeFile(init, initScript(share, opts.modules ?? []));
+  await writeFile(init, initScript(share, opts.modules ?? [], opts.thenExec));
   await chmod(init, 0o755);
   const console = opts.interactive ? 'con0=fd:0,fd:1' : 'con0=null,fd:1';
   const env = { LD_PRELOAD: await xstateShim(SHARE_ROOT) };
@@ -89,7 +95,7 @@ function visibleAgain(paths: readonly string[]): string[] {
   return [...new Set(paths)].map((p) => `mkdir -p ${quoted(p)} 2>/dev/null; mount -t hostfs none ${quoted(p)} -o ${quoted(p)}`);
 }
 
-function initScript(share: string, modules: readonly string[]): string {
+function initScript(share: string, modules: readonly string[], thenExec?: string): string {
   return `#!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -104,6 +110,6 @@ modprobe() { /sbin/modprobe -d ${share}/.mods "$@"; }
 ) > ${share}/.output 2>&1
 echo $? > ${share}/.status
 sync
-poweroff -f
+${thenExec !== undefined ? `[ "$(cat ${share}/.status)" = 0 ] && exec ${thenExec}\n` : ''}poweroff -f
 `;
 }
