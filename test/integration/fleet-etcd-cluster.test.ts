@@ -146,5 +146,7 @@ describe('the fleet on a three-member etcd cluster', () => {
     console.log(`the feed marked etcd unreachable ${cutOff} ms after the second kill: ${following().current()?.unreachableWhy ?? ''}`);
     expect(l4()).toBe('yes');
     expect(following().current()?.source).toBe('store');
+    // And the copy on this host, which an agent restarted meanwhile would start from, says the same.
+    expect((await fileSavedFleet(join(dir, 'fleet-state.json')).load())?.records.get('l4-1')?.pooled).toBe('yes');
   }, 150_000);
 });
