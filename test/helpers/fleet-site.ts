@@ -8,6 +8,8 @@ import { REPO } from './site.js';
 
 export interface FleetSiteOptions {
   readonly endpoint?: string;
+  /** Every member of a cluster; in place of `endpoint`. */
+  readonly endpoints?: readonly string[];
   readonly prefix?: string;
   readonly maxL4Withdrawn?: number;
   readonly maxL7DepooledShare?: number;
@@ -32,7 +34,7 @@ export function fleetSiteText(o: FleetSiteOptions = {}): string {
   return [
     o.web5 === true ? lab.replace(WEB_4, `${WEB_4}\n      - { name: web-5, address: 10.0.2.41, port: 8090, node: srv-1 }`) : lab,
     'etcd:',
-    `  endpoints: [${JSON.stringify(o.endpoint ?? 'http://127.0.0.1:2379')}]`,
+    `  endpoints: [${(o.endpoints ?? [o.endpoint ?? 'http://127.0.0.1:2379']).map((e) => JSON.stringify(e)).join(', ')}]`,
     ...(o.prefix !== undefined ? [`  prefix: ${o.prefix}`] : []),
     '  dialTimeout: 1s',
     ...(o.auth ? [`  auth: { user: ${o.auth.user}, passwordFile: ${o.auth.passwordFile} }`] : []),
