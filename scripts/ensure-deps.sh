@@ -13,11 +13,12 @@ cd "$(dirname "$0")/.."
 # iptables (iptables-legacy, ip6tables-legacy: the lab kernel has no nftables
 # for IPv4 and IPv6) and tcpdump: the lab's MSS clamp check drops ICMP on the
 # routers and captures the SYN-ACKs the users get (lab/guest/mss.ts).
-# etcd-server: the fleet state's store in the lab and the tests (etcd:).
+# etcd-server: the fleet state's store in the lab and the tests (etcd:);
+# etcd-client: etcdctl, with which the auth test sets up etcd's users.
 # dpkg-dev and lintian: `npm run package` (dpkg-shlibdeps, dpkg-buildflags)
 # and the test that checks its .deb. python3: node-gyp, and the notify
 # socket the service-manager tests bind (Node.js cannot bind a datagram one).
-PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool iptables tcpdump etcd-server dpkg-dev lintian python3)
+PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool iptables tcpdump etcd-server etcd-client dpkg-dev lintian python3)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
 
 missing=()
