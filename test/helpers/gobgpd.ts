@@ -2,7 +2,7 @@
 // process: on the host's loopback, on a free port, with BGP's own listener
 // off (`port = -1`), so it opens no session and reaches no network.
 import { execa, type ResultPromise } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,23 @@ export interface LoopbackGobgpd {
   /** Kills this gobgpd and starts another on the same address: a new pid that holds nothing. */
   restart(): Promise<number>;
   signal(signal: NodeJS.Signals): void;
+  /** SIGSTOP, then waits until every thread of gobgpd is stopped (at most 5 s): a starved host takes the stop when each thread is next scheduled. */
+  freeze(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** True when every thread of `pid` is in state T (stopped by a signal). */
+async function allThreadsStopped(pid: number): Promise<boolean> {
+  try {
+    const tasks = await readdir(`/proc/${pid}/task`);
+    const states = await Promise.all(tasks.map(async (t) => {
+      const stat = await readFile(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    }));
+    return states.length > 0 && states.every((s) => s === 'T');
+  } catch {
+    return false;
+  }
 }
 
 export async function startLoopbackGobgpd(opts: { routerId?: string; asn?: number } = {}): Promise<LoopbackGobgpd> {
@@ -45,6 +61,11 @@ export async function startLoopbackGobgpd(opts: { routerId?: string; asn?: numbe
     },
     signal(signal) {
       child.kill(signal);
+    },
+    async freeze() {
+      child.kill('SIGSTOP');
+      const pid = child.pid ?? -1;
+      await waitFor('gobgpd stopped', async () => ((await allThreadsStopped(pid)) ? true : undefined), 5000, 10);
     },
     async stop() {
       await kill();

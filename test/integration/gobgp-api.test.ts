@@ -81,7 +81,7 @@ describe('gobgp speaker over the gRPC API of a real gobgpd', () => {
 
   it('answers an error value within the deadline while gobgpd is frozen, and works once it runs again', async () => {
     const speaker = gobgpSpeaker(site, node, api);
-    gobgpd.signal('SIGSTOP');
+    await gobgpd.freeze();
     const started = Date.now();
     const r = await speaker.set([a(V1)]);
     gobgpd.signal('SIGCONT');
