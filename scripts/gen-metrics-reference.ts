@@ -44,6 +44,8 @@ export function renderMetricsReference(): string {
     'Every agent serves these on `agent.listen` (`/metrics`, Prometheus text), each',
     'for the roles that set it; besides them, the process metrics of prom-client',
     'under the prefix `tierlb_agent_` (CPU, memory, event-loop delay).',
+    'packaging/grafana/tierlb-site.json is a Grafana dashboard over them; docs/dashboard.md',
+    'shows it evaluated against the lab (`npm run dashboard:picture`).',
     '',
     '| metric | type | labels | what it counts |',
     '|---|---|---|---|',
