@@ -10,6 +10,7 @@ import { watchFiles, type FileWatch } from './inputs/watch.js';
 import { OneWriter, type TurnOutcome } from './loop/one-writer.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
+import { observeTurn } from './observe/turn-metrics.js';
 import { startStatusServer } from './observe/status-server.js';
 import { timedKick } from './observe/reaction.js';
 import { ServiceState } from './observe/service-state.js';
@@ -101,7 +102,7 @@ export async function startAgent(opts: AgentOptions, log?: Logger, serviceManage
       },
     },
     (outcome: TurnOutcome, reasons, error, timing) => {
-      metrics.turns.inc({ outcome });
+      observeTurn(metrics, outcome, timing);
       lastTurn = { outcome, at: new Date(systemClock.now()).toISOString(), reasons: [...reasons] };
       // The periodic repair turns that find nothing to do are not news.
       const routine = outcome === 'applied' && reasons.every((r) => ROUTINE_REASONS.has(r));

@@ -1,5 +1,6 @@
 // The backend role with fake agent-check sockets, driven by a real one
 // writer while the site's agent-check port changes.
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { roleHarness } from '../../test/helpers/role-harness.js';
 import { exampleValue } from '../../test/helpers/site.js';
@@ -38,6 +39,19 @@ describe('the backend role', () => {
     const h = harness();
     await h.start();
     expect(h.listening()).toEqual(['10.0.2.41:9300', 'fd00:2::41:9300']);
+    await h.stop();
+  });
+
+  it('shows its agent-check file\'s state in tierlb_agent_maintenance_state', async () => {
+    const h = harness();
+    await h.start();
+    const file = h.site().nodes.find((n) => n.name === 'srv-1')?.agent.agentCheckFile ?? '';
+    const state = async (): Promise<unknown[]> => (await h.metrics.maintenance.get()).values.map((v) => [v.labels.file, v.labels.state, v.value]);
+    await h.kick('start');
+    expect(await state()).toEqual([[file, 'up', 1]]);
+    writeFileSync(file, 'drain\n');
+    await h.kick(`${file} changed`);
+    expect(await state()).toEqual([[file, 'drain', 1]]);
     await h.stop();
   });
 

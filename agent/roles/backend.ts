@@ -11,6 +11,7 @@ import { ListenerSet, type Endpoint, type Opener } from '../apply/listeners.js';
 import { Timers } from '../loop/timers.js';
 import { RoleStartError, type Role, type RoleDeps, type RoleStatus } from '../role.js';
 import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry } from '../../fleet/precedence.js';
+import { showMaintenanceState } from '../observe/maintenance-metric.js';
 
 export interface BackendPlan {
   readonly listen: readonly Endpoint[];
@@ -67,6 +68,7 @@ export function backendRole(deps: RoleDeps, open?: AgentCheckOpener): Role<Backe
       // Read on a change of the file so the log and status show it at once,
       // not at HAProxy's next check.
       await source.read();
+      showMaintenanceState(deps.metrics, deps.node.agent.agentCheckFile, source.current()?.state.state ?? 'up');
       return planBackend(nodeIn(site));
     },
     apply: (_site, plan) => apply(plan),

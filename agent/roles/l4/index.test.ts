@@ -179,10 +179,13 @@ describe('the l4 role', () => {
     await waitFor(() => expect(h.speaker.announced()).toHaveLength(8));
     await h.edit(fastSite((v) => { (v.services[0]?.vips as string[]).push('198.51.100.77'); }));
     await waitFor(() => expect(h.speaker.announced()).toContain('198.51.100.77'));
+    const state = async (): Promise<unknown[]> => (await h.metrics.maintenance.get()).values.map((v) => [v.labels.file, v.labels.state, v.value]);
+    expect(await state()).toEqual([[h.disableFile, 'enabled', 1]]);
     writeFileSync(h.disableFile, 'maintenance\n');
     await h.kick(`${h.disableFile} changed`);
     expect(h.speaker.rib.get('198.51.100.77')?.gracefulShutdown).toBe(true);
     expect([...h.speaker.rib.values()].every((a) => a.gracefulShutdown)).toBe(true);
+    expect(await state()).toEqual([[h.disableFile, 'disabled', 1]]);
   });
 
   it('withdraws a VIP removed from the site and deletes its IPVS service', async () => {

@@ -57,6 +57,7 @@ import { readAtMostEvery } from '../../observe/metrics.js';
 import { netlinkSyncDaemonPort } from '../../drivers/ipvs/sync-daemon-port.js';
 import { procSyncCounters } from '../../drivers/ipvs/sync-counters.js';
 import { ConnectionSync, type ConnectionSyncDrivers } from './connection-sync.js';
+import { showMaintenanceState } from '../../observe/maintenance-metric.js';
 
 export { IPVS_REPAIR_MS } from './ipvs-applier.js';
 export type { L4Plan } from './plan.js';
@@ -302,6 +303,7 @@ class L4Role implements Role<L4Plan> {
     const reading = await this.disable.read(now, fleetWordOf(this.deps.fleet?.(), [node.name], now));
     if (reading.warnings.length > 0) this.deps.log.warn({ file: this.deps.node.agent.disableFile, warnings: reading.warnings }, 'disable file');
     this.lastReading = reading;
+    showMaintenanceState(this.deps.metrics, this.deps.node.agent.disableFile, this.stopRequestedAt !== undefined ? 'stopping' : reading.disable.disabled ? 'disabled' : 'enabled');
     const sessionTimers = await this.rollSessionTimers(site, node, now);
     const base = planL4(site, node, {
       now, disable: reading.disable, health: this.health(),

@@ -39,6 +39,7 @@ import { agentDecisionWithFleet, fleetWordOf, nextFleetExpiry, serverWordsOf } f
 import { readAtMostEvery } from '../../observe/metrics.js';
 import { CertificateWatch, fileCertificates, type CertificateSource } from '../../inputs/certificates.js';
 import { certificatePaths, changedCertificates, type CertificateDigests } from '../../../tiers/l7/certificates.js';
+import { showMaintenanceState } from '../../observe/maintenance-metric.js';
 
 export type { L7Plan } from './plan.js';
 
@@ -166,8 +167,7 @@ class L7Role implements Role<L7Plan> {
     const node = this.nodeIn(site);
     await this.source.read();
     const state = this.source.current()?.state ?? { state: 'up' };
-    this.deps.metrics.maintenance.reset();
-    this.deps.metrics.maintenance.set({ file: this.deps.node.agent.agentCheckFile, state: this.stopping ? 'stopping' : state.state }, 1);
+    showMaintenanceState(this.deps.metrics, this.deps.node.agent.agentCheckFile, this.stopping ? 'stopping' : state.state);
     const now = this.deps.clock.now();
     const fleet = this.deps.fleet?.();
     const servers = servicesOnL7(site, node.name).flatMap((s) => site.pools.find((p) => p.name === s.pool)?.servers.map((v) => v.name as string) ?? []);
