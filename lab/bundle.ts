@@ -47,6 +47,22 @@ const unusedInTheLab: Plugin = {
   },
 };
 
+/** Some dependencies are CommonJS and call require(); an ESM bundle has none. */
+const ESM_REQUIRE = { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" };
+
+/**
+ * Programs of one's own run inside the lab (a bench's scenarios, the
+ * dashboard picture's scraper), one ES module each in BUNDLE_DIR as
+ * NAME.mjs, built as the lab's own checks are.
+ */
+export async function bundleGuestPrograms(entryPoints: Readonly<Record<string, string>>): Promise<void> {
+  await mkdir(BUNDLE_DIR, { recursive: true });
+  await build({
+    entryPoints: { ...entryPoints }, outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' },
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', banner: ESM_REQUIRE,
+  });
+}
+
 export async function bundleLab(): Promise<Bundles> {
   await mkdir(BUNDLE_DIR, { recursive: true });
   const out = { tierlb: join(BUNDLE_DIR, 'tierlb.cjs'), checks: join(BUNDLE_DIR, 'checks.mjs'), flows: join(BUNDLE_DIR, 'flows.mjs') };
@@ -58,8 +74,7 @@ export async function bundleLab(): Promise<Bundles> {
   await Promise.all([
     build({
       ...common, entryPoints: { checks: join(REPO, 'lab', 'guest', 'main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts') }, outdir: staging, outExtension: { '.js': '.mjs' }, format: 'esm',
-      // Some dependencies are CommonJS and call require(); an ESM bundle has none.
-      banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
+      banner: ESM_REQUIRE,
     }),
     build({
       ...common, entryPoints: [join(REPO, 'lab', 'tierlb-entry.ts')], outfile: join(staging, 'tierlb.bundle.cjs'), format: 'cjs',

@@ -8,16 +8,15 @@
 // (lab/dashboard/render.ts) and chromium takes its screenshot.
 //   --from-logs LOGDIR   draw again from an earlier run's results, no boot
 //   --out FILE           the PNG (default docs/dashboard.png)
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUNDLE_DIR, bundleLab, REPO } from '../lab/bundle.js';
+import { BUNDLE_DIR, bundleGuestPrograms, bundleLab, REPO } from '../lab/bundle.js';
 import { activityPlan, activitySeconds } from '../lab/dashboard/activity-plan.js';
 import { pageHeight } from '../lab/dashboard/layout.js';
 import { OPTIONS_FILE, panelQueries, parseDashboard, parseResults, RESULTS_FILE, type Dashboard } from '../lab/dashboard/model.js';
-import { ensurePicturePackages, prometheusVersion } from '../lab/dashboard/packages.js';
+import { prometheusVersion } from '../lab/dashboard/prometheus-version.js';
 import { renderDashboard } from '../lab/dashboard/render.js';
 import { screenshot } from '../lab/dashboard/screenshot.js';
 import { withAgentsOnOwnAddresses } from '../lab/dashboard/site.js';
@@ -43,7 +42,6 @@ async function main(): Promise<number> {
   if (v.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const t0 = Date.now();
   const say = (line: string): void => { process.stdout.write(`[dashboard ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`); };
-  await ensurePicturePackages(say);
   const dashboard = parseDashboard(JSON.parse(await readFile(DASHBOARD, 'utf8')));
   const lab = v['from-logs'] !== undefined ? { logDir: v['from-logs'], ok: true } : await runLab(v.site, dashboard, say);
   if (lab === undefined) return 2;
@@ -66,11 +64,7 @@ async function runLab(siteArg: string, dashboard: Dashboard, say: (line: string)
   const labSite = await prepareLabSite(siteFile);
   if (labSite === undefined) return undefined;
   const lab = await bundleLab();
-  await build({
-    entryPoints: { dashboard: join(REPO, 'lab', 'dashboard', 'guest', 'main.ts') },
-    outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-    banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
-  });
+  await bundleGuestPrograms({ dashboard: join(REPO, 'lab', 'dashboard', 'guest', 'main.ts') });
   await writeFile(join(logDir, OPTIONS_FILE), JSON.stringify({ queries: panelQueries(dashboard) }));
   const script = guestScript(labSite.topology, {
     prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile, ...lab, checks: join(BUNDLE_DIR, 'dashboard.mjs'),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tierlb's tests and lab need when it is missing: Debian
 # packages of the daemons, then npm dependencies. Safe to run again.
-# `--npm-only` skips the Debian packages (for scripts that start no daemon).
+# `--npm-only` skips the Debian packages (for scripts that start no daemon);
+# `--also PKG,PKG` installs these too (what one script alone needs).
 # It needs no npm package itself: the npm scripts a fresh checkout may run
 # first call it before anything from node_modules (scripts/with-deps.sh).
 set -euo pipefail
@@ -20,6 +21,7 @@ cd "$(dirname "$0")/.."
 # socket the service-manager tests bind (Node.js cannot bind a datagram one).
 PACKAGES=(bird2 gobgpd golang-github-osrg-gobgp-dev haproxy gdnsd ipvsadm user-mode-linux kmod iproute2 curl dnsutils gcc libc6-dev clang libbpf-dev bpftool iptables tcpdump etcd-server etcd-client dpkg-dev lintian python3)
 if [ "${1:-}" = --npm-only ]; then PACKAGES=(); fi
+if [ "${1:-}" = --also ]; then IFS=, read -r -a extra <<< "${2:-}"; PACKAGES+=("${extra[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,8 +36,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The packages enable their daemons; tierlb runs them itself.
-  for unit in bird gobgpd haproxy gdnsd etcd; do
+  # The packages enable their daemons; tierlb runs them itself (and the
+  # dashboard picture its own Prometheus, inside the lab).
+  for unit in bird gobgpd haproxy gdnsd etcd prometheus; do
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   done
 fi

@@ -4,13 +4,12 @@
 // packets per second through the lab with the programs attached and
 // detached, in alternating windows of the same load. Prints progress, then
 // the table, written with the raw windows to bench/results/data-path-*.{md,json}.
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUNDLE_DIR, bundleLab, REPO } from '../../lab/bundle.js';
+import { BUNDLE_DIR, bundleGuestPrograms, bundleLab, REPO } from '../../lab/bundle.js';
 import { follow } from '../../lab/follow.js';
 import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
 import { prepareLabSite } from '../../lab/site-file.js';
@@ -45,11 +44,7 @@ async function main(): Promise<number> {
   if (labSite === undefined) return 2;
 
   const lab = await bundleLab();
-  await build({
-    entryPoints: { 'data-path': join(REPO, 'bench', 'data-path', 'guest', 'main.ts') },
-    outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-    banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
-  });
+  await bundleGuestPrograms({ 'data-path': join(REPO, 'bench', 'data-path', 'guest', 'main.ts') });
   await writeFile(join(logDir, 'data-path-options.json'), JSON.stringify(options));
   const script = guestScript(labSite.topology, {
     prefix: '', stateDir: '/run/tierlb-lab', logDir, node: process.execPath, siteFile,

@@ -9,13 +9,12 @@
 // service lists (edit-plan.ts: editsBootSite), so an edit can append it to
 // the others; scenario `moved`
 // likewise, with that node outside the service it measures (moved-plan.ts).
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUNDLE_DIR, bundleLab, REPO } from '../../lab/bundle.js';
+import { BUNDLE_DIR, bundleGuestPrograms, bundleLab, REPO } from '../../lab/bundle.js';
 import { follow } from '../../lab/follow.js';
 import { prepareLabSite } from '../../lab/site-file.js';
 import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
@@ -88,14 +87,10 @@ async function main(): Promise<number> {
   } else {
     const lab = await bundleLab();
     // The scenarios and the flows client, one file each like the lab's checks (a bundle loads fast in the lab kernel).
-    await build({
-      entryPoints: {
-        disruption: join(REPO, 'bench', 'disruption', 'guest', 'main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts'),
-        // Scenario `moved` finds it beside the flows client.
-        'moved-probe': join(REPO, 'bench', 'disruption', 'guest', 'moved-probe.ts'),
-      },
-      outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-      banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
+    await bundleGuestPrograms({
+      disruption: join(REPO, 'bench', 'disruption', 'guest', 'main.ts'), flows: join(REPO, 'bench', 'flows', 'main.ts'),
+      // Scenario `moved` finds it beside the flows client.
+      'moved-probe': join(REPO, 'bench', 'disruption', 'guest', 'moved-probe.ts'),
     });
     logDir = join(runDir, 'logs');
     await mkdir(logDir, { recursive: true });

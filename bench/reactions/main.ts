@@ -5,13 +5,12 @@
 // and times its hops. Prints progress, then the table (p50 and p99 per hop),
 // written with the raw samples to bench/results/reactions-*.{md,json}.
 // The L7 signals do not depend on the speaker: they run on the first boot.
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUNDLE_DIR, bundleLab, REPO } from '../../lab/bundle.js';
+import { BUNDLE_DIR, bundleGuestPrograms, bundleLab, REPO } from '../../lab/bundle.js';
 import { follow } from '../../lab/follow.js';
 import { guestScript, LAB_MODULES } from '../../lab/guest-script.js';
 import { prepareLabSite } from '../../lab/site-file.js';
@@ -51,11 +50,7 @@ async function main(): Promise<number> {
   const siteText = await readFile(v.site.startsWith('/') ? v.site : join(process.cwd(), v.site), 'utf8');
 
   const lab = await bundleLab();
-  await build({
-    entryPoints: { reactions: join(REPO, 'bench', 'reactions', 'guest', 'main.ts') },
-    outdir: BUNDLE_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-    banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
-  });
+  await bundleGuestPrograms({ reactions: join(REPO, 'bench', 'reactions', 'guest', 'main.ts') });
   const boots: BootResult[] = [];
   const notes: string[] = [];
   let failed = false;
