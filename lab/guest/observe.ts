@@ -6,7 +6,7 @@ import { haproxyRuntime } from '../../agent/ports/haproxy-runtime.js';
 import { nodeNamed } from '../../site/index.js';
 import { haproxyPaths } from '../../tiers/l7/paths.js';
 import { parseIpvsList, type KernelService } from '../../tiers/l4/kernel.js';
-import { inNode, nodeRun, run, type LabEnv } from './env.js';
+import { inNode, nodeRun, run, type LabEnv, type Ran } from './env.js';
 
 export type AgentState = { kind: 'up' } | { kind: 'starting' } | { kind: 'exited'; why: string };
 
@@ -60,11 +60,15 @@ export function nodeOfAddress(env: LabEnv, address: string): string {
   return n ? n.name : address;
 }
 
+/** `birdc` on a router's BIRD, through its agent's control socket. */
+export function birdcOn(env: LabEnv, router: string, args: readonly string[]): Promise<Ran> {
+  const node = nodeNamed(env.site, router);
+  return inNode(env, router, 'birdc', ['-s', `${node?.agent.runDir ?? '/run/tierlb'}/bird.ctl`, ...args]);
+}
+
 /** BGP sessions of a router as BIRD reports them: protocol name → state. */
 export async function birdSessions(env: LabEnv, router: string): Promise<Map<string, string>> {
-  const node = nodeNamed(env.site, router);
-  const sock = `${node?.agent.runDir ?? '/run/tierlb'}/bird.ctl`;
-  const r = await inNode(env, router, 'birdc', ['-s', sock, 'show', 'protocols']);
+  const r = await birdcOn(env, router, ['show', 'protocols']);
   const out = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {
     const f = line.trim().split(/\s+/);

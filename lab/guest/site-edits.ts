@@ -8,7 +8,8 @@ import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, typ
 import { formatIssue, parseSiteText, type Site } from '../../site/index.js';
 import { familyOfText, fromBigInt, toBigInt, type Family } from '../addr.js';
 
-function edit(text: string, what: string, change: (doc: Document) => void): string {
+/** `change` applied to the site text's document; the result must still validate, or `what` says why not. */
+export function editSite(text: string, what: string, change: (doc: Document) => void): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`${what}: the site text does not parse: ${doc.errors[0]?.message ?? ''}`);
   change(doc);
@@ -35,13 +36,13 @@ const scalarIs = (value: string) => (x: unknown): boolean => isScalar(x) && Stri
 /** `vip` appended to the VIPs of `service`. */
 export function withVip(text: string, service: string, vip: string): string {
   const what = `add VIP ${vip} to ${service}`;
-  return edit(text, what, (doc) => { seqAt(doc, ['services', serviceIndex(doc, service, what), 'vips'], what).add(vip); });
+  return editSite(text, what, (doc) => { seqAt(doc, ['services', serviceIndex(doc, service, what), 'vips'], what).add(vip); });
 }
 
 /** `vip` out of every service that lists it (a service left without VIPs is refused by the parser). */
 export function withoutVip(text: string, vip: string): string {
   const what = `remove VIP ${vip}`;
-  return edit(text, what, (doc) => {
+  return editSite(text, what, (doc) => {
     let found = false;
     for (const s of seqAt(doc, ['services'], what).items) {
       const vips = isMap(s) ? s.get('vips') : undefined;
@@ -61,7 +62,7 @@ export interface NewService { readonly name: string; readonly like: string; read
  */
 export function withService(text: string, s: NewService): string {
   const what = `add service ${s.name}`;
-  return edit(text, what, (doc) => {
+  return editSite(text, what, (doc) => {
     const services = seqAt(doc, ['services'], what);
     const like = services.items[serviceIndex(doc, s.like, what)] as YAMLMap;
     const copy = like.clone() as YAMLMap;
@@ -76,7 +77,7 @@ export function withService(text: string, s: NewService): string {
 /** Every service's `l7.nodes` made explicit (the default is every L7 node), so a node declared later serves nothing until listed. */
 export function withExplicitL7Nodes(text: string, site: Site): string {
   const what = 'list every service\'s L7 nodes';
-  return edit(text, what, (doc) => {
+  return editSite(text, what, (doc) => {
     site.services.forEach((svc, i) => {
       if (doc.getIn(['services', i, 'l7', 'nodes']) === undefined) doc.setIn(['services', i, 'l7', 'nodes'], doc.createNode([...svc.l7.nodes], { flow: true }));
     });
@@ -87,7 +88,7 @@ export interface NewNode { readonly name: string; readonly role: string; readonl
 
 /** A node declared after the last node of its role (for L7 nodes the file order is the Maglev order: it comes last). */
 export function withNode(text: string, node: NewNode): string {
-  return edit(text, `declare node ${node.name}`, (doc) => {
+  return editSite(text, `declare node ${node.name}`, (doc) => {
     const nodes = seqAt(doc, ['nodes'], `declare node ${node.name}`);
     let last = -1;
     nodes.items.forEach((n, i) => { if (isMap(n) && n.get('role') === node.role) last = i; });
@@ -105,7 +106,7 @@ function servicesIn(doc: Document, only: readonly string[] | undefined, what: st
 /** `node` appended to the `l7.nodes` of every service, or of those named (which must list their L7 nodes); a service that lists it already is left as it is. */
 export function withL7NodeAppended(text: string, node: string, services?: readonly string[]): string {
   const what = `append L7 node ${node} to ${services ? services.join(', ') : 'every service'}`;
-  return edit(text, what, (doc) => {
+  return editSite(text, what, (doc) => {
     for (const i of servicesIn(doc, services, what)) {
       const list = seqAt(doc, ['services', i, 'l7', 'nodes'], `${what} (services[${i}] has no explicit l7.nodes)`);
       if (!list.items.some(scalarIs(node))) list.add(node);
@@ -116,7 +117,7 @@ export function withL7NodeAppended(text: string, node: string, services?: readon
 /** `node` out of the `l7.nodes` of every service, or of those named; it stays declared in `nodes`. */
 export function withL7NodeRemoved(text: string, node: string, services?: readonly string[]): string {
   const what = `remove L7 node ${node} from ${services ? services.join(', ') : 'every service'}`;
-  return edit(text, what, (doc) => {
+  return editSite(text, what, (doc) => {
     let found = false;
     for (const i of servicesIn(doc, services, what)) {
       const list = doc.getIn(['services', i, 'l7', 'nodes']);
@@ -130,7 +131,7 @@ export function withL7NodeRemoved(text: string, node: string, services?: readonl
 export interface BgpChange { readonly holdTime?: string; readonly keepalive?: string; readonly vipCommunities?: readonly string[] }
 
 export function withBgp(text: string, c: BgpChange): string {
-  return edit(text, 'change BGP timers and communities', (doc) => {
+  return editSite(text, 'change BGP timers and communities', (doc) => {
     if (c.holdTime !== undefined) doc.setIn(['bgp', 'holdTime'], c.holdTime);
     if (c.keepalive !== undefined) doc.setIn(['bgp', 'keepalive'], c.keepalive);
     if (c.vipCommunities !== undefined) doc.setIn(['bgp', 'communities', 'vip'], doc.createNode([...c.vipCommunities], { flow: true }));
@@ -139,17 +140,17 @@ export function withBgp(text: string, c: BgpChange): string {
 
 /** The site-wide `l4.tunnelChecks.enabled`: the L4 nodes' checks through the production tunnel on or off. */
 export function withTunnelChecks(text: string, enabled: boolean): string {
-  return edit(text, `turn the checks through the tunnel ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l4', 'tunnelChecks', 'enabled'], enabled); });
+  return editSite(text, `turn the checks through the tunnel ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l4', 'tunnelChecks', 'enabled'], enabled); });
 }
 
 /** The site-wide `l7.mssClamp.enabled`: the L7 nodes' clamp of SYN-ACKs from VIPs on, or passing everything. */
 export function withMssClamp(text: string, enabled: boolean): string {
-  return edit(text, `turn the MSS clamp ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l7', 'mssClamp', 'enabled'], enabled); });
+  return editSite(text, `turn the MSS clamp ${enabled ? 'on' : 'off'}`, (doc) => { doc.setIn(['l7', 'mssClamp', 'enabled'], enabled); });
 }
 
 /** The site-wide `l4.connectionSync`: the L4 nodes' IPVS sync daemons on `device` (the same name on every L4 node), or off. */
 export function withConnectionSync(text: string, enabled: boolean, device: string): string {
-  return edit(text, `turn IPVS connection sync ${enabled ? 'on' : 'off'}`, (doc) => {
+  return editSite(text, `turn IPVS connection sync ${enabled ? 'on' : 'off'}`, (doc) => {
     doc.setIn(['l4', 'connectionSync', 'enabled'], enabled);
     if (enabled) doc.setIn(['l4', 'connectionSync', 'interface'], device);
   });
@@ -157,14 +158,14 @@ export function withConnectionSync(text: string, enabled: boolean, device: strin
 
 /** `bgp.bfd`: on with these timers, or off. */
 export function withBfd(text: string, enabled: boolean, timers?: { readonly interval: string; readonly multiplier: number }): string {
-  return edit(text, `turn BFD ${enabled ? 'on' : 'off'}`, (doc) => {
+  return editSite(text, `turn BFD ${enabled ? 'on' : 'off'}`, (doc) => {
     doc.setIn(['bgp', 'bfd'], doc.createNode({ enabled, ...(timers ?? {}) }, { flow: true }));
   });
 }
 
 /** The site-wide `agent.agentCheckPort` (backends serve agent-check there; each L7 node's enabler asks its own agent there). */
 export function withAgentCheckPort(text: string, port: number): string {
-  return edit(text, `set agent.agentCheckPort to ${port}`, (doc) => { doc.setIn(['agent', 'agentCheckPort'], port); });
+  return editSite(text, `set agent.agentCheckPort to ${port}`, (doc) => { doc.setIn(['agent', 'agentCheckPort'], port); });
 }
 
 /**
@@ -184,5 +185,5 @@ export function nextFreeVip(site: Site, family: Family, after: readonly string[]
 /** `value` set at `path` under the service `service` (`['l7', 'slowStart']`), the section made when missing. */
 export function withServiceSetting(text: string, service: string, path: readonly string[], value: unknown): string {
   const what = `set ${path.join('.')} of ${service}`;
-  return edit(text, what, (doc) => { doc.setIn(['services', serviceIndex(doc, service, what), ...path], doc.createNode(value, { flow: true })); });
+  return editSite(text, what, (doc) => { doc.setIn(['services', serviceIndex(doc, service, what), ...path], doc.createNode(value, { flow: true })); });
 }

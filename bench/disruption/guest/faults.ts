@@ -11,27 +11,20 @@ import { haproxyPaths } from '../../../tiers/l7/paths.js';
 import { nodeSiteFile } from '../../../lab/script.js';
 import { routesMatch } from '../../../lab/guest/bringup.js';
 import { agentLines, type LoggedLine } from '../../../lab/guest/agent-log.js';
+import { birdcOn } from '../../../lab/guest/observe.js';
 import { firstHeld, routeMonitors } from '../../../lab/guest/reaction.js';
 import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
 import { readNodeSite, writeNodeSite } from '../../../lab/guest/node-site.js';
 import { withBfd as withBfdText, withServiceSetting } from '../../../lab/guest/site-edits.js';
 import { setConnectionSync } from './sync.js';
 import {
-  editMaintenance, ipvsReaction, l4Names, names, routeReaction, sh, underLoad,
+  addressesOf, allWeighted, editMaintenance, ipvsReaction, l4Names, names, noWeight, routeReaction, sh, underLoad,
   type Body, type LoadOptions, type Scenario,
 } from './under-load.js';
-import { agentOf, gone, haproxyOf, processes, restart, signal, type LabProcess } from './watch.js';
+import { agentOf, daemonsOf, gone, haproxyOf, processes, restart, signal } from './watch.js';
 
 /** How long a fault that is undone by hand stays: past the BGP hold time of the lab site (9 s), so the routers act on it. */
 const FAULT_HOLD_MS = 20000;
-
-/** The daemons a node's agent supervises, by program name: their command lines name the node's own folders. */
-function daemonsOf(env: LabEnv, node: string, programs: readonly string[]): LabProcess[] {
-  const n = env.topology.nodes.find((x) => x.name === node);
-  if (!n) return [];
-  const dirs = [n.paths.configDir, n.paths.runDir, n.paths.stateDir];
-  return processes((argv) => programs.includes((argv[0] ?? '').split('/').pop() ?? '') && argv.some((a) => dirs.some((d) => a.includes(`${d}/`) || a === d)));
-}
 
 const lastL4 = (env: LabEnv): string => l4Names(env).slice(-1)[0] ?? 'l4-3';
 
@@ -118,8 +111,7 @@ const LAB_BFD = { interval: '250ms', multiplier: 3 } as const;
 
 /** Up BFD sessions a router's BIRD reports (`show bfd sessions`). */
 async function bfdSessionsUp(env: LabEnv, router: string): Promise<number> {
-  const n = nodeNamed(env.site, router);
-  const r = await inNode(env, router, 'birdc', ['-s', `${n?.agent.runDir ?? '/run/tierlb'}/bird.ctl`, 'show', 'bfd', 'sessions']);
+  const r = await birdcOn(env, router, ['show', 'bfd', 'sessions']);
   return r.stdout.split('\n').filter((l) => /\sUp\s/.test(l)).length;
 }
 
@@ -135,7 +127,7 @@ async function setBfd(env: LabEnv, enabled: boolean, b: Pick<Body, 'actions' | '
   const write = (nodes: readonly string[]): void => {
     for (const n of nodes) writeNodeSite(env, n, withBfdText(readNodeSite(env, n), enabled, enabled ? LAB_BFD : undefined));
   };
-  const l4Addresses = l4.flatMap((n) => [nodeNamed(env.site, n)?.addresses.ipv4, nodeNamed(env.site, n)?.addresses.ipv6]).filter((a) => a !== undefined).length;
+  const l4Addresses = l4.flatMap((n) => addressesOf(env, n)).length;
   const start = Date.now();
   if (enabled) {
     write(l4);
@@ -195,7 +187,7 @@ const AGENT_IPVS = fault('fault.agent-ipvs', 'L4 agent killed during an IPVS app
     b.actionAt = await editMaintenance(env, l7, 'agent-check', 'echo down > /etc/lb/agent-check', b);
     return b.actionAt;
   }, l4Names(env).filter((n) => n !== node), 'IPVS: applied', async () => {
-    const ms = await ipvsReaction(env, l7, b.actionAt ?? Date.now(), (w) => w.length > 0 && w.every((x) => x === 0), 120000);
+    const ms = await ipvsReaction(env, l7, b.actionAt ?? Date.now(), noWeight, 120000);
     b.reactions.push({ what: `${l7} weight 0 on every L4 node, ${node} included (after its restart)`, ms, how: 'agent logs and ipvsadm -Ln' });
     await sh(env, l7, 'echo up > /etc/lb/agent-check', b.actions);
   });
@@ -229,13 +221,13 @@ export const FAULTS: readonly Scenario[] = [
     b.actionAt = Date.now();
     b.actions.push(`SIGSTOP ${node}'s HAProxy (${haproxy.length} processes)`);
     signal(haproxy, 'SIGSTOP');
-    const out = await ipvsReaction(env, node, b.actionAt, (w) => w.length > 0 && w.every((x) => x === 0), 60000);
+    const out = await ipvsReaction(env, node, b.actionAt, noWeight, 60000);
     b.reactions.push({ what: `${node} weight 0 on every L4 node (its checks time out)`, ms: out, how: 'each L4 node\'s agent log: its IPVS write, confirmed by ipvsadm -Ln' });
     await sleep(Math.max(0, FAULT_HOLD_MS - (Date.now() - b.actionAt)));
     const back = Date.now();
     b.actions.push(`SIGCONT ${node}'s HAProxy`);
     signal(haproxy, 'SIGCONT');
-    const ms = await ipvsReaction(env, node, back, (w) => w.length > 0 && w.every((x) => x > 0), 60000);
+    const ms = await ipvsReaction(env, node, back, allWeighted, 60000);
     b.reactions.push({ what: `${node} weighted again on every L4 node after SIGCONT`, ms, how: 'as above' });
     b.notes.push(`the flows ${node} held stall for ${FAULT_HOLD_MS / 1000} s; the flows client calls one broken after 15 s without a byte`);
   }, () => true),
@@ -289,8 +281,9 @@ export const FAULTS: readonly Scenario[] = [
       b.actions.push(`${node}: site file replaced by 4 KB of random bytes`);
       writeFileSync(`${file}.new`, Buffer.from(Array.from({ length: 4096 }, () => Math.floor(Math.random() * 256))));
       renameSync(`${file}.new`, file);
-      const refused = await firstHeld(30000, () => Promise.resolve(agentLines(env, node, b.actionAt ?? 0).some((l) => /refus|invalid|cannot/i.test(l.msg))), 500);
-      b.notes.push(refused !== null ? `${node}'s agent logged the refusal ${((refused - (b.actionAt ?? 0)) / 1000).toFixed(1)} s after the write: ${agentLines(env, node, b.actionAt ?? 0).find((l) => /refus|invalid|cannot/i.test(l.msg))?.msg.slice(0, 160) ?? ''}` : `${node}'s agent logged no refusal within 30 s`);
+      const refusal = (): LoggedLine | undefined => agentLines(env, node, b.actionAt ?? 0).find((l) => /refus|invalid|cannot/i.test(l.msg));
+      const refused = await firstHeld(30000, () => Promise.resolve(refusal() !== undefined), 500);
+      b.notes.push(refused !== null ? `${node}'s agent logged the refusal ${((refused - (b.actionAt ?? 0)) / 1000).toFixed(1)} s after the write: ${refusal()?.msg.slice(0, 160) ?? ''}` : `${node}'s agent logged no refusal within 30 s`);
       if (processes(agentOf(node)).length === 0) throw new Error(`${node}'s agent exited on a garbage site file`);
     }, async () => {
       b.actions.push(`${node}: the good site file back`);

@@ -10,7 +10,7 @@ import { inNode, progress, type LabEnv } from '../../../lab/guest/env.js';
 import { readNodeSite, writeNodeSite } from '../../../lab/guest/node-site.js';
 import { withConnectionSync } from '../../../lab/guest/site-edits.js';
 import {
-  editMaintenance, ipvsReaction, l4Names, names, routeReaction, sh, underLoad,
+  allWeighted, editMaintenance, ipvsReaction, l4Names, names, noWeight, routeReaction, sh, underLoad,
   type Body, type LoadOptions, type Scenario,
 } from './under-load.js';
 
@@ -69,8 +69,6 @@ interface SyncCase {
   readonly restore: (env: LabEnv, l7: string, leaving: string, b: Body) => Promise<void>;
 }
 
-const full = (w: number[]): boolean => w.length > 0 && w.every((x) => x > 0);
-const zero = (w: number[]): boolean => w.length > 0 && w.every((x) => x === 0);
 
 async function weightsReach(env: LabEnv, l7: string, from: number, holds: (w: number[]) => boolean, what: string, b: Body): Promise<void> {
   const ms = await ipvsReaction(env, l7, from, holds, 60000);
@@ -85,11 +83,11 @@ const CASES: readonly SyncCase[] = [
     l7: (env) => names(nodesWithRole(env.site, 'l7')).slice(-1)[0] ?? 'l7-4',
     async prepare(env, l7, b) {
       const at = await editMaintenance(env, l7, 'agent-check', 'echo down > /etc/lb/agent-check', b);
-      await weightsReach(env, l7, at, zero, `before the flows: ${l7} weight 0 on every L4 node`, b);
+      await weightsReach(env, l7, at, noWeight, `before the flows: ${l7} weight 0 on every L4 node`, b);
     },
     async change(env, l7, b) {
       b.actionAt = await editMaintenance(env, l7, 'agent-check', 'echo up > /etc/lb/agent-check', b);
-      await weightsReach(env, l7, b.actionAt, full, `${l7} joined: weighted on every L4 node`, b);
+      await weightsReach(env, l7, b.actionAt, allWeighted, `${l7} joined: weighted on every L4 node`, b);
     },
     async restore() { /* l7 is up again already */ },
   },
@@ -99,7 +97,7 @@ const CASES: readonly SyncCase[] = [
     l7: (env) => names(nodesWithRole(env.site, 'l7'))[0] ?? 'l7-1',
     async change(env, l7, b) {
       b.actionAt = await editMaintenance(env, l7, 'agent-check', 'echo down > /etc/lb/agent-check', b);
-      await weightsReach(env, l7, b.actionAt, zero, `${l7} drained: weight 0 on every L4 node`, b);
+      await weightsReach(env, l7, b.actionAt, noWeight, `${l7} drained: weight 0 on every L4 node`, b);
     },
     async restore(env, l7, _leaving, b) { await sh(env, l7, 'echo up > /etc/lb/agent-check', b.actions); },
   },

@@ -94,6 +94,10 @@ export async function l7Weights(env: LabEnv, l7: string): Promise<{ node: string
   return Promise.all(l4Names(env).map(async (n) => ({ node: n, weights: await l7WeightsOn(env, n, l7) })));
 }
 
+/** An L7 node's weights over every IPVS service: all 0 (drained or out), or all above 0 (weighted); none listed is neither. */
+export const noWeight = (w: readonly number[]): boolean => w.length > 0 && w.every((x) => x === 0);
+export const allWeighted = (w: readonly number[]): boolean => w.length > 0 && w.every((x) => x > 0);
+
 /** Time from `at` until every L4 node's IPVS holds `cond` for the L7 node's weights, timed the lab's way (ipvsTaken): the slowest node's write. */
 export async function ipvsReaction(env: LabEnv, l7: string, at: number, cond: (weights: number[]) => boolean, ms: number): Promise<number | null> {
   return (await ipvsTaken(env, l7, at, cond, ms)).ms;

@@ -39,6 +39,14 @@ export const haproxyOf = (env: LabEnv, node: string) => (argv: readonly string[]
   return n !== undefined && (argv[0] ?? '').endsWith('haproxy') && argv.includes(haproxyPaths(n).config);
 };
 
+/** The daemons a node's agent supervises, by program name: their command lines name the node's own folders. */
+export function daemonsOf(env: LabEnv, node: string, programs: readonly string[]): LabProcess[] {
+  const n = env.topology.nodes.find((x) => x.name === node);
+  if (!n) return [];
+  const dirs = [n.paths.configDir, n.paths.runDir, n.paths.stateDir];
+  return processes((argv) => programs.includes((argv[0] ?? '').split('/').pop() ?? '') && argv.some((a) => dirs.some((d) => a.includes(`${d}/`) || a === d)));
+}
+
 export const serverOf = (node: string) => (argv: readonly string[]): boolean =>
   argv.some((a) => a.endsWith('server.mjs')) && argv[argv.indexOf('--name') + 1] === node;
 

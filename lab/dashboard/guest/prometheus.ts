@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { progress, run, sleep, until, type LabEnv, type Ran } from '../../guest/env.js';
+import { nsArgs } from '../../guest/reaction.js';
 import type { Series } from '../model.js';
 
 const LISTEN = '127.0.0.1:9090';
@@ -25,12 +26,12 @@ export async function startPrometheus(env: LabEnv, node: string, dir: string, co
   mkdirSync(`${dir}/data`, { recursive: true });
   writeFileSync(`${dir}/prometheus.yml`, config);
   const log = openSync(`${env.logDir}/prometheus.log`, 'a');
-  const child = spawn('nsenter', [`--net=/run/netns/${env.prefix}${node}`, '--', 'prometheus',
+  const child = spawn('nsenter', [...nsArgs(env, node), '--', 'prometheus',
     `--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=${LISTEN}`,
     '--storage.tsdb.retention.time=1d', '--log.level=info'], { stdio: ['ignore', log, log] });
   closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const curl = (args: readonly string[], timeoutMs: number): Promise<Ran> => run('nsenter', [`--net=/run/netns/${env.prefix}${node}`, '--', 'curl', '-sS', '--max-time', String(Math.ceil(timeoutMs / 1000)), ...args], timeoutMs + 5000);
+  const curl = (args: readonly string[], timeoutMs: number): Promise<Ran> => run('nsenter', [...nsArgs(env, node), '--', 'curl', '-sS', '--max-time', String(Math.ceil(timeoutMs / 1000)), ...args], timeoutMs + 5000);
   const ready = await until(READY_MS, async () => (child.exitCode !== null ? false : (await curl([`http://${LISTEN}/-/ready`], 5000)).code === 0 ? true : undefined), 1000);
   if (ready.value !== true) {
     await stopChild(child, exited);
