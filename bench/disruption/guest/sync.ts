@@ -59,6 +59,8 @@ async function l4Leaves(env: LabEnv, leaving: string, b: Body): Promise<void> {
 interface SyncCase {
   readonly id: string;
   readonly name: (sync: boolean) => string;
+  /** What the L7 node did when the judged flows were open. */
+  readonly judgedFrom: string;
   /** The L7 node the case turns around. */
   readonly l7: (env: LabEnv) => string;
   /** Before the flows: the table the flows start under. */
@@ -66,7 +68,7 @@ interface SyncCase {
   /** The table change while the flows run; sets b.actionAt. */
   readonly change: (env: LabEnv, l7: string, b: Body) => Promise<void>;
   /** After the flows: the lab as it was. */
-  readonly restore: (env: LabEnv, l7: string, leaving: string, b: Body) => Promise<void>;
+  readonly restore: (env: LabEnv, l7: string, b: Body) => Promise<void>;
 }
 
 
@@ -80,6 +82,7 @@ const CASES: readonly SyncCase[] = [
   {
     id: 'sync.join-leave',
     name: (sync) => `L7 node joins, then an L4 node leaves; connection sync ${sync ? 'on' : 'off'}`,
+    judgedFrom: 'joined',
     l7: (env) => names(nodesWithRole(env.site, 'l7')).slice(-1)[0] ?? 'l7-4',
     async prepare(env, l7, b) {
       const at = await editMaintenance(env, l7, 'agent-check', 'echo down > /etc/lb/agent-check', b);
@@ -94,12 +97,13 @@ const CASES: readonly SyncCase[] = [
   {
     id: 'sync.drain-move',
     name: (sync) => `L7 node drained, then its flows move L4 node; connection sync ${sync ? 'on' : 'off'}`,
+    judgedFrom: 'was drained',
     l7: (env) => names(nodesWithRole(env.site, 'l7'))[0] ?? 'l7-1',
     async change(env, l7, b) {
       b.actionAt = await editMaintenance(env, l7, 'agent-check', 'echo down > /etc/lb/agent-check', b);
       await weightsReach(env, l7, b.actionAt, noWeight, `${l7} drained: weight 0 on every L4 node`, b);
     },
-    async restore(env, l7, _leaving, b) { await sh(env, l7, 'echo up > /etc/lb/agent-check', b.actions); },
+    async restore(env, l7, b) { await sh(env, l7, 'echo up > /etc/lb/agent-check', b.actions); },
   },
 ];
 
@@ -115,7 +119,7 @@ function syncScenario(c: SyncCase, sync: boolean): Scenario {
         body = b;
         await c.change(env, l7, b);
         await l4Leaves(env, leaving, b);
-        b.notes.push(`flows judged: those open when ${l7} ${c.id.includes('join') ? 'joined' : 'was drained'}; ${leaving} leaves after it, its flows move to the other L4 nodes by ECMP`);
+        b.notes.push(`flows judged: those open when ${l7} ${c.judgedFrom}; ${leaving} leaves after it, its flows move to the other L4 nodes by ECMP`);
       }, (f) => !sync || f.broken === 0, async (b) => {
         await setConnectionSync(env, sync, b);
         await c.prepare?.(env, l7, b);
@@ -124,7 +128,7 @@ function syncScenario(c: SyncCase, sync: boolean): Scenario {
       const after: Body = body ?? { actions: [], reactions: [], notes: [] };
       try {
         await sh(env, leaving, 'rm -f /etc/lb/disable', after.actions);
-        await c.restore(env, l7, leaving, after);
+        await c.restore(env, l7, after);
       } catch (e) {
         progress(env, `  restoring the lab after ${this.id}: ${(e as Error).message}`);
       }
