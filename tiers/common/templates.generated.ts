@@ -204,14 +204,14 @@ filter vip_in_<%= set.family %> {
 protocol static bfd_l4_<%= g.family %> {
   <%= g.family %>;
 <% for (const h of g.hosts) { -%>
-  route <%= h.address %>/<%= g.family === 'ipv4' ? 32 : 128 %> via <%= h.address %> bfd;  # <%= h.node %>
+  route <%= h.prefix %> via <%= h.address %> bfd;  # <%= h.node %>
 <% } -%>
 }
 
 protocol static bfd_l4_down_<%= g.family %> {
   <%= g.family %> { preference 1; };
 <% for (const h of g.hosts) { -%>
-  route <%= h.address %>/<%= g.family === 'ipv4' ? 32 : 128 %> unreachable;  # <%= h.node %>
+  route <%= h.prefix %> unreachable;  # <%= h.node %>
 <% } -%>
 }
 <% } -%>

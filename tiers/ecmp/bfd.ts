@@ -5,7 +5,7 @@
 // host route the BGP next hop resolves through); the L4 node answers with its
 // BIRD speaker, or with a BFD-only BIRD beside gobgpd. Pure.
 import type { Family, IpAddress, Site, SiteNode } from '../../site/index.js';
-import { familiesOf, FAMILIES, routerIdOf, sessionsOf } from './view.js';
+import { familiesOf, FAMILIES, hostPrefix, routerIdOf, sessionsOf } from './view.js';
 
 /** One BFD session: a router and an L4 node, over one address family. */
 export interface BfdPair {
@@ -44,11 +44,14 @@ export function bfdPairs(site: Site): BfdPair[] {
   });
 }
 
+/** A BFD-watched L4 node: its address and host prefix (the static route's destination). */
+export interface BfdHost { readonly node: string; readonly address: IpAddress; readonly prefix: string }
+
 /** A router's BFD-watched L4 hosts, per family with any. */
-export function bfdHostsOf(site: Site, router: SiteNode): { readonly family: Family; readonly hosts: readonly { readonly node: string; readonly address: IpAddress }[] }[] {
+export function bfdHostsOf(site: Site, router: SiteNode): { readonly family: Family; readonly hosts: readonly BfdHost[] }[] {
   const mine = bfdPairs(site).filter((p) => p.router.name === router.name);
   return FAMILIES
-    .map((family) => ({ family, hosts: mine.filter((p) => p.family === family).map((p) => ({ node: p.l4.name, address: p.l4Address })) }))
+    .map((family) => ({ family, hosts: mine.filter((p) => p.family === family).map((p) => ({ node: p.l4.name, address: p.l4Address, prefix: hostPrefix(p.l4Address) })) }))
     .filter((g) => g.hosts.length > 0);
 }
 

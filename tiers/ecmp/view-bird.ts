@@ -3,7 +3,7 @@
 // the L4 speaker's bird.conf, and the speaker's bird-vips.conf (the announced
 // set and the graceful-shutdown switch, rewritten by the agent at run time).
 import { allVips, familyOf, type Family, type IpAddress, type Site, type SiteNode } from '../../site/index.js';
-import { bfdHostsOf, bfdNeighborsOf, bfdTimersOf, type BfdTimersView } from './bfd.js';
+import { bfdHostsOf, bfdNeighborsOf, bfdTimersOf, type BfdHost, type BfdTimersView } from './bfd.js';
 import {
   communityOf, familiesOf, hostPrefix, routerIdOf, sessionsOf, timersOf, vipPrefixes,
   type CommunityView, type SessionView, type TimersView,
@@ -28,7 +28,7 @@ export interface BirdSessionView extends SessionView {
 /** A router's BFD-watched L4 node addresses of one family (one static protocol each). */
 export interface BfdHostsView {
   readonly family: Family;
-  readonly hosts: readonly { readonly node: string; readonly address: IpAddress }[];
+  readonly hosts: readonly BfdHost[];
 }
 
 /** Named after its family (`VIPS_ipv4`, filter `vip_in_ipv4`); only for families with VIPs. */
