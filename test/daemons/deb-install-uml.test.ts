@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
 import { REPO } from '../helpers/site.js';
+import { overlayMounts } from '../helpers/uml-overlays.js';
 
 const BUILD_MS = 10 * 60 * 1000;
 const GUEST_MS = 10 * 60 * 1000;
@@ -17,13 +18,7 @@ const EXAMPLE = '/usr/share/doc/tierlb/examples/site.yaml';
 const OWNED_UNITS = ['haproxy.service', 'bird.service', 'gobgpd.service', 'gdnsd.service'];
 
 const guest = (deb: string): string => `
-L=/tmp/pkg-layers
-for d in usr etc varlib varlog varcache; do mkdir -p $L/$d $L/$d.work; done
-mount -t overlay pkg -o lowerdir=/usr,upperdir=$L/usr,workdir=$L/usr.work /usr
-mount -t overlay pkg -o lowerdir=/etc,upperdir=$L/etc,workdir=$L/etc.work /etc
-mount -t overlay pkg -o lowerdir=/var/lib,upperdir=$L/varlib,workdir=$L/varlib.work /var/lib
-mount -t overlay pkg -o lowerdir=/var/log,upperdir=$L/varlog,workdir=$L/varlog.work /var/log
-mount -t overlay pkg -o lowerdir=/var/cache,upperdir=$L/varcache,workdir=$L/varcache.work /var/cache
+${overlayMounts(['/usr', '/etc', '/var/lib', '/var/log', '/var/cache'], '/tmp/pkg-layers')}
 mount -t tmpfs pkgrun /run
 # Whatever an earlier test installed stays out of the way.
 dpkg --purge tierlb > /dev/null 2>&1 || true

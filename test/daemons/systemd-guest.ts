@@ -8,6 +8,7 @@
 // crash, each checked with systemctl, journalctl, ipvsadm and the router's
 // routes; it writes KEY=value results and files to $SHARE and powers off.
 import { GUEST_NODES, NODES, VIP } from '../helpers/uml-l4-lab.js';
+import { overlayMounts } from '../helpers/uml-overlays.js';
 
 export const NODE = 'l4-1';
 export const UNIT = `tierlb-agent@${NODE}.service`;
@@ -31,15 +32,9 @@ const MASKED = [
 /** Before systemd: overlays, dpkg -i, the lab's other nodes, the site file and the proof's units. */
 export function setupScript(deb: string): string {
   return `
-L=/tmp/layers
-for d in usr etc varlib varcache vartmp; do mkdir -p $L/$d $L/$d.work; done
-mount -t overlay o -o lowerdir=/usr,upperdir=$L/usr,workdir=$L/usr.work /usr
-mount -t overlay o -o lowerdir=/etc,upperdir=$L/etc,workdir=$L/etc.work /etc
-mount -t overlay o -o lowerdir=/var/lib,upperdir=$L/varlib,workdir=$L/varlib.work /var/lib
-mount -t tmpfs log /var/log
-mount -t overlay o -o lowerdir=/var/cache,upperdir=$L/varcache,workdir=$L/varcache.work /var/cache
 # PrivateTmp= needs a writable /var/tmp; the share under it is mounted again on top.
-mount -t overlay o -o lowerdir=/var/tmp,upperdir=$L/vartmp,workdir=$L/vartmp.work /var/tmp
+${overlayMounts(['/usr', '/etc', '/var/lib', '/var/cache', '/var/tmp'], '/tmp/layers')}
+mount -t tmpfs log /var/log
 mkdir -p $SHARE && mount -t hostfs none $SHARE -o $SHARE
 mount -t tmpfs run /run
 mkdir -p /run/netns

@@ -5,7 +5,7 @@
 // edits.ts for live site edits).
 import { appendFileSync, readFileSync } from 'node:fs';
 import { nodesWithRole, nodeNamed, servicesOnL7, type SiteNode } from '../../../site/index.js';
-import { familyOfText } from '../../../lab/addr.js';
+import { slowTargets } from '../../../lab/guest/slow-targets.js';
 import { routesMatch } from '../../../lab/guest/bringup.js';
 import { firstHeld, ipvsTaken, l7WeightsOn, operatorEdit, routeMonitors, routesSettled, type RouteMonitors } from '../../../lab/guest/reaction.js';
 import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
@@ -46,11 +46,7 @@ export const addressesOf = (env: LabEnv, node: string): string[] => {
   return n ? [n.addresses.ipv4, n.addresses.ipv6].filter((a): a is NonNullable<typeof a> => a !== undefined) : [];
 };
 
-/** Every VIP and port of every service, a slow download each. */
-export function slowTargets(env: LabEnv, seconds: number): string[] {
-  return env.site.services.flatMap((s) => s.vips.flatMap((vip) => s.ports.map((port) =>
-    `http://${familyOfText(vip) === 'ipv6' ? `[${vip}]` : vip}:${Number(port)}/slow?seconds=${seconds}&every=500`)));
-}
+export { slowTargets };
 
 export async function sh(env: LabEnv, node: string, command: string, actions: string[]): Promise<void> {
   actions.push(`${node}# ${command}`);

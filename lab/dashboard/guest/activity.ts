@@ -4,29 +4,23 @@
 // the file's change (a marker on the charts) and followed by one round of
 // short requests from the users, as the lab's maintenance checks make.
 import { spawn } from 'node:child_process';
-import { familyOfText } from '../../addr.js';
 import { userRequests } from '../../guest/bringup.js';
 import { progress, sleep, type LabEnv } from '../../guest/env.js';
 import { request } from '../../guest/observe.js';
 import { nsArgs, operatorEdit } from '../../guest/reaction.js';
+import { slowTargets } from '../../guest/slow-targets.js';
 import { BASELINE_S, TAIL_S, activitySeconds, type ActivityStep } from '../activity-plan.js';
 import type { Marker } from '../model.js';
 
 const DOWNLOAD_S = 20;
 const DOWNLOADS_AT_ONCE = 16;
 
-/** A slow download from every VIP and port of the site, in turn. */
-function downloadTargets(env: LabEnv): string[] {
-  return env.site.services.flatMap((s) => s.vips.flatMap((vip) => s.ports.map((port) =>
-    `http://${familyOfText(vip) === 'ipv6' ? `[${vip}]` : vip}:${Number(port)}/slow?seconds=${DOWNLOAD_S}&every=500`)));
-}
-
 /** The flows client in the users' namespace until `seconds` from now: its summary line, or why there is none. */
 function startDownloads(env: LabEnv, seconds: number): Promise<string> {
   if (!env.flows) return Promise.resolve('no downloads: the lab was started without the flows client');
   const deadlineMs = Math.max(0, seconds - DOWNLOAD_S - 5) * 1000;
   const flows = Math.ceil((deadlineMs / 1000 / DOWNLOAD_S) * DOWNLOADS_AT_ONCE) + DOWNLOADS_AT_ONCE;
-  const args = [...nsArgs(env, 'users'), '--', env.node, env.flows, ...downloadTargets(env).flatMap((t) => ['--target', t]), '--sources-from-lo',
+  const args = [...nsArgs(env, 'users'), '--', env.node, env.flows, ...slowTargets(env, DOWNLOAD_S).flatMap((t) => ['--target', t]), '--sources-from-lo',
     '--flows', String(flows), '--concurrency', String(DOWNLOADS_AT_ONCE), '--idle-ms', '10000', '--deadline-ms', String(deadlineMs), '--batch', '20',
     '--json', `${env.logDir}/dashboard-flows.json`];
   return new Promise((resolve) => {
