@@ -29,10 +29,15 @@ fi
 # which took the lab's core (its agents' checks then ran seconds late and a
 # timed check failed). Its output is shown when it ends.
 lab_log=$(mktemp "${TMPDIR:-/tmp}/tierlb-test-lab.XXXXXX")
+# Each suite also writes a JSON report: the run ends with every failed test
+# from all of them, so its last lines say what failed.
+reports=$(mktemp -d "${TMPDIR:-/tmp}/tierlb-test-reports.XXXXXX")
+report() { echo "--reporter=default --reporter=json --outputFile.json=$reports/$1.json"; }
 start=$(date +%s)
 echo "== lab end to end (user-mode-linux kernel), beside the steps below; output: $lab_log"
 # Its own process group, so a run that stops early stops the lab with it.
-setsid npx vitest run --project lab > "$lab_log" 2>&1 &
+# shellcheck disable=SC2046 # report's words are separate arguments
+setsid npx vitest run --project lab $(report lab) > "$lab_log" 2>&1 &
 lab_pid=$!
 trap 'kill -- -"$lab_pid" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
@@ -50,7 +55,8 @@ echo "== unit tests"
 # One module graph per worker for every unit test file (--no-isolate): loading
 # it afresh for each of ~120 files was two thirds of the project's time. No
 # unit test keeps state in a module (they pass in shuffled orders too).
-npx vitest run --project unit --no-isolate || status=1
+# shellcheck disable=SC2046
+npx vitest run --project unit --no-isolate $(report unit) || status=1
 
 echo "== lab end to end: waiting for it ($(( $(date +%s) - start )) s since it started)"
 lab_status=0
@@ -62,5 +68,10 @@ echo "== lab end to end: $([ "$lab_status" = 0 ] && echo passed || echo "FAILED 
 [ "$lab_status" = 0 ] || status=1
 
 echo "== daemons and integration tests (one file at a time)"
-npx vitest run --project daemons --project integration --no-file-parallelism || status=1
+# shellcheck disable=SC2046
+npx vitest run --project daemons --project integration --no-file-parallelism $(report daemons-and-integration) || status=1
+
+echo
+npx tsx scripts/test-summary.ts "$reports/unit.json" "$reports/lab.json" "$reports/daemons-and-integration.json" || true
+rm -rf "$reports"
 exit "$status"

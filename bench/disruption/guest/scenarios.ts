@@ -4,7 +4,8 @@
 // what broke and how long each tier took to react, from the lab's own clocks.
 import { nodesWithRole } from '../../../site/index.js';
 import { routesMatch } from '../../../lab/guest/bringup.js';
-import { inNode, progress, sleep, type LabEnv } from '../../../lab/guest/env.js';
+import { inNode, progress, sleep, until, type LabEnv } from '../../../lab/guest/env.js';
+import { firstLogged } from '../../../lab/guest/agent-log.js';
 import { readNodeSite, siteWithout, writeNodeSite } from '../../../lab/guest/node-site.js';
 import { ipvsTable, nodeOfAddress } from '../../../lab/guest/observe.js';
 import { servedVia } from '../in-flight.js';
@@ -94,6 +95,9 @@ async function destinationOrders(env: LabEnv, l4: string): Promise<DestinationOr
   return { byService, summary: [...counts].map(([order, n]) => `${order} (${n} services)`).join('; ') };
 }
 
+/** How long after the drain time the withdrawal may still come: the agent's turn in the busy lab kernel. */
+const WITHDRAW_SLACK_MS = 15_000;
+
 /** Scenario 2b's flows: long enough that the joining agent's start in the busy lab kernel ends well before them. */
 const JOIN_FLOW_SECONDS = 150;
 
@@ -113,6 +117,10 @@ export const SCENARIOS: readonly Scenario[] = [
         try {
           b.actionAt = await editMaintenance(env, target, 'disable', 'touch /etc/lb/disable', b);
           if (!await routeReaction(env, mon, b.actionAt, l4.filter((n) => n !== target), `disable ${target}`, 1000 + drain, b)) b.notes.push(`the routers still had ${target} 60 s after the disable file`);
+          // The routers leave the node on the graceful-shutdown community; the withdrawal comes once the drain ends. Enable after it, as an operator would.
+          const actionAt = b.actionAt;
+          const withdrawn = await until(drain + WITHDRAW_SLACK_MS, async () => firstLogged(env, target, actionAt, 'BGP: withdraw'), 250);
+          if (withdrawn.value === undefined) b.notes.push(`${target}'s agent logged no withdrawal within ${(drain + WITHDRAW_SLACK_MS) / 1000} s of the disable file`);
           const back = await editMaintenance(env, target, 'disable', 'rm -f /etc/lb/disable', b);
           await routeReaction(env, mon, back, l4, `enable ${target}`, 1000, b);
           // The agent's own part of each reaction, from its log: the rest is BGP through the reflectors to the routers' kernels.
