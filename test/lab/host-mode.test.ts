@@ -23,9 +23,12 @@ mkdir -p $L/etc $L/etc.work $L/varlib $L/varlib.work
 mount -t overlay host -o lowerdir=/etc,upperdir=$L/etc,workdir=$L/etc.work /etc
 mount -t overlay host -o lowerdir=/var/lib,upperdir=$L/varlib,workdir=$L/varlib.work /var/lib
 mount -t tmpfs hostrun /run
-# What a lab would leave: its processes, and network namespaces besides the guest's own.
+# What a lab would leave: its processes (the bundled agent and checks, the
+# backends' servers, the users' clients, the daemons), and network namespaces
+# besides the guest's own.
+labprocs() { ps -eo pid=,args= | awk '/tierlb\\.cjs|(checks|flows|server|client)\\.mjs|^ *[0-9]+ (bird|haproxy|gdnsd|gobgpd|etcd) / && !/awk/'; }
 leftovers() {
-  ps -eo pid=,args= | awk '/tierlb\\.mjs|checks\\.mjs|server\\.mjs|[0-9] (bird|haproxy|gdnsd|gobgpd) / && !/awk/' > "$SHARE/$1.procs"
+  labprocs > "$SHARE/$1.procs"
   readlink /proc/[0-9]*/ns/net 2>/dev/null | sort -u | wc -l > "$SHARE/$1.netns"
 }
 node --import tsx lab/main.ts --site '${SITE}' --smoke > "$SHARE/killed.out" 2>&1 &
@@ -35,7 +38,7 @@ until grep -q 'BGP sessions' "$SHARE/killed.out" || [ $i -ge 300 ]; do sleep 0.5
 kill -9 $pid
 wait $pid || true
 i=0
-while ps -eo args= | grep -qE '^(haproxy|bird|gdnsd|gobgpd) |tierlb\\.mjs' && [ $i -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
+while [ -n "$(labprocs)" ] && [ $i -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
 leftovers killed
 status=0
 node --import tsx lab/main.ts --site '${SITE}' --kernel host > "$SHARE/full.out" 2>&1 || status=$?
