@@ -36,14 +36,22 @@ export async function agentCommand(opts: AgentOptions): Promise<void> {
   process.on('SIGHUP', () => void running.reloadSite());
   if (reloadAsked && !stopAsked) void running.reloadSite();
   await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+    // The handlers stay for the whole stop: with none, a second SIGTERM or a
+    // second Ctrl-C would kill the agent mid-drain, its speaker with it, and
+    // the routers would drop the node's paths with no graceful shutdown.
+    // SIGKILL remains the way to end an agent at once.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`tierlb agent: ${signal} ignored: the planned stop is under way (SIGKILL ends it at once)\n`);
+        return;
+      }
+      stopping = true;
       void running.stop().finally(done);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    if (stopAsked) stop();
+    if (stopAsked) stop('SIGTERM');
   });
   exitSoonAfterStop();
 }

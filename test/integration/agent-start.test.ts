@@ -61,3 +61,22 @@ describe('an agent told to stop while it starts', () => {
     expect(r.stdout).toMatch(/"msg":"agent started"[\s\S]*"msg":"planned stop"/);
   });
 });
+
+describe('an agent sent SIGTERM and SIGINT again during its planned stop', () => {
+  it('finishes the planned stop and exits 0, not killed by them, saying they were ignored', async () => {
+    const child = backendAgent({ address: '127.0.0.44', agentCheckPort: AGENT_CHECK_PORT + 2, statusPort: STATUS_PORT + 2, logLevel: 'info' });
+    let out = '';
+    let sent = 0;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (sent === 0 && out.includes('"msg":"agent started"')) { sent = 1; child.kill('SIGTERM'); }
+      if (sent === 1 && out.includes('"msg":"planned stop"')) { sent = 2; child.kill('SIGTERM'); child.kill('SIGINT'); }
+    });
+    const r = await child;
+    expect(sent, 'the agent logged its planned stop').toBe(2);
+    expect(r.signal, `${String(r.stdout).slice(-2000)}\n${String(r.stderr)}`).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    // The stop may end, and the agent exit, before the signals come (its log reaches the test a little late): then nothing is said.
+    for (const line of r.stderr.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^tierlb agent: SIG(TERM|INT) ignored: the planned stop is under way \(SIGKILL ends it at once\)$/);
+  });
+});
