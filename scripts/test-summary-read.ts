@@ -1,6 +1,7 @@
 // What a vitest JSON report says of a run, in a few lines: the counts, and
 // each failed test (or a file that failed outside its tests) with the start
 // of its message, colour codes removed.
+import { relative } from 'node:path';
 
 /** The parts of vitest's JSON report read here. */
 export interface VitestReport {
@@ -29,15 +30,11 @@ function firstLines(text: string, n: number): string[] {
   return lines.length > n ? [...lines.slice(0, n), `… ${lines.length - n} more lines`] : lines;
 }
 
-function relative(file: string): string {
-  const i = file.search(/\/(test|agent|bench|cli|lab|scripts|site|tiers|native|bpf)\//);
-  return i >= 0 ? file.slice(i + 1) : file;
-}
-
-export function summarize(report: VitestReport, messageLines: number): Summary {
+/** `root`: the checkout, left out of the files' paths. */
+export function summarize(report: VitestReport, messageLines: number, root: string): Summary {
   const failures: Failure[] = [];
   for (const file of report.testResults ?? []) {
-    const name = relative(file.name ?? '?');
+    const name = relative(root, file.name ?? '?');
     const tests = file.assertionResults ?? [];
     for (const t of tests.filter((x) => x.status === 'failed')) {
       failures.push({ file: name, test: t.fullName ?? '?', message: firstLines((t.failureMessages ?? []).join('\n'), messageLines) });

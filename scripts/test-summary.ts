@@ -25,7 +25,7 @@ for (const file of process.argv.slice(2)) {
     console.log(`${suite}: ${report}`);
     continue;
   }
-  const s = summarize(report, MESSAGE_LINES);
+  const s = summarize(report, MESSAGE_LINES, process.cwd());
   failed += s.failures.length;
   console.log(`${suite}: ${s.line}`);
   for (const f of s.failures) {
