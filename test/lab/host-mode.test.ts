@@ -14,14 +14,13 @@ import { LAB_MODULES } from '../../lab/guest-script.js';
 import { removeUmlShare, runInUml, type UmlRun } from '../../lab/uml/run.js';
 import { checksMatching, LAB_BEHAVIOURS, labResults, type LabResults } from '../helpers/lab-results.js';
 import { REPO } from '../helpers/site.js';
+import { overlayMounts } from '../helpers/uml-overlays.js';
 
 const SITE = join(REPO, 'lab', 'site-small.yaml');
 
 const GUEST = `cd '${REPO}'
 L=/tmp/host-layers
-mkdir -p $L/etc $L/etc.work $L/varlib $L/varlib.work
-mount -t overlay host -o lowerdir=/etc,upperdir=$L/etc,workdir=$L/etc.work /etc
-mount -t overlay host -o lowerdir=/var/lib,upperdir=$L/varlib,workdir=$L/varlib.work /var/lib
+${overlayMounts(['/etc', '/var/lib'], '/tmp/host-layers')}
 mount -t tmpfs hostrun /run
 # What a lab would leave: its processes (the bundled agent and checks, the
 # backends' servers, the users' clients, the daemons), and network namespaces
